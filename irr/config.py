@@ -1,0 +1,142 @@
+"""Configuration: one TOML file plus environment overrides, validated at start with clear errors.
+
+    [database]
+    url = "postgresql+psycopg://irr@db.example.net/irr"   # omit: embedded PostgreSQL in the data dir
+
+    [server]
+    host = "127.0.0.1"
+    http_port = 8080
+
+    [sources.VNNIC]
+    authoritative = true
+
+    [sources.APNIC]
+    description = "APNIC mirror"
+
+Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+
+
+class ConfigError(Exception):
+    """The configuration file or environment is invalid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    authoritative: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    http_port: int = 8080
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    source_order: tuple[str, ...] = ()
+    path: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def source(self, name: str) -> SourceConfig:
+        """The configuration of a source; unconfigured sources are mirrored (read-only to users)."""
+        return self.sources.get(name.upper()) or SourceConfig(name.upper())
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "irr"
+
+
+_SECTIONS = {
+    "database": {"url"},
+    "server": {"host", "http_port"},
+    "sources": None,  # table of source tables
+    "data_dir": None,
+    "source_order": None,
+}
+
+
+def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    """Read the TOML file (if any) and apply environment overrides; raise ConfigError when invalid."""
+    env = os.environ if environ is None else environ
+    path = path or env.get("IRR_CONFIG")
+    raw: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file {p} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"configuration file {p} is not valid TOML: {e}") from None
+    where = str(path) if path else "configuration"
+    for key, value in raw.items():
+        if key not in _SECTIONS:
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(_SECTIONS))})")
+        allowed = _SECTIONS[key]
+        if allowed is not None:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: [{key}] must be a table")
+            for sub in value:
+                if sub not in allowed:
+                    raise ConfigError(f"{where}: unknown setting {key}.{sub} (known: {', '.join(sorted(allowed))})")
+
+    database = raw.get("database", {})
+    server = raw.get("server", {})
+    url = env.get("IRR_DATABASE_URL") or database.get("url") or None
+    if url is not None:
+        url = _sqlalchemy_url(url, where)
+    chosen_dir = data_dir or env.get("IRR_DATA_DIR") or raw.get("data_dir") or default_data_dir()
+
+    host = server.get("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"{where}: server.host must be a host name or address")
+    port = server.get("http_port", 8080)
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: server.http_port must be a port number (0-65535), not {port!r}")
+
+    sources: dict[str, SourceConfig] = {}
+    for name, table in (raw.get("sources") or {}).items():
+        if not SOURCE_NAME.match(name):
+            raise ConfigError(f"{where}: source name {name!r} must be upper case letters, digits and '-' "
+                              "(e.g. VNNIC, APNIC, RIPE-NONAUTH)")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [sources.{name}] must be a table")
+        unknown = set(table) - {"authoritative", "description"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting sources.{name}.{sorted(unknown)[0]} "
+                              "(known: authoritative, description)")
+        auth = table.get("authoritative", False)
+        if not isinstance(auth, bool):
+            raise ConfigError(f"{where}: sources.{name}.authoritative must be true or false")
+        sources[name] = SourceConfig(name, auth, str(table.get("description", "")))
+    order = raw.get("source_order", list(sources))
+    if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
+        raise ConfigError(f"{where}: source_order must be a list of source names")
+    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, host=host, http_port=port,
+                  sources=sources, source_order=tuple(s.upper() for s in order),
+                  path=Path(path) if path else None)
+
+
+def _sqlalchemy_url(url: str, where: str) -> str:
+    """Accept libpq-style URLs too; always use the psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    raise ConfigError(f"{where}: database url must start with postgresql:// (got {url.split(':', 1)[0]}:...)")

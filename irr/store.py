@@ -1,0 +1,382 @@
+"""The object store: every SQL statement of the registry lives here.
+
+Tables (migrations/versions): `rpsl_objects`, partitioned by source, with the index columns that
+queries need extracted at write time; `rpsl_journal`, the history (serial, ADD/DEL, text) per
+source; `sources`, one status row per source whose `serial_newest` is the source's serial counter.
+
+Two write paths share one row shape (`row_values`): `apply` writes single changes, each with its
+journal entry and the source's next serial, in one transaction; `replace_source` swaps a whole
+source for a bulk load (COPY into a fresh partition, indexes built in bulk, swapped in the same
+transaction, so a crash at any point leaves the previous objects).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, DateTime, SmallInteger, Text, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rpsl.lenient import Loaded
+from rpsl.objects import IndexData
+
+log = logging.getLogger(__name__)
+SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ObjectRow(Base):
+    """One RPSL object with its index columns (partitioned by source; see the migration)."""
+
+    __tablename__ = "rpsl_objects"
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    object_class: Mapped[str] = mapped_column(Text, primary_key=True)
+    pk: Mapped[str] = mapped_column(Text, primary_key=True)
+    object_text: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str | None] = mapped_column(CIDR)
+    prefix_length: Mapped[int | None] = mapped_column(SmallInteger)
+    ip_first: Mapped[str | None] = mapped_column(INET)
+    ip_last: Mapped[str | None] = mapped_column(INET)
+    origin: Mapped[int | None] = mapped_column(BigInteger)
+    asn_first: Mapped[int | None] = mapped_column(BigInteger)
+    asn_last: Mapped[int | None] = mapped_column(BigInteger)
+    members: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    lookup_keys: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    last_modified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class JournalEntry(Base):
+    __tablename__ = "rpsl_journal"
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    operation: Mapped[str] = mapped_column(Text)
+    object_class: Mapped[str] = mapped_column(Text)
+    pk: Mapped[str] = mapped_column(Text)
+    object_text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(Text)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    serial_newest: Mapped[int | None] = mapped_column(BigInteger)
+    serial_oldest: Mapped[int | None] = mapped_column(BigInteger)
+    last_load: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_load_serial: Mapped[int | None] = mapped_column(BigInteger)
+    last_load_objects: Mapped[int | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+OBJECTS = ObjectRow.__table__
+COPY_COLUMNS = ("source", "object_class", "pk", "object_text", "prefix", "prefix_length", "ip_first", "ip_last",
+                "origin", "asn_first", "asn_last", "members", "lookup_keys", "last_modified")
+# The partitioned indexes of rpsl_objects (0001_initial), rebuilt per partition by a bulk load.
+PARTITION_INDEXES = (
+    "CREATE UNIQUE INDEX {name}_key ON {table} (pk, object_class, source)",
+    "CREATE INDEX {name}_prefix ON {table} USING gist (prefix inet_ops) WHERE prefix IS NOT NULL",
+    "CREATE INDEX {name}_origin ON {table} (origin) WHERE origin IS NOT NULL",
+    "CREATE INDEX {name}_asn ON {table} (asn_first, asn_last) WHERE asn_first IS NOT NULL",
+    "CREATE INDEX {name}_lookup ON {table} USING gin (lookup_keys)",
+)
+
+
+class StoreError(Exception):
+    """A write was refused; nothing was changed."""
+
+
+def check_source(source: str) -> str:
+    if not SOURCE_NAME.match(source):
+        raise StoreError(f"invalid source name {source!r}: use upper case letters, digits and '-'")
+    return source
+
+
+def partition_name(source: str) -> str:
+    return "rpsl_objects_" + check_source(source).lower().replace("-", "_")
+
+
+def _timestamp(value: str | None) -> dt.datetime | None:
+    """last-modified as a datetime, or None when it isn't a valid RFC 3339 time (mirrored junk)."""
+    if not value:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def row_values(source: str, obj: Loaded) -> dict:
+    """The row of one object: the one shape both write paths store."""
+    idx: IndexData = obj.index  # type: ignore[assignment]
+    return {
+        "source": source, "object_class": obj.object_class, "pk": obj.pk, "object_text": obj.text,
+        "prefix": idx.prefix, "prefix_length": idx.prefix_length, "ip_first": idx.ip_first,
+        "ip_last": idx.ip_last, "origin": idx.origin, "asn_first": idx.asn_first, "asn_last": idx.asn_last,
+        "members": idx.members or None, "lookup_keys": idx.lookup_keys,
+        "last_modified": _timestamp(idx.last_modified),
+    }
+
+
+def _copy_text(value: str) -> str:
+    """COPY text format escaping (backslash, tab, newline, CR); str.replace is much faster than
+    str.translate on non-ASCII text."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value.replace("\n", "\\n")
+
+
+def _copy_array(items: list[str]) -> str:
+    quoted = ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items)
+    return _copy_text("{" + quoted + "}")
+
+
+def copy_line(source: str, obj: Loaded) -> str:
+    """One object as a line of COPY text, in COPY_COLUMNS order (built in loader workers)."""
+    idx: IndexData = obj.index  # type: ignore[assignment]
+    last_modified = _timestamp(idx.last_modified)
+    n = "\\N"
+    return "\t".join((
+        source, obj.object_class, _copy_text(obj.pk), _copy_text(obj.text),
+        idx.prefix or n, n if idx.prefix_length is None else str(idx.prefix_length),
+        idx.ip_first or n, idx.ip_last or n,
+        n if idx.origin is None else str(idx.origin),
+        n if idx.asn_first is None else str(idx.asn_first), n if idx.asn_last is None else str(idx.asn_last),
+        _copy_array(idx.members) if idx.members else n, _copy_array(idx.lookup_keys),
+        last_modified.isoformat() if last_modified else n,
+    )) + "\n"
+
+
+@dataclass
+class Change:
+    """One change of the single write path: ADD (create or replace) or DEL."""
+
+    source: str
+    operation: str
+    obj: Loaded
+
+
+@dataclass
+class ReplaceResult:
+    objects: int
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    seconds_copy: float = 0.0
+    seconds_index: float = 0.0
+    seconds_swap: float = 0.0
+
+
+class Store:
+    """Access to the registry's tables; the only place that talks SQL."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # -- schema ---------------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Apply Alembic migrations (idempotent)."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+        with self.engine.begin() as conn:
+            # one migrator at a time, even when several irr processes start together
+            conn.execute(sa.select(func.pg_advisory_xact_lock(0x1AA0)))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def _ensure_partition(self, conn: Connection, source: str) -> None:
+        exists = conn.execute(select(func.to_regclass(partition_name(source)))).scalar()
+        if exists is None:
+            conn.execute(sa.text(
+                f"CREATE TABLE IF NOT EXISTS {_ident(conn, partition_name(source))} PARTITION OF rpsl_objects "
+                f"FOR VALUES IN ({_literal(source)})"))
+
+    def _lock_source(self, conn: Connection, source: str) -> SourceRow:
+        """The source's status row, locked until commit (serialises writers of one source)."""
+        conn.execute(insert(SourceRow).values(name=source).on_conflict_do_nothing())
+        return conn.execute(select(SourceRow).where(SourceRow.name == source).with_for_update()).one()
+
+    # -- single write path ----------------------------------------------------------------------
+    def apply(self, changes: list[Change], origin: str, conn: Connection | None = None) -> list[int]:
+        """Write changes and their journal entries in one transaction; return their serials."""
+        if conn is None:
+            with self.engine.begin() as c:
+                return self.apply(changes, origin, c)
+        serials = []
+        for change in changes:
+            source = check_source(change.source)
+            self._lock_source(conn, source)
+            self._ensure_partition(conn, source)
+            obj = change.obj
+            if change.operation == "ADD":
+                values = row_values(source, obj)
+                stmt = insert(ObjectRow).values(**values)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["pk", "object_class", "source"],
+                    set_={k: stmt.excluded[k] for k in values if k not in ("source", "object_class", "pk")}
+                    | {"updated": func.now()})
+                conn.execute(stmt)
+                text = obj.text
+            elif change.operation == "DEL":
+                text = conn.execute(sa.delete(ObjectRow).where(
+                    ObjectRow.source == source, ObjectRow.object_class == obj.object_class,
+                    ObjectRow.pk == obj.pk).returning(ObjectRow.object_text)).scalar()
+                if text is None:
+                    raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
+            else:
+                raise StoreError(f"unknown operation {change.operation!r}")
+            serial = conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                serial_newest=func.coalesce(SourceRow.serial_newest, 0) + 1,
+                serial_oldest=func.coalesce(SourceRow.serial_oldest, func.coalesce(SourceRow.serial_newest, 0) + 1),
+                updated=func.now()).returning(SourceRow.serial_newest)).scalar_one()
+            conn.execute(insert(JournalEntry).values(
+                source=source, serial=serial, operation=change.operation, object_class=obj.object_class,
+                pk=obj.pk, object_text=text, origin=origin))
+            serials.append(serial)
+        return serials
+
+    # -- bulk path ------------------------------------------------------------------------------
+    def replace_source(self, source: str, chunks: Iterable[str], serial: int | None = None,
+                       progress=None) -> ReplaceResult:
+        """Replace every object of `source` with the COPY text in `chunks`, all or nothing.
+
+        Objects given more than once keep their last occurrence (reported as duplicates).
+        `serial` becomes the source's serial; it may not go below a serial already in the
+        journal (serials are never reused)."""
+        check_source(source)
+        name = partition_name(source)
+        staging = name + "_load"
+        result = ReplaceResult(0)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+            conn.execute(sa.text("SET LOCAL synchronous_commit = on"))
+            status = self._lock_source(conn, source)
+            newest_journal = conn.execute(select(func.max(JournalEntry.serial)).where(
+                JournalEntry.source == source)).scalar()
+            if serial is not None and newest_journal is not None and serial < newest_journal:
+                raise StoreError(f"serial {serial} is below serial {newest_journal} already in the journal "
+                                 f"of {source}; serials are never reused")
+            t0 = time.monotonic()
+            conn.execute(sa.text(f"CREATE TABLE {_ident(conn, staging)} "
+                                 "(LIKE rpsl_objects INCLUDING DEFAULTS)"))
+            raw = conn.connection.dbapi_connection
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY {_ident(conn, staging)} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+                    for chunk in chunks:
+                        copy.write(chunk)
+                count = conn.execute(sa.text(f"SELECT count(*) FROM {_ident(conn, staging)}")).scalar_one()
+            t1 = time.monotonic()
+            result.seconds_copy = t1 - t0
+            if progress:
+                progress("indexing")
+            tag = f"{name}_{secrets.token_hex(4)}"  # index names outlive the rename; keep them unique
+            result.duplicates = self._unique_index(conn, staging, tag)
+            count -= len(result.duplicates)
+            result.objects = count
+            for ddl in PARTITION_INDEXES[1:]:
+                conn.execute(sa.text(ddl.format(name=tag, table=_ident(conn, staging))))
+            conn.execute(sa.text(f"ALTER TABLE {_ident(conn, staging)} ADD CONSTRAINT {tag}_source "
+                                 f"CHECK (source = {_literal(source)})"))
+            t2 = time.monotonic()
+            result.seconds_index = t2 - t1
+            if progress:
+                progress("swapping")
+            old = conn.execute(select(func.to_regclass(name))).scalar()
+            if old is not None:
+                conn.execute(sa.text(f"ALTER TABLE rpsl_objects DETACH PARTITION {_ident(conn, name)}"))
+                conn.execute(sa.text(f"DROP TABLE {_ident(conn, name)}"))
+            conn.execute(sa.text(f"ALTER TABLE {_ident(conn, staging)} RENAME TO {_ident(conn, name)}"))
+            conn.execute(sa.text(f"ALTER TABLE rpsl_objects ATTACH PARTITION {_ident(conn, name)} "
+                                 f"FOR VALUES IN ({_literal(source)})"))
+            new_serial = serial if serial is not None else status.serial_newest
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                serial_newest=new_serial, last_load=func.now(), last_load_serial=new_serial,
+                last_load_objects=count, last_error=None, updated=func.now()))
+            result.seconds_swap = time.monotonic() - t2
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"ANALYZE {_ident(conn, name)}"))
+        return result
+
+    def _unique_index(self, conn: Connection, table: str, tag: str) -> list[tuple[str, str]]:
+        """Build the primary key index; when the data holds duplicates (rare), keep the last
+        occurrence of each (rows of a fresh table lie in COPY order) and build it again."""
+        ddl = sa.text(PARTITION_INDEXES[0].format(name=tag, table=_ident(conn, table)))
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(ddl)
+            savepoint.commit()
+            return []
+        except sa.exc.IntegrityError:
+            savepoint.rollback()
+        removed = conn.execute(sa.text(
+            f"DELETE FROM {_ident(conn, table)} a USING {_ident(conn, table)} b "
+            "WHERE a.object_class = b.object_class AND a.pk = b.pk AND a.ctid < b.ctid "
+            "RETURNING a.object_class, a.pk")).all()
+        conn.execute(ddl)
+        return [(c, pk) for c, pk in removed]
+
+    def record_error(self, source: str, message: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                last_error=message[:2000], last_error_at=func.now()))
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get(self, source: str, object_class: str, pk: str) -> ObjectRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ObjectRow).where(
+                ObjectRow.source == source, ObjectRow.object_class == object_class,
+                ObjectRow.pk == pk.upper())).first()
+            return row[0] if row else None
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Objects per class per source."""
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for source, cls, n in conn.execute(select(
+                    ObjectRow.source, ObjectRow.object_class, func.count()).group_by(
+                    ObjectRow.source, ObjectRow.object_class)):
+                out.setdefault(source, {})[cls] = n
+        return out
+
+    def sources(self) -> list[SourceRow]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(SourceRow).order_by(SourceRow.name))]
+
+    def journal(self, source: str, first: int = 0, last: int | None = None) -> Iterator[JournalEntry]:
+        with self.engine.connect() as conn:
+            q = select(JournalEntry).where(JournalEntry.source == source, JournalEntry.serial >= first)
+            if last is not None:
+                q = q.where(JournalEntry.serial <= last)
+            for r in conn.execute(q.order_by(JournalEntry.serial)):
+                yield r[0]
+
+
+def _ident(conn: Connection, name: str) -> str:
+    """Quote an identifier (table names derive from validated source names)."""
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _literal(source: str) -> str:
+    """A validated source name as an SQL literal, for DDL where bind parameters can't be used."""
+    return "'" + check_source(source) + "'"

@@ -1,0 +1,196 @@
+"""The hot path for mirrored data: one paragraph -> stored text and index data, fast.
+
+A bulk load of a million objects can't afford an attribute object per line. This module reads a
+paragraph with one regular expression and only looks at the attributes the schema marks as keys,
+lookup or inverse keys. Anything unusual (comment lines, errors) falls back to rpsl.objects.parse,
+which gives the same result and precise error messages; tests/rpsl/test_lenient.py checks the
+two paths agree.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rpsl import keys
+from rpsl.errors import RPSLError, ValueSyntaxError
+from rpsl.objects import IndexData, RPSLObject, index_tokens, member_tokens, parse
+from rpsl.schema import SCHEMA, Attr
+
+# name: value, with its continuation lines (space, tab or '+').
+_ATTR = re.compile(r"^([A-Za-z0-9_-]+):([^\n]*(?:\n[ \t+][^\n]*)*)", re.MULTILINE)
+_CONT = re.compile(r"\n[ \t+]")
+# Paragraphs the fast path leaves to the full parser: comments, CRs, empty lines, upper-case
+# attribute names, lines that are neither an attribute nor a continuation, discarded attributes.
+_UPPER_NAME = re.compile(r"\n[a-z0-9_-]*[A-Z]")
+_ODD_START = frozenset(("", " ", "\t", "+", "#", "%"))
+_SET_CLASSES = frozenset(("as-set", "route-set", "rtr-set"))
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One mirrored object ready for the store, or the reason it was skipped."""
+
+    object_class: str
+    pk: str
+    text: str
+    index: IndexData | None
+    source: str | None
+    line: int
+    error: RPSLError | None = None
+    unknown_class: bool = False
+
+
+# What the fast path does with each attribute: the key, a plain name list, or index_tokens().
+_KEY, _SOURCE, _LAST_MODIFIED, _NAMES, _TOKENS, _MEMBERS = range(6)
+_NAME_SYNTAXES = frozenset(("object_name", "nic_handle", "as_set_name", "route_set_name", "rtr_set_name",
+                            "mbrs_by_ref", "email", "netname", "key_cert_name", "irt_name", "person_name",
+                            "org_name", "as_set_member"))
+
+
+def _plan() -> dict[str, dict[str, tuple[int, Attr, str]]]:
+    plans = {}
+    for name, c in SCHEMA.items():
+        plan = {}
+        for a in c.attributes:
+            if a.key:
+                kind = _KEY
+            elif a.name == "source":
+                kind = _SOURCE
+            elif a.name == "last-modified":
+                kind = _LAST_MODIFIED
+            elif not (a.inverse or a.lookup):
+                continue
+            elif a.name in ("members", "mp-members") and name in _SET_CLASSES:
+                kind = _MEMBERS
+            elif a.syntax in _NAME_SYNTAXES:
+                kind = _NAMES
+            else:
+                kind = _TOKENS
+            plan[a.name] = (kind, a, a.name + "=")
+        plans[name] = plan
+    return plans
+
+
+_PLANS = _plan()
+
+
+def _value(raw: str) -> str:
+    """Comments removed, continuation lines joined by single spaces (as Attribute.value)."""
+    if "\n" in raw:
+        pieces = []
+        for piece in _CONT.split(raw):
+            if "#" in piece:
+                piece = piece[: piece.index("#")]
+            piece = piece.strip()
+            if piece:
+                pieces.append(piece)
+        return " ".join(pieces)
+    if "#" in raw:
+        raw = raw[: raw.index("#")]
+    return raw.strip()
+
+
+def load(text: str, line: int = 1) -> Loaded:
+    """Index one paragraph of mirrored data (lenient mode)."""
+    if "\n#" in text or "\n%" in text or "\r" in text or "\n\n" in text or text[:1] in _ODD_START \
+            or _UPPER_NAME.search(text):
+        return _slow(text, line)
+    found = _ATTR.findall(text)
+    schema = SCHEMA.get(found[0][0]) if found and found[0][0].islower() else None
+    if schema is None:
+        return _slow(text, line)
+    cls = schema.name
+    plan = _PLANS[cls]
+    idx = IndexData("")
+    key_values: dict[str, str] = {}
+    lookup: list[str] = []
+    source = None
+    covered = -1  # every line must belong to an attribute, else the full parser reports it
+    try:
+        for name, raw in found:
+            covered += len(name) + len(raw) + 2
+            step = plan.get(name)
+            if step is None:
+                if name == "rpki-ov-state":
+                    return _slow(text, line)
+                continue
+            kind, attr, prefix = step
+            value = raw.strip() if "#" not in raw and "\n" not in raw else _value(raw)
+            if kind == _NAMES:
+                if "," in value or " " in value or ":" in value or "." in value:
+                    lookup.extend(prefix + keys.name(t) for t in keys.tokens(value))
+                elif value:
+                    lookup.append(prefix + value.upper())
+            elif kind == _KEY:
+                if name not in key_values:
+                    key_values[name] = value
+            elif kind == _SOURCE:
+                source = value.upper() or None
+            elif kind == _LAST_MODIFIED:
+                idx.last_modified = value or None
+            elif kind == _MEMBERS:
+                members = member_tokens(value)
+                idx.members.extend(members)
+                lookup.extend(prefix + t.split("^", 1)[0] for t in members)
+            else:
+                lookup.extend(prefix + t for t in index_tokens(attr, value))
+        if covered != len(text) or source is None:
+            return _slow(text, line)
+        pk = _keys(cls, key_values, idx)
+    except (ValueSyntaxError, KeyError):
+        return _slow(text, line)
+    idx.pk = pk
+    idx.lookup_keys = list(dict.fromkeys(lookup))
+    return Loaded(cls, pk, text + "\n", idx, source, line)
+
+
+def _keys(cls: str, values: dict[str, str], idx: IndexData) -> str:
+    """Primary key and address / AS columns, exactly as rpsl.objects computes them."""
+    if cls == "route" or cls == "route6" or cls == "inet6num":
+        version, first, length, canonical = keys.prefix(values[cls], 4 if cls == "route" else 6)
+        idx.prefix, idx.prefix_length, idx.ip_version = canonical, length, version
+        last = keys.last_address(version, first, length)
+        if version == 4:
+            idx.ip_first, idx.ip_last = keys.v4_str(first), keys.v4_str(last)
+        else:
+            from ipaddress import IPv6Address
+            idx.ip_first, idx.ip_last = str(IPv6Address(first)), str(IPv6Address(last))
+        if cls == "inet6num":
+            return canonical.upper()
+        idx.origin = keys.as_number(values["origin"])
+        return f"{canonical}AS{idx.origin}".upper()
+    if cls == "inetnum":
+        first, last, canonical = keys.inetnum(values[cls])
+        net, length = keys.covering_prefix(4, first, last)
+        idx.prefix, idx.prefix_length, idx.ip_version = f"{keys.v4_str(net)}/{length}", length, 4
+        idx.ip_first, _, idx.ip_last = canonical.partition(" - ")
+        return canonical
+    if cls == "aut-num":
+        idx.asn_first = idx.asn_last = keys.as_number(values[cls])
+        return f"AS{idx.asn_first}"
+    if cls == "as-block":
+        idx.asn_first, idx.asn_last, canonical = keys.as_range(values[cls])
+        return canonical
+    key = SCHEMA[cls].key[0]
+    value = values[key]
+    if not value:
+        raise ValueSyntaxError("empty key")
+    if cls == "domain":
+        return value.upper().rstrip(".")
+    return keys.name(value)
+
+
+def _slow(text: str, line: int) -> Loaded:
+    obj = parse(text, line, strict=False)
+    return from_object(obj)
+
+
+def from_object(obj: RPSLObject) -> Loaded:
+    """A parsed object as the store needs it (used for the slow path and single writes)."""
+    if obj.schema is None:
+        err = obj.errors[0] if obj.errors else RPSLError(None, None, obj.line, "no attributes found")
+        return Loaded(obj.object_class, "", "", None, None, obj.line, err,
+                      unknown_class=bool(obj.object_class) and not obj.object_class.startswith("*"))
+    if obj.errors:
+        return Loaded(obj.object_class, obj.pk, "", None, obj.source, obj.line, obj.errors[0])
+    return Loaded(obj.object_class, obj.pk, obj.text, obj.index(), obj.source, obj.line)

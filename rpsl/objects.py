@@ -1,0 +1,422 @@
+"""RPSL objects: text -> attributes -> validated, normalised object -> rendered text and index data.
+
+Two modes (spec rpsl.md section 9):
+- strict, for authoritative data: every attribute is checked against the class template and its
+  value syntax; all problems of an object are reported together, each with its line.
+- lenient, for mirrored data: only what indexing needs (keys, origin, references) is parsed; other
+  attributes are kept as text and never make an object fail.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rpsl import keys
+from rpsl.errors import RPSLError, ValueSyntaxError
+from rpsl.schema import SCHEMA, Attr, ObjectClass
+
+_ATTR_NAME = re.compile(r"[a-z0-9_-]+")
+_COMMENT = re.compile(r"#.*")
+PAD = 16
+
+
+@dataclass(slots=True)
+class Attribute:
+    """One attribute as written: lower-case name, the value of its first line and of each
+    continuation line (continuation character and surrounding blanks removed), and its line."""
+
+    name: str
+    first: str
+    continuations: list[tuple[str, str]]  # (continuation character, text)
+    line: int
+
+    @property
+    def value(self) -> str:
+        """The value for parsing: comments removed, lines joined with single spaces."""
+        pieces = [self.first, *(t for _, t in self.continuations)]
+        cleaned = []
+        for piece in pieces:
+            if "#" in piece:
+                piece = piece[: piece.index("#")]
+            piece = piece.strip()
+            if piece:
+                cleaned.append(piece)
+        return " ".join(cleaned)
+
+    @property
+    def raw_value(self) -> str:
+        """The value as written (comments kept), continuation lines joined with newlines."""
+        return "\n".join([self.first, *(t for _, t in self.continuations)])
+
+    def render(self, value: str | None = None) -> str:
+        """`name:` padded to 16 columns; continuation lines keep their character (`+` when empty)."""
+        lines = [f"{self.name + ':':<{PAD}}{self.first if value is None else value}".rstrip()]
+        if value is None:
+            for char, text in self.continuations:
+                char = "+" if not text else char
+                lines.append(f"{char:<{PAD}}{text}".rstrip() if text else "+")
+        return "\n".join(lines)
+
+
+class IndexData:
+    """What queries need, extracted at write time into indexed columns (a plain slotted class:
+    a million of them are made per bulk load)."""
+
+    __slots__ = ("pk", "prefix", "prefix_length", "ip_version", "ip_first", "ip_last", "origin",
+                 "asn_first", "asn_last", "members", "lookup_keys", "last_modified")
+
+    def __init__(self, pk: str) -> None:
+        self.pk = pk
+        self.prefix: str | None = None
+        self.prefix_length: int | None = None
+        self.ip_version: int | None = None
+        self.ip_first: str | None = None
+        self.ip_last: str | None = None
+        self.origin: int | None = None
+        self.asn_first: int | None = None
+        self.asn_last: int | None = None
+        self.members: list[str] = []
+        self.lookup_keys: list[str] = []
+        self.last_modified: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IndexData) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "IndexData(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+
+
+@dataclass(slots=True)
+class RPSLObject:
+    object_class: str
+    attributes: list[Attribute]
+    line: int = 1
+    pk: str = ""
+    errors: list[RPSLError] = field(default_factory=list)
+    warnings: list[RPSLError] = field(default_factory=list)
+    schema: ObjectClass | None = None
+    original: str = ""
+    cleanup: bool = False  # original holds comment lines, CRs, upper-case names or discarded attributes
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def source(self) -> str | None:
+        for a in self.attributes:
+            if a.name == "source":
+                return a.value.upper() or None
+        return None
+
+    def get(self, name: str) -> list[Attribute]:
+        return [a for a in self.attributes if a.name == name]
+
+    def values(self, name: str) -> list[str]:
+        """Cleaned values of an attribute; list attributes split into their items."""
+        attr = self.schema.get(name) if self.schema else None
+        out: list[str] = []
+        for a in self.attributes:
+            if a.name == name:
+                v = a.value
+                if attr is not None and attr.list:
+                    out.extend(i.strip() for i in v.split(",") if i.strip())
+                elif v:
+                    out.append(v)
+        return out
+
+    def first(self, name: str) -> str | None:
+        vals = self.values(name)
+        return vals[0] if vals else None
+
+    @property
+    def text(self) -> str:
+        """The object as written, minus CRs, comment lines and discarded attributes; attribute
+        names in lower case. This is what the store keeps."""
+        if not self.cleanup:
+            return self.original + "\n"
+        out = []
+        keep = True
+        for line in self.original.split("\n"):
+            line = line.rstrip("\r")
+            c = line[:1]
+            if c in ("#", "%") or not line:
+                continue
+            if c not in (" ", "\t", "+"):
+                name, _, value = line.partition(":")
+                attr = self.schema.get(name.lower()) if self.schema else None
+                keep = not (attr is not None and attr.discarded)
+                line = f"{name.lower()}:{value}"
+            if keep:
+                out.append(line)
+        return "\n".join(out) + "\n"
+
+    def render(self) -> str:
+        """Normalised rendering: lower-case names, values aligned at column 16, canonical keys."""
+        out = []
+        for a in self.attributes:
+            attr = self.schema.get(a.name) if self.schema else None
+            canonical = _canonical(attr, a) if attr is not None else None
+            out.append(a.render(canonical))
+        return "\n".join(out) + "\n"
+
+    def key_text(self) -> str:
+        return self.pk or (self.attributes[0].value if self.attributes else "")
+
+    def error(self, message: str, attribute: Attribute | None = None, severity: str = "error") -> None:
+        e = RPSLError(f"{self.object_class} {self.key_text()}".strip(), attribute.name if attribute else None,
+                      attribute.line if attribute else self.line, message, severity)
+        (self.errors if severity == "error" else self.warnings).append(e)
+
+    def index(self) -> IndexData:
+        """Index columns (spec rpsl.md section 8), read from the schema's key/inverse declarations."""
+        return extract_index(self)
+
+
+def _canonical(attr: Attr, a: Attribute) -> str | None:
+    """Canonical text of a key or reference value, or None to keep the value as written."""
+    if attr.syntax not in _CANONICAL or a.continuations or "#" in a.first:
+        return None
+    try:
+        if attr.list:
+            return ", ".join(_CANONICAL[attr.syntax](v.strip()) for v in a.value.split(",") if v.strip())
+        return _CANONICAL[attr.syntax](a.value)
+    except ValueSyntaxError:
+        return None
+
+
+_CANONICAL = {
+    "as_number": lambda v: f"AS{keys.as_number(v)}",
+    "prefix4": lambda v: keys.prefix(v, 4)[3],
+    "prefix6": lambda v: keys.prefix(v, 6)[3],
+    "inetnum": lambda v: keys.inetnum(v)[2],
+    "as_range": lambda v: keys.as_range(v)[2],
+    "as_set_name": keys.name,
+    "route_set_name": keys.name,
+    "rtr_set_name": keys.name,
+    "filter_set_name": keys.name,
+    "peering_set_name": keys.name,
+    "object_name": keys.name,
+    "nic_handle": keys.name,
+    "key_cert_name": keys.name,
+    "source": lambda v: v.upper(),
+}
+
+
+def split_attributes(text: str, first_line: int = 1) -> tuple[list[Attribute], list[RPSLError], bool]:
+    """Attribute lines of one paragraph; `#`/`%` comment lines skipped, CR stripped.
+    The flag says whether the text held anything the stored text must not keep."""
+    attrs: list[Attribute] = []
+    errors: list[RPSLError] = []
+    current: Attribute | None = None
+    cleanup = False
+    for n, line in enumerate(text.split("\n"), first_line):
+        if line and line[-1] == "\r":
+            line = line[:-1]
+            cleanup = True
+        if not line:
+            errors.append(RPSLError(None, None, n, "empty line in the middle of an object"))
+            current = None
+            continue
+        c = line[0]
+        if c == " " or c == "\t" or c == "+":
+            if current is None:
+                errors.append(RPSLError(None, None, n, "continuation line without an attribute before it"))
+            else:
+                current.continuations.append((c, line[1:].strip()))
+            continue
+        if c == "#" or c == "%":
+            cleanup = True
+            continue
+        name, sep, value = line.partition(":")
+        lname = name.lower()
+        if lname != name:
+            cleanup = True
+        if not sep or not _ATTR_NAME.fullmatch(lname):
+            msg = (f"malformed attribute name {name!r}" if sep else
+                   f"line is neither an attribute (name: value) nor a continuation: {line[:60]!r}")
+            errors.append(RPSLError(None, name if sep else None, n, msg))
+            current = None
+            continue
+        current = Attribute(lname, value.strip(), [], n)
+        attrs.append(current)
+    return attrs, errors, cleanup
+
+
+def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
+    """Parse one object's text. Problems are collected in .errors (never raised)."""
+    attrs, errors, cleanup = split_attributes(text, line)
+    if not attrs:
+        obj = RPSLObject("", [], line, errors=errors, original=text)
+        if not errors:
+            obj.error("no attributes found")
+        return obj
+    cls_name = attrs[0].name
+    schema = SCHEMA.get(cls_name)
+    obj = RPSLObject(cls_name, attrs, attrs[0].line, schema=schema, original=text, cleanup=cleanup)
+    if schema is not None and any(_discarded(schema, a.name) for a in attrs):
+        obj.attributes = [a for a in attrs if not _discarded(schema, a.name)]
+        obj.cleanup = True
+    for e in errors:
+        obj.errors.append(RPSLError(f"{cls_name} {attrs[0].value}".strip(), e.attribute, e.line, e.message))
+    if schema is None:
+        obj.error(f"unknown object class {cls_name!r}")
+        return obj
+    _compute_pk(obj, schema)
+    if strict:
+        _validate_strict(obj, schema)
+    else:
+        _validate_lenient(obj, schema)
+    return obj
+
+
+def _discarded(schema: ObjectClass, name: str) -> bool:
+    attr = schema.get(name)
+    return attr is not None and attr.discarded
+
+
+def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> None:
+    parts = []
+    for key in schema.key:
+        attrs = obj.get(key)
+        if not attrs:
+            obj.error(f"primary key attribute {key!r} is missing")
+            return
+        attr = schema[key]
+        value = attrs[0].value
+        if not value:
+            obj.error(f"primary key attribute {key!r} is empty", attrs[0])
+            return
+        if attr.syntax == "domain_name":
+            parts.append(value.upper().rstrip("."))
+            continue
+        try:
+            parts.append(_CANONICAL.get(attr.syntax, keys.name)(value).upper())
+        except ValueSyntaxError as e:
+            obj.error(e.message, attrs[0])
+            return
+    obj.pk = "".join(parts)
+
+
+def _validate_lenient(obj: RPSLObject, schema: ObjectClass) -> None:
+    """Mirrored data: keys were checked by _compute_pk; the source must be there."""
+    if not obj.get("source"):
+        obj.error("attribute 'source' is missing")
+
+
+def _validate_strict(obj: RPSLObject, schema: ObjectClass) -> None:
+    from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
+
+    seen: dict[str, int] = {}
+    for a in obj.attributes:
+        attr = schema.get(a.name)
+        if attr is None:
+            obj.error(f"attribute {a.name!r} is not allowed in class {schema.name}", a)
+            continue
+        seen[a.name] = seen.get(a.name, 0) + 1
+        if seen[a.name] == 2 and not attr.multiple:
+            obj.error(f"attribute {a.name!r} may appear only once", a)
+        value = a.value
+        items = [i.strip() for i in value.split(",")] if attr.list else [value]
+        if attr.list:
+            items = [i for i in items if i]
+            if not items:
+                obj.error(f"attribute {a.name!r} has no value", a)
+        elif not value and attr.syntax != "free":
+            obj.error(f"attribute {a.name!r} has no value", a)
+            continue
+        for item in items:
+            try:
+                syntax.parse(attr.syntax, item, strict=True)
+            except ValueSyntaxError as e:
+                obj.error(e.message, a)
+    for name in schema.mandatory:
+        if name not in seen:
+            obj.error(f"mandatory attribute {name!r} is missing")
+
+
+def extract_index(obj: RPSLObject) -> IndexData:
+    """Index data of a parsed object (keys valid). Lookup keys are `attr=VALUE`, upper case."""
+    schema = obj.schema
+    assert schema is not None
+    idx = IndexData(obj.pk)
+    cls = obj.object_class
+    if cls in ("route", "route6", "inet6num"):
+        version, first, length, canonical = keys.prefix(obj.get(cls)[0].value, 4 if cls == "route" else 6)
+        idx.prefix, idx.prefix_length, idx.ip_version = canonical, length, version
+        idx.ip_first = _addr(version, first)
+        idx.ip_last = _addr(version, keys.last_address(version, first, length))
+        if cls != "inet6num":
+            idx.origin = keys.as_number(obj.get("origin")[0].value)
+    elif cls == "inetnum":
+        first, last, canonical = keys.inetnum(obj.get(cls)[0].value)
+        net, length = keys.covering_prefix(4, first, last)
+        idx.prefix, idx.prefix_length, idx.ip_version = f"{keys.v4_str(net)}/{length}", length, 4
+        idx.ip_first, _, idx.ip_last = canonical.partition(" - ")
+    elif cls == "aut-num":
+        idx.asn_first = idx.asn_last = keys.as_number(obj.get(cls)[0].value)
+    elif cls == "as-block":
+        idx.asn_first, idx.asn_last, _ = keys.as_range(obj.get(cls)[0].value)
+    lookup: list[str] = []
+    for a in obj.attributes:
+        attr = schema.get(a.name)
+        if attr is None:
+            continue
+        if attr.name == "last-modified":
+            idx.last_modified = a.value or None
+        if not (attr.inverse or attr.lookup) or attr.key:
+            continue
+        for token in index_tokens(attr, a.value):
+            lookup.append(f"{attr.name}={token}")
+        if attr.name in ("members", "mp-members") and cls in ("as-set", "route-set", "rtr-set"):
+            idx.members.extend(member_tokens(a.value))
+    idx.lookup_keys = list(dict.fromkeys(lookup))
+    return idx
+
+
+def _addr(version: int, n: int) -> str:
+    if version == 4:
+        return keys.v4_str(n)
+    import ipaddress
+    return str(ipaddress.IPv6Address(n))
+
+
+def member_tokens(value: str) -> list[str]:
+    """Set members as written in `members`, normalised (upper case, asplain), operators kept."""
+    out = []
+    for t in keys.tokens(value):
+        name, op = (t.split("^", 1) + [""])[:2] if "^" in t else (t, "")
+        if ":" in name and "/" in name or "." in name and name[:1].isdigit():
+            try:
+                name = keys.prefix(name)[3]
+            except ValueSyntaxError:
+                pass
+            out.append(name + (f"^{op}" if op else ""))
+        else:
+            out.append(keys.name(name) + (f"^{op}" if op else ""))
+    return out
+
+
+def index_tokens(attr: Attr, value: str) -> list[str]:
+    """Values of one attribute as they are indexed for lookups (never password hashes)."""
+    syntax = attr.syntax
+    if not value:
+        return []
+    if syntax == "as_number":
+        try:
+            return [f"AS{keys.as_number(value)}"]
+        except ValueSyntaxError:
+            return [value.upper()]
+    if syntax == "auth":
+        first = value.split()[0].upper()
+        return [first] if first.startswith("PGPKEY-") else []
+    if syntax in ("mnt_routes", "nserver", "ifaddr"):
+        return [value.split()[0].upper().rstrip(".")]
+    if syntax in ("route_set_member4", "route_set_member", "rtr_set_member4", "rtr_set_member"):
+        return [t.split("^", 1)[0] for t in member_tokens(value)]
+    if attr.list:
+        return [keys.name(t) for t in keys.tokens(value)]
+    if syntax == "fingerprint":
+        return [value.replace(" ", "").upper()]
+    return [value.upper()]
