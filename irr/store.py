@@ -16,7 +16,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import BigInteger, DateTime, SmallInteger, Text, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
@@ -342,12 +342,14 @@ class Store:
                 last_error=message[:2000], last_error_at=func.now()))
 
     # -- reads ----------------------------------------------------------------------------------
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
     def get(self, source: str, object_class: str, pk: str) -> ObjectRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(ObjectRow).where(
+        with self._session() as session:
+            return session.scalars(select(ObjectRow).where(
                 ObjectRow.source == source, ObjectRow.object_class == object_class,
                 ObjectRow.pk == pk.upper())).first()
-            return row[0] if row else None
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Objects per class per source."""
@@ -360,16 +362,15 @@ class Store:
         return out
 
     def sources(self) -> list[SourceRow]:
-        with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(select(SourceRow).order_by(SourceRow.name))]
+        with self._session() as session:
+            return list(session.scalars(select(SourceRow).order_by(SourceRow.name)))
 
-    def journal(self, source: str, first: int = 0, last: int | None = None) -> Iterator[JournalEntry]:
-        with self.engine.connect() as conn:
+    def journal(self, source: str, first: int = 0, last: int | None = None) -> list[JournalEntry]:
+        with self._session() as session:
             q = select(JournalEntry).where(JournalEntry.source == source, JournalEntry.serial >= first)
             if last is not None:
                 q = q.where(JournalEntry.serial <= last)
-            for r in conn.execute(q.order_by(JournalEntry.serial)):
-                yield r[0]
+            return list(session.scalars(q.order_by(JournalEntry.serial)))
 
 
 def _ident(conn: Connection, name: str) -> str:

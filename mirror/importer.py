@@ -188,6 +188,7 @@ def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: i
             bar.close()
     report.objects = result.objects
     report.duplicates = len(result.duplicates)
+    report.loaded.subtract(cls for cls, _ in result.duplicates)
     report.duplicate_examples = [f"{c} {pk}" for c, pk in result.duplicates[:MAX_EXAMPLES]]
     report.seconds_parse_copy = result.seconds_copy
     report.seconds_index = result.seconds_index

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL), a fresh
+database per test cloned from a migrated template, generated dumps."""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from irr.config import _sqlalchemy_url
+from irr.database import EmbeddedPostgres, make_engine
+from irr.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+REAL = SHARED / "data" / "real"
+GEN_RPSL = SHARED / "data" / "gen_rpsl.py"
+_counter = itertools.count()
+
+
+def _libpq(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory) -> str:
+    """libpq URL of a maintenance database on a throwaway server."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield _libpq(_sqlalchemy_url(url, "TEST_DATABASE_URL"))
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
+    server.start()
+    yield server.server.get_uri()
+    server.stop()
+
+
+def _replace_db(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return base + ("?" + query if query else "")
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_url) -> str:
+    name = f"irr_test_template_{os.getpid()}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    engine = make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test"))
+    Store(engine).upgrade()
+    engine.dispose()
+    yield name
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def db_url(pg_server_url, template_db) -> str:
+    """SQLAlchemy URL of a fresh, migrated database for one test."""
+    name = f"irr_test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    yield _sqlalchemy_url(_replace_db(pg_server_url, name), "test")
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def store(db_url) -> Store:
+    s = Store(make_engine(db_url))
+    yield s
+    s.engine.dispose()
+
+
+def generate_dump(path: Path, scale: int, seed: int = 1, *extra: str) -> Path:
+    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", str(seed), "--scale", str(scale),
+                    "--out", str(path), *extra], check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dump_10k(tmp_path_factory) -> Path:
+    return generate_dump(tmp_path_factory.mktemp("dumps") / "apnic-10k.db", 10000, 1)
+
+
+def run_irr(*args: str, env: dict | None = None, check: bool = True, timeout: int = 600,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the `irr` command as a user would."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "irr.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, input=input, cwd=REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"irr {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
