@@ -94,16 +94,16 @@ def load(obj: Context, source: str, serial: int | None, workers: int | None, qui
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Validate every attribute (authoritative data).")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, allow_dash=True))
 def check(strict: bool, files: tuple[str]) -> None:
-    """Validate FILES without writing anything; print every error."""
+    """Validate FILES (plain or .gz, - for stdin) without writing anything; print every error."""
     from rpsl import reader
     from rpsl.objects import parse
 
     counts: Counter = Counter()
     bad = 0
     for name in files:
-        for para in reader.iter_paragraphs(Path(name)):
+        for para in reader.iter_paragraphs(sys.stdin.buffer if name == "-" else Path(name)):
             obj = parse(para.text, para.line, strict=strict)
             if not obj.attributes and not obj.errors:
                 continue

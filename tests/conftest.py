@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -16,7 +18,10 @@ from irr.database import EmbeddedPostgres, make_engine
 from irr.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("IRR_SHARED_DIR", REPO.parent / "shared"))
+if not (SHARED / "data" / "gen_rpsl.py").exists():
+    raise RuntimeError(f"test data not found in {SHARED}: check out ../shared beside the repository "
+                       "or set IRR_SHARED_DIR")
 REAL = SHARED / "data" / "real"
 GEN_RPSL = SHARED / "data" / "gen_rpsl.py"
 _counter = itertools.count()
@@ -33,10 +38,13 @@ def pg_server_url(tmp_path_factory) -> str:
     if url:
         yield _libpq(_sqlalchemy_url(url, "TEST_DATABASE_URL"))
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
+    # Not under pytest's basetemp: a concurrent pytest session prunes old basetemps.
+    base = Path(tempfile.mkdtemp(prefix="irr-test-pg-"))
+    server = EmbeddedPostgres(base / "data", cleanup="delete")
     server.start()
     yield server.server.get_uri()
     server.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _replace_db(url: str, name: str) -> str:
