@@ -12,11 +12,17 @@ import re
 
 from rpsl.errors import ValueSyntaxError
 
-_ASN = re.compile(r"AS(\d{1,10})(?:\.(\d{1,5}))?", re.I)
-_V4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
-_V4_PREFIX = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})")
-_INETNUM = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*-\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
-_AS_RANGE = re.compile(r"(AS[\d.]+)\s*-\s*(AS[\d.]+)", re.I)
+# ASCII only: \d matches other Unicode digits (which int() accepts), and re.I lets [A-Z] match
+# the dotless i, the long s and the Kelvin sign.
+_ASN = re.compile(r"[Aa][Ss]([0-9]+)(?:\.([0-9]+))?")
+_V4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
+_V4_PREFIX = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})/([0-9]{1,2})")
+# The shape of grammars/common.lark PREFIX6, so that both accept the same texts.
+_V6_PREFIX = re.compile(r"((?=[0-9A-Fa-f:.]*:)(?:[0-9A-Fa-f]{0,4}:){1,7}"
+                        r"(?:[0-9A-Fa-f]{0,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3}))/([0-9]{1,3})")
+_INETNUM = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})[ \t]*-[ \t]*"
+                      r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
+_AS_RANGE = re.compile(r"([Aa][Ss][0-9.]+)[ \t]*-[ \t]*([Aa][Ss][0-9.]+)")
 _SPLIT = re.compile(r"[,\s]+")
 MAX_ASN = 4294967295
 
@@ -64,16 +70,22 @@ def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:
             raise ValueSyntaxError(f"{text} is not a valid prefix: host bits are set "
                                    f"(did you mean {v4_str(first & ~host)}/{length}?)")
         return 4, first, length, f"{v4_str(first)}/{length}"
-    if ":" not in text or "/" not in text or version == 4:
+    m = _V6_PREFIX.fullmatch(text) if version != 4 else None
+    if not m:
         kind = {4: "IPv4 ", 6: "IPv6 "}.get(version or 0, "")
         raise ValueSyntaxError(f"{text} is not a valid {kind}prefix")
     try:
-        net = ipaddress.IPv6Network(text, strict=False)
+        first = int(ipaddress.IPv6Address(m.group(1)))
     except ValueError:
         raise ValueSyntaxError(f"{text} is not a valid IPv6 prefix") from None
-    if int(net.network_address) != int(ipaddress.IPv6Address(text.split("/")[0])):
-        raise ValueSyntaxError(f"{text} is not a valid prefix: host bits are set (did you mean {net}?)")
-    return 6, int(net.network_address), net.prefixlen, str(net)
+    length = int(m.group(2))
+    if length > 128:
+        raise ValueSyntaxError(f"{text} is not a valid prefix: length must be 0-128")
+    host = (1 << (128 - length)) - 1
+    if first & host:
+        raise ValueSyntaxError(f"{text} is not a valid prefix: host bits are set "
+                               f"(did you mean {ipaddress.IPv6Address(first & ~host)}/{length}?)")
+    return 6, first, length, f"{ipaddress.IPv6Address(first)}/{length}"
 
 
 def last_address(version: int, first: int, length: int) -> int:
@@ -159,6 +171,75 @@ def name(value: str) -> str:
         except ValueSyntaxError:
             pass
     return text
+
+
+_OBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]")
+SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
+_KEY_CERT = re.compile(r"[Pp][Gg][Pp][Kk][Ee][Yy]-[0-9A-Fa-f]+|[Xx]509-[0-9]+|[Aa][Uu][Tt][Oo]-[0-9]+[A-Za-z]*")
+_SET_COMPONENT = re.compile(r"[Aa][Ss][0-9]+\.[0-9]+|[A-Za-z][A-Za-z0-9_-]*")
+_AS_COMPONENT = re.compile(r"AS[0-9]+(?:\.[0-9]+)?")
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+_SET_SYNTAXES = frozenset(("as_set_name", "route_set_name", "rtr_set_name", "filter_set_name",
+                           "peering_set_name"))
+MAX_SET_COMPONENTS = 5
+
+
+def checked_name(value: str, syntax: str) -> str:
+    """A name-like primary key (or source) checked as mirrored data is checked (rpsl.syntax with
+    strict=False: shape only, no reserved words or set prefixes, any nic-hdl) -> canonical text.
+
+    syntax: object_name, irt_name, nic_handle, key_cert_name, source, dns_name, domain_name or a
+    set-name syntax. Raises ValueSyntaxError like rpsl.syntax.normalise(syntax, value, strict=False).
+    """
+    text = value.strip()
+    if not text:
+        raise ValueSyntaxError(f"empty value is not a valid {syntax.replace('_', ' ')}")
+    if syntax == "nic_handle":
+        return text.upper()
+    if syntax == "object_name" or syntax == "irt_name":
+        if not _OBJECT_NAME.fullmatch(text):
+            raise ValueSyntaxError(f"{text} is not a valid object name (letters, digits, '-' and '_', "
+                                   f"starting with a letter and ending with a letter or digit)")
+        return text.upper()
+    if syntax == "source":
+        if not SOURCE_NAME.fullmatch(text):
+            raise ValueSyntaxError(f"{text} is not a valid source name (letters, digits and '-', "
+                                   f"starting with a letter)")
+        return text.upper()
+    if syntax in _SET_SYNTAXES:
+        return _set_name(text, syntax.removesuffix("_name").replace("_", "-") + " name")
+    if syntax == "key_cert_name":
+        if not _KEY_CERT.fullmatch(text):
+            raise ValueSyntaxError(f"{text} is not a valid key-cert name (PGPKEY-<hex digits>, X509-<n>)")
+        return text.upper()
+    if syntax == "dns_name" or syntax == "domain_name":
+        name = text.lower()
+        name = name[:-1] if name[-1:] == "." else name
+        if len(name) > 253 or not all(len(label) < 64 and _DNS_LABEL.fullmatch(label)
+                                      for label in name.split(".")):
+            raise ValueSyntaxError(f"{text} is not a valid DNS name")
+        return name
+    raise ValueError(f"checked_name does not handle syntax {syntax!r}")
+
+
+def _set_name(text: str, what: str) -> str:
+    components = text.split(":")
+    if len(components) > MAX_SET_COMPONENTS:
+        raise ValueSyntaxError(f"{text} is not a valid {what}: at most {MAX_SET_COMPONENTS} components")
+    out = []
+    for component in components:
+        if not _SET_COMPONENT.fullmatch(component):
+            raise ValueSyntaxError(f"{text} is not a valid {what}: {component!r} is neither an AS "
+                                   f"number nor a name")
+        upper = component.upper()
+        if _AS_COMPONENT.fullmatch(upper):
+            out.append(f"AS{as_number(upper)}")
+        elif upper == "PEERAS" or _OBJECT_NAME.fullmatch(upper):
+            out.append(upper)
+        else:
+            raise ValueSyntaxError(f"{text} is not a valid {what}: {component!r} is neither an AS "
+                                   f"number nor a name")
+    return ":".join(out)
 
 
 def tokens(value: str) -> list[str]:

@@ -40,11 +40,12 @@ class Loaded:
     unknown_class: bool = False
 
 
-# What the fast path does with each attribute: the key, a plain name list, or index_tokens().
-_KEY, _SOURCE, _LAST_MODIFIED, _NAMES, _TOKENS, _MEMBERS = range(6)
-_NAME_SYNTAXES = frozenset(("object_name", "nic_handle", "as_set_name", "route_set_name", "rtr_set_name",
-                            "mbrs_by_ref", "email", "netname", "key_cert_name", "irt_name", "person_name",
-                            "org_name", "as_set_member"))
+# What the fast path does with each attribute: the key, the source, last-modified, set members,
+# a list of names (keys.name of each item), one value upper-cased, or index_tokens(). The choice
+# mirrors rpsl.objects.index_tokens exactly, only without its chain of tests per value.
+_KEY, _SOURCE, _LAST_MODIFIED, _NAMES, _UPPER, _TOKENS, _MEMBERS = range(7)
+_SPECIAL_SYNTAXES = frozenset(("as_number", "auth", "mnt_routes", "nserver", "ifaddr", "route_set_member4",
+                               "route_set_member", "rtr_set_member4", "rtr_set_member", "fingerprint"))
 
 
 def _plan() -> dict[str, dict[str, tuple[int, Attr, str]]]:
@@ -62,10 +63,10 @@ def _plan() -> dict[str, dict[str, tuple[int, Attr, str]]]:
                 continue
             elif a.name in ("members", "mp-members") and name in _SET_CLASSES:
                 kind = _MEMBERS
-            elif a.syntax in _NAME_SYNTAXES:
-                kind = _NAMES
-            else:
+            elif a.syntax in _SPECIAL_SYNTAXES:
                 kind = _TOKENS
+            else:
+                kind = _NAMES if a.list else _UPPER
             plan[a.name] = (kind, a, a.name + "=")
         plans[name] = plan
     return plans
@@ -117,15 +118,20 @@ def load(text: str, line: int = 1) -> Loaded:
             kind, attr, prefix = step
             value = raw.strip() if "#" not in raw and "\n" not in raw else _value(raw)
             if kind == _NAMES:
-                if "," in value or " " in value or ":" in value or "." in value:
+                if "," in value or " " in value or "\t" in value or ":" in value or "." in value:
                     lookup.extend(prefix + keys.name(t) for t in keys.tokens(value))
                 elif value:
+                    lookup.append(prefix + value.upper())
+            elif kind == _UPPER:
+                if value:
                     lookup.append(prefix + value.upper())
             elif kind == _KEY:
                 if name not in key_values:
                     key_values[name] = value
             elif kind == _SOURCE:
-                source = value.upper() or None
+                if source is not None:  # a second source: the full parser reports it
+                    return _slow(text, line)
+                source = value
             elif kind == _LAST_MODIFIED:
                 idx.last_modified = value or None
             elif kind == _MEMBERS:
@@ -134,14 +140,14 @@ def load(text: str, line: int = 1) -> Loaded:
                 lookup.extend(prefix + t.split("^", 1)[0] for t in members)
             else:
                 lookup.extend(prefix + t for t in index_tokens(attr, value))
-        if covered != len(text) or source is None:
+        if covered != len(text) or source is None or not keys.SOURCE_NAME.fullmatch(source):
             return _slow(text, line)
         pk = _keys(cls, key_values, idx)
     except (ValueSyntaxError, KeyError):
         return _slow(text, line)
     idx.pk = pk
     idx.lookup_keys = list(dict.fromkeys(lookup))
-    return Loaded(cls, pk, text + "\n", idx, source, line)
+    return Loaded(cls, pk, text + "\n", idx, source.upper(), line)
 
 
 def _keys(cls: str, values: dict[str, str], idx: IndexData) -> str:
@@ -171,13 +177,16 @@ def _keys(cls: str, values: dict[str, str], idx: IndexData) -> str:
     if cls == "as-block":
         idx.asn_first, idx.asn_last, canonical = keys.as_range(values[cls])
         return canonical
-    key = SCHEMA[cls].key[0]
-    value = values[key]
-    if not value:
-        raise ValueSyntaxError("empty key")
-    if cls == "domain":
-        return value.upper().rstrip(".")
-    return keys.name(value)
+    key, syntax = _NAME_KEYS[cls]
+    if cls == "domain":  # any text, as rpsl.objects._compute_pk
+        if not values[key]:
+            raise ValueSyntaxError("empty key")
+        return values[key].upper().rstrip(".")
+    return keys.checked_name(values[key], syntax).upper()
+
+
+# Classes keyed by one name-like attribute: (attribute, syntax).
+_NAME_KEYS = {c.name: (c.key[0], c[c.key[0]].syntax) for c in SCHEMA.values() if len(c.key) == 1}
 
 
 def _slow(text: str, line: int) -> Loaded:

@@ -132,12 +132,12 @@ class RPSLObject:
 
     @property
     def text(self) -> str:
-        """The object as written, minus CRs, comment lines and discarded attributes; attribute
-        names in lower case. This is what the store keeps."""
+        """The object as written, minus CRs, comment lines, blank lines before the first attribute
+        and discarded attributes; attribute names in lower case. This is what the store keeps."""
         if not self.cleanup:
             return self.original + "\n"
         out = []
-        keep = True
+        keep = False  # nothing before the first attribute line is kept
         for line in self.original.split("\n"):
             line = line.rstrip("\r")
             c = line[:1]
@@ -162,10 +162,17 @@ class RPSLObject:
         return "\n".join(out) + "\n"
 
     def key_text(self) -> str:
-        return self.pk or (self.attributes[0].value if self.attributes else "")
+        """The primary key, or while there is none the value of the class attribute."""
+        if self.pk:
+            return self.pk
+        first = self.attributes[0] if self.attributes else None
+        return first.value if first is not None and first.name == self.object_class else ""
 
-    def error(self, message: str, attribute: Attribute | None = None, severity: str = "error") -> None:
-        e = RPSLError(f"{self.object_class} {self.key_text()}".strip(), attribute.name if attribute else None,
+    def error(self, message: str, attribute: Attribute | None = None, severity: str = "error",
+              name: str | None = None) -> None:
+        """Record a problem with ``attribute`` (its line), or with the attribute called ``name``
+        that is not there (the object's first line)."""
+        e = RPSLError(f"{self.object_class} {self.key_text()}".strip(), attribute.name if attribute else name,
                       attribute.line if attribute else self.line, message, severity)
         (self.errors if severity == "error" else self.warnings).append(e)
 
@@ -186,48 +193,56 @@ def _canonical(attr: Attr, a: Attribute) -> str | None:
         return None
 
 
+def _name(syntax: str):
+    return lambda v: keys.checked_name(v, syntax)
+
+
 _CANONICAL = {
     "as_number": lambda v: f"AS{keys.as_number(v)}",
     "prefix4": lambda v: keys.prefix(v, 4)[3],
     "prefix6": lambda v: keys.prefix(v, 6)[3],
     "inetnum": lambda v: keys.inetnum(v)[2],
     "as_range": lambda v: keys.as_range(v)[2],
-    "as_set_name": keys.name,
-    "route_set_name": keys.name,
-    "rtr_set_name": keys.name,
-    "filter_set_name": keys.name,
-    "peering_set_name": keys.name,
-    "object_name": keys.name,
-    "nic_handle": keys.name,
-    "key_cert_name": keys.name,
-    "source": lambda v: v.upper(),
+    **{syntax: _name(syntax) for syntax in (
+        "as_set_name", "route_set_name", "rtr_set_name", "filter_set_name", "peering_set_name",
+        "object_name", "irt_name", "nic_handle", "key_cert_name", "source", "dns_name", "domain_name")},
 }
 
 
 def split_attributes(text: str, first_line: int = 1) -> tuple[list[Attribute], list[RPSLError], bool]:
     """Attribute lines of one paragraph; `#`/`%` comment lines skipped, CR stripped.
-    The flag says whether the text held anything the stored text must not keep."""
+    Empty and blank lines before the first attribute and empty lines at the end are ignored (IRRd
+    strips the object text). The flag says whether the text held anything the stored text must
+    not keep."""
     attrs: list[Attribute] = []
     errors: list[RPSLError] = []
     current: Attribute | None = None
     cleanup = False
+    empty: list[int] = []  # empty lines seen since the last attribute line: errors if more follows
     for n, line in enumerate(text.split("\n"), first_line):
         if line and line[-1] == "\r":
             line = line[:-1]
             cleanup = True
         if not line:
-            errors.append(RPSLError(None, None, n, "empty line in the middle of an object"))
-            current = None
+            cleanup = True
+            if attrs:
+                empty.append(n)
             continue
         c = line[0]
-        if c == " " or c == "\t" or c == "+":
-            if current is None:
-                errors.append(RPSLError(None, None, n, "continuation line without an attribute before it"))
-            else:
-                current.continuations.append((c, line[1:].strip()))
-            continue
         if c == "#" or c == "%":
             cleanup = True
+            continue
+        if empty:
+            errors.extend(RPSLError(None, None, e, "empty line in the middle of an object") for e in empty)
+            empty.clear()
+            current = None
+        if c == " " or c == "\t" or c == "+":
+            if current is not None:
+                current.continuations.append((c, line[1:].strip()))
+            elif attrs or errors or line.strip():
+                errors.append(RPSLError(None, None, n, "continuation line without an attribute before it"))
+            else:
+                cleanup = True  # a blank line before the object: IRRd strips it too
             continue
         name, sep, value = line.partition(":")
         lname = name.lower()
@@ -247,27 +262,30 @@ def split_attributes(text: str, first_line: int = 1) -> tuple[list[Attribute], l
 def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
     """Parse one object's text. Problems are collected in .errors (never raised)."""
     attrs, errors, cleanup = split_attributes(text, line)
-    if not attrs:
-        obj = RPSLObject("", [], line, errors=errors, original=text)
-        if not errors:
-            obj.error("no attributes found")
-        return obj
-    cls_name = attrs[0].name
+    first = errors[0] if errors and (not attrs or errors[0].line < attrs[0].line) else None
+    if first is not None and first.attribute:
+        # The first line names the class even when it is no valid attribute name: `*xxte:` is
+        # a legacy IRRd pseudo object that mirrors skip silently.
+        cls_name, obj_line = first.attribute.lower(), first.line
+    elif attrs:
+        cls_name, obj_line = attrs[0].name, attrs[0].line
+    else:  # a paragraph of comments only (a dump header), or junk reported in errors
+        return RPSLObject("", [], line, errors=errors, original=text)
     schema = SCHEMA.get(cls_name)
-    obj = RPSLObject(cls_name, attrs, attrs[0].line, schema=schema, original=text, cleanup=cleanup)
+    obj = RPSLObject(cls_name, attrs, obj_line, schema=schema, original=text, cleanup=cleanup)
     if schema is not None and any(_discarded(schema, a.name) for a in attrs):
         obj.attributes = [a for a in attrs if not _discarded(schema, a.name)]
         obj.cleanup = True
-    for e in errors:
-        obj.errors.append(RPSLError(f"{cls_name} {attrs[0].value}".strip(), e.attribute, e.line, e.message))
+    bad_keys = _compute_pk(obj, schema) if schema is not None else set()
+    key = f"{cls_name} {obj.key_text()}".strip()
+    # Line problems first, with the same object key as every other error of this object.
+    obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
     if schema is None:
         obj.error(f"unknown object class {cls_name!r}")
-        return obj
-    _compute_pk(obj, schema)
-    if strict:
-        _validate_strict(obj, schema)
+    elif strict:
+        _validate_strict(obj, schema, bad_keys)
     else:
-        _validate_lenient(obj, schema)
+        _validate_lenient(obj)
     return obj
 
 
@@ -276,36 +294,50 @@ def _discarded(schema: ObjectClass, name: str) -> bool:
     return attr is not None and attr.discarded
 
 
-def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> None:
+def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
+    """Set obj.pk from the key attributes (checked as mirrored data is); return the names of
+    key attributes found missing or invalid (already reported)."""
     parts = []
     for key in schema.key:
         attrs = obj.get(key)
         if not attrs:
-            obj.error(f"primary key attribute {key!r} is missing")
-            return
+            obj.error(f"primary key attribute {key!r} is missing", name=key)
+            return {key}
         attr = schema[key]
         value = attrs[0].value
         if not value:
             obj.error(f"primary key attribute {key!r} is empty", attrs[0])
-            return
-        if attr.syntax == "domain_name":
+            return {key}
+        if attr.syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
             parts.append(value.upper().rstrip("."))
             continue
         try:
-            parts.append(_CANONICAL.get(attr.syntax, keys.name)(value).upper())
+            parts.append(_CANONICAL[attr.syntax](value).upper())
         except ValueSyntaxError as e:
             obj.error(e.message, attrs[0])
-            return
+            return {key}
     obj.pk = "".join(parts)
+    return set()
 
 
-def _validate_lenient(obj: RPSLObject, schema: ObjectClass) -> None:
-    """Mirrored data: keys were checked by _compute_pk; the source must be there."""
-    if not obj.get("source"):
-        obj.error("attribute 'source' is missing")
+def _validate_lenient(obj: RPSLObject) -> None:
+    """Mirrored data: keys were checked by _compute_pk; exactly one valid source must be there
+    (IRRd checks the source in non-strict mode too; with two, IRRd's source matches none)."""
+    sources = obj.get("source")
+    if not sources:
+        obj.error("attribute 'source' is missing", name="source")
+        return
+    if len(sources) > 1:
+        obj.error("attribute 'source' may appear only once", sources[1])
+    try:
+        keys.checked_name(sources[0].value, "source")
+    except ValueSyntaxError as e:
+        obj.error(e.message, sources[0])
 
 
-def _validate_strict(obj: RPSLObject, schema: ObjectClass) -> None:
+def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -> None:
+    """Authoritative data: the class template and every value's syntax; ``reported`` are key
+    attributes whose problem _compute_pk has already reported."""
     from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
 
     seen: dict[str, int] = {}
@@ -317,13 +349,15 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass) -> None:
         seen[a.name] = seen.get(a.name, 0) + 1
         if seen[a.name] == 2 and not attr.multiple:
             obj.error(f"attribute {a.name!r} may appear only once", a)
+        if seen[a.name] == 1 and a.name in reported:
+            continue
         value = a.value
         items = [i.strip() for i in value.split(",")] if attr.list else [value]
         if attr.list:
             items = [i for i in items if i]
             if not items:
                 obj.error(f"attribute {a.name!r} has no value", a)
-        elif not value and attr.syntax != "free":
+        elif not value and attr.syntax not in ("free", "certif"):  # armour holds empty lines
             obj.error(f"attribute {a.name!r} has no value", a)
             continue
         for item in items:
@@ -332,8 +366,8 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass) -> None:
             except ValueSyntaxError as e:
                 obj.error(e.message, a)
     for name in schema.mandatory:
-        if name not in seen:
-            obj.error(f"mandatory attribute {name!r} is missing")
+        if name not in seen and name not in reported:
+            obj.error(f"mandatory attribute {name!r} is missing", name=name)
 
 
 def extract_index(obj: RPSLObject) -> IndexData:

@@ -290,7 +290,10 @@ _INETNUM_BODY = (
     ORG, ADMIN_C, TECH_C, ABUSE_C,
     _a("status", "inet_status", "M", help="ALLOCATED PORTABLE, ALLOCATED NON-PORTABLE, ASSIGNED PORTABLE or "
                                          "ASSIGNED NON-PORTABLE."),
-    REMARKS, NOTIFY, MNT_BY, MNT_LOWER, MNT_ROUTES, MNT_IRT,
+    REMARKS, NOTIFY, MNT_BY, MNT_LOWER, MNT_ROUTES,
+    _a("mnt-domains", "object_name", "mIlS", ("mntner",),
+       "Maintainer(s) that authorise reverse DNS (domain) objects for this space."),
+    MNT_IRT,
 ) + TAIL
 
 CLASSES += (

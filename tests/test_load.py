@@ -85,7 +85,7 @@ def test_load_skips_with_reasons_and_reload_replaces(db_url, tmp_path):
         "route: 192.0.2.1/24\norigin: AS64500\nsource: APNIC\n\n"
         "aut-num: AS64500\nas-name: X\nsource: RIPE\n\n"
         "*xxte: legacy\n\n"
-        "mntner: M\nauth: CRYPT-PW abc\nsource: APNIC\n", encoding="utf-8")
+        "mntner: MAINT-M\nauth: CRYPT-PW abc\nsource: APNIC\n", encoding="utf-8")
     out = run_irr("load", "--source", "apnic", str(dump), env={"IRR_DATABASE_URL": db_url})
     assert summary_counts(out.stdout) == Counter({"route": 1, "mntner": 1})
     assert "unknown class limerick" in out.stdout
