@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rpsl import keys
 from rpsl.errors import RPSLError, ValueSyntaxError
-from rpsl.objects import IndexData, RPSLObject, index_tokens, member_tokens, parse
+from rpsl.objects import IndexData, RPSLObject, index_tokens, key_columns, member_tokens, parse
 from rpsl.schema import SCHEMA, Attr
 
 # name: value, with its continuation lines (space, tab or '+').
@@ -151,32 +151,18 @@ def load(text: str, line: int = 1) -> Loaded:
 
 
 def _keys(cls: str, values: dict[str, str], idx: IndexData) -> str:
-    """Primary key and address / AS columns, exactly as rpsl.objects computes them."""
-    if cls == "route" or cls == "route6" or cls == "inet6num":
-        version, first, length, canonical = keys.prefix(values[cls], 4 if cls == "route" else 6)
-        idx.prefix, idx.prefix_length, idx.ip_version = canonical, length, version
-        last = keys.last_address(version, first, length)
-        if version == 4:
-            idx.ip_first, idx.ip_last = keys.v4_str(first), keys.v4_str(last)
-        else:
-            from ipaddress import IPv6Address
-            idx.ip_first, idx.ip_last = str(IPv6Address(first)), str(IPv6Address(last))
-        if cls == "inet6num":
-            return canonical.upper()
-        idx.origin = keys.as_number(values["origin"])
-        return f"{canonical}AS{idx.origin}".upper()
+    """Address / AS columns (rpsl.objects.key_columns) and the primary key, as _compute_pk makes it."""
+    key_columns(cls, values, idx)
+    if cls == "route" or cls == "route6":
+        return f"{idx.prefix}AS{idx.origin}".upper()
+    if cls == "inet6num":
+        return idx.prefix.upper()  # type: ignore[union-attr]
     if cls == "inetnum":
-        first, last, canonical = keys.inetnum(values[cls])
-        net, length = keys.covering_prefix(4, first, last)
-        idx.prefix, idx.prefix_length, idx.ip_version = f"{keys.v4_str(net)}/{length}", length, 4
-        idx.ip_first, _, idx.ip_last = canonical.partition(" - ")
-        return canonical
+        return f"{idx.ip_first} - {idx.ip_last}"
     if cls == "aut-num":
-        idx.asn_first = idx.asn_last = keys.as_number(values[cls])
         return f"AS{idx.asn_first}"
     if cls == "as-block":
-        idx.asn_first, idx.asn_last, canonical = keys.as_range(values[cls])
-        return canonical
+        return f"AS{idx.asn_first} - AS{idx.asn_last}"
     key, syntax = _NAME_KEYS[cls]
     if cls == "domain":  # any text, as rpsl.objects._compute_pk
         if not values[key]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from ipaddress import IPv6Address
 
 from rpsl import keys
 from rpsl.errors import RPSLError, ValueSyntaxError
@@ -376,22 +377,7 @@ def extract_index(obj: RPSLObject) -> IndexData:
     assert schema is not None
     idx = IndexData(obj.pk)
     cls = obj.object_class
-    if cls in ("route", "route6", "inet6num"):
-        version, first, length, canonical = keys.prefix(obj.get(cls)[0].value, 4 if cls == "route" else 6)
-        idx.prefix, idx.prefix_length, idx.ip_version = canonical, length, version
-        idx.ip_first = _addr(version, first)
-        idx.ip_last = _addr(version, keys.last_address(version, first, length))
-        if cls != "inet6num":
-            idx.origin = keys.as_number(obj.get("origin")[0].value)
-    elif cls == "inetnum":
-        first, last, canonical = keys.inetnum(obj.get(cls)[0].value)
-        net, length = keys.covering_prefix(4, first, last)
-        idx.prefix, idx.prefix_length, idx.ip_version = f"{keys.v4_str(net)}/{length}", length, 4
-        idx.ip_first, _, idx.ip_last = canonical.partition(" - ")
-    elif cls == "aut-num":
-        idx.asn_first = idx.asn_last = keys.as_number(obj.get(cls)[0].value)
-    elif cls == "as-block":
-        idx.asn_first, idx.asn_last, _ = keys.as_range(obj.get(cls)[0].value)
+    key_columns(cls, {k: obj.get(k)[0].value for k in schema.key}, idx)
     lookup: list[str] = []
     for a in obj.attributes:
         attr = schema.get(a.name)
@@ -409,11 +395,27 @@ def extract_index(obj: RPSLObject) -> IndexData:
     return idx
 
 
-def _addr(version: int, n: int) -> str:
-    if version == 4:
-        return keys.v4_str(n)
-    import ipaddress
-    return str(ipaddress.IPv6Address(n))
+def key_columns(cls: str, values: dict[str, str], idx: IndexData) -> None:
+    """Address and AS number columns from the key attribute values (both write paths use this)."""
+    if cls == "route" or cls == "route6" or cls == "inet6num":
+        version, first, length, canonical = keys.prefix(values[cls], 4 if cls == "route" else 6)
+        idx.prefix, idx.prefix_length, idx.ip_version = canonical, length, version
+        last = keys.last_address(version, first, length)
+        if version == 4:
+            idx.ip_first, idx.ip_last = keys.v4_str(first), keys.v4_str(last)
+        else:
+            idx.ip_first, idx.ip_last = str(IPv6Address(first)), str(IPv6Address(last))
+        if cls != "inet6num":
+            idx.origin = keys.as_number(values["origin"])
+    elif cls == "inetnum":
+        first, last, canonical = keys.inetnum(values[cls])
+        net, length = keys.covering_prefix(4, first, last)
+        idx.prefix, idx.prefix_length, idx.ip_version = f"{keys.v4_str(net)}/{length}", length, 4
+        idx.ip_first, _, idx.ip_last = canonical.partition(" - ")
+    elif cls == "aut-num":
+        idx.asn_first = idx.asn_last = keys.as_number(values[cls])
+    elif cls == "as-block":
+        idx.asn_first, idx.asn_last, _ = keys.as_range(values[cls])
 
 
 def member_tokens(value: str) -> list[str]:
