@@ -38,8 +38,10 @@ install() {  # $1: pip extras
   want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing Python packages"
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".$1" >/dev/null
+    if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".$1"; } \
+        >.venv/pip.log 2>&1; then
+      cat .venv/pip.log >&2; log "installing Python packages failed"; exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }
