@@ -197,7 +197,7 @@ class Store:
         from alembic.config import Config as AlembicConfig
 
         cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+        cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
         with self.engine.begin() as conn:
             # one migrator at a time, even when several irr processes start together
             conn.execute(sa.select(func.pg_advisory_xact_lock(0x1AA0)))
@@ -253,6 +253,8 @@ class Store:
                 source=source, serial=serial, operation=change.operation, object_class=obj.object_class,
                 pk=obj.pk, object_text=text, origin=origin))
             serials.append(serial)
+        for source in {c.source for c in changes}:
+            _notify(conn, source)
         return serials
 
     # -- bulk path ------------------------------------------------------------------------------
@@ -312,6 +314,7 @@ class Store:
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
                 serial_newest=new_serial, last_load=func.now(), last_load_serial=new_serial,
                 last_load_objects=count, last_error=None, updated=func.now()))
+            _notify(conn, source)
             result.seconds_swap = time.monotonic() - t2
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"ANALYZE {_ident(conn, name)}"))
@@ -371,6 +374,14 @@ class Store:
             if last is not None:
                 q = q.where(JournalEntry.serial <= last)
             return list(session.scalars(q.order_by(JournalEntry.serial)))
+
+
+DATA_CHANNEL = "irr_data"
+
+
+def _notify(conn: Connection, source: str) -> None:
+    """Tell query processes (LISTEN irr_data) that a source changed; delivered at commit."""
+    conn.execute(select(func.pg_notify(DATA_CHANNEL, source)))
 
 
 def _ident(conn: Connection, name: str) -> str:
