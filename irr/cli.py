@@ -123,14 +123,16 @@ def check(strict: bool, files: tuple[str]) -> None:
 @cli.command()
 @click.option("--host", help="Interface to listen on (default from configuration: 127.0.0.1).")
 @click.option("--http-port", type=int, help="HTTP port (default from configuration: 8080).")
+@click.option("--whois-port", type=int, help="Whois port (default from configuration: 4343; 43 in production).")
 @click.option("--demo/--no-demo", default=True, help="Load the bundled demo data on first start.")
 @click.pass_obj
-def serve(obj: Context, host: str | None, http_port: int | None, demo: bool) -> None:
-    """Run the server (applies migrations first). Ctrl-C stops it."""
+def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int | None, demo: bool) -> None:
+    """Run the whois and HTTP servers (applies migrations first). Ctrl-C stops them."""
     from irr.server import serve as run
 
     run(obj.config, obj.store, host=host or obj.config.host,
-        http_port=obj.config.http_port if http_port is None else http_port, demo=demo)
+        http_port=obj.config.http_port if http_port is None else http_port,
+        whois_port=obj.config.whois_port if whois_port is None else whois_port, demo=demo)
 
 
 def main() -> None:

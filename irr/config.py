@@ -6,6 +6,15 @@
     [server]
     host = "127.0.0.1"
     http_port = 8080
+    whois_port = 4343          # 43 in production
+
+    [whois]
+    max_connections = 200
+    idle_timeout = 30
+    max_line_length = 8192
+    max_answer_seconds = 30
+    max_set_depth = 50
+    max_set_size = 2000000
 
     [sources.VNNIC]
     authoritative = true
@@ -27,6 +36,12 @@ from typing import Any
 SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
 
 
+WHOIS_DEFAULTS: dict[str, int | float] = {
+    "max_connections": 200, "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0,
+    "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
+}
+
+
 class ConfigError(Exception):
     """The configuration file or environment is invalid; the message says where and why."""
 
@@ -44,6 +59,8 @@ class Config:
     database_url: str | None = None
     host: str = "127.0.0.1"
     http_port: int = 8080
+    whois_port: int = 4343
+    whois: dict[str, int | float] = field(default_factory=lambda: dict(WHOIS_DEFAULTS))
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     source_order: tuple[str, ...] = ()
     path: Path | None = None
@@ -64,7 +81,8 @@ def default_data_dir() -> Path:
 
 _SECTIONS = {
     "database": {"url"},
-    "server": {"host", "http_port"},
+    "server": {"host", "http_port", "whois_port"},
+    "whois": set(WHOIS_DEFAULTS),
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -107,9 +125,17 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     host = server.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host:
         raise ConfigError(f"{where}: server.host must be a host name or address")
-    port = server.get("http_port", 8080)
-    if not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ConfigError(f"{where}: server.http_port must be a port number (0-65535), not {port!r}")
+    ports = {}
+    for name, default in (("http_port", 8080), ("whois_port", 4343)):
+        port = server.get(name, default)
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise ConfigError(f"{where}: server.{name} must be a port number (0-65535), not {port!r}")
+        ports[name] = port
+    whois = dict(WHOIS_DEFAULTS)
+    for name, value in (raw.get("whois") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
+        whois[name] = value
 
     sources: dict[str, SourceConfig] = {}
     for name, table in (raw.get("sources") or {}).items():
@@ -129,7 +155,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     order = raw.get("source_order", list(sources))
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
-    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, host=host, http_port=port,
+    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, host=host,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois,
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
 

@@ -1,6 +1,8 @@
-"""`irr serve`: migrations, demo data on first start, then the HTTP server until Ctrl-C/SIGTERM."""
+"""`irr serve`: migrations, demo data on first start, routing data in memory, then the whois and
+HTTP servers until Ctrl-C / SIGTERM."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
@@ -26,28 +28,60 @@ def load_demo_if_empty(store) -> bool:
     return True
 
 
-def serve(config: Config, store, host: str, http_port: int, demo: bool = True) -> None:
+def build_whois(config: Config, store):
+    """The whois server with its in-memory routing data loaded (answers are right from the first
+    connection) and kept current by a LISTEN thread."""
+    from irr.query.irrd import IrrdCommands
+    from irr.query.memory import RoutingMemory
+    from irr.query.ripe import ripe_query
+    from irr.query.server import WhoisLimits, WhoisServer
+    from irr.query.sets import Limits
+    from irr.store.lookups import Lookups
+
+    memory = RoutingMemory(store)
+    memory.load_all()
+    memory.start_listener(store.engine.url.render_as_string(hide_password=False))
+    w = config.whois
+    lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000))
+    commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+    limits = WhoisLimits(int(w["max_connections"]), int(w["idle_timeout"]), int(w["max_line_length"]),
+                         float(w["max_answer_seconds"]), int(w["threads"]))
+    authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
+
+    def ripe(line: str, session) -> str:
+        return ripe_query(line, session, lookups, store)
+
+    return WhoisServer(commands, ripe, list(config.source_order), authoritative, limits), memory
+
+
+def serve(config: Config, store, host: str, http_port: int, whois_port: int, demo: bool = True) -> None:
     """Run until interrupted; stops cleanly (connections closed, embedded database stopped)."""
     store.upgrade()
     if demo and load_demo_if_empty(store):
         print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
     from irr.web import create_app
 
-    app = create_app(config, store)
-    httpd = make_server(host, http_port, app, threaded=True)
-    stop = threading.Event()
+    whois, memory = build_whois(config, store)
+    httpd = make_server(host, http_port, create_app(config, store), threaded=True)
+    http_thread = threading.Thread(target=httpd.serve_forever, name="http", daemon=True)
+    http_thread.start()
 
-    def on_signal(signum, frame):  # SIGTERM behaves like Ctrl-C
-        stop.set()
-        threading.Thread(target=httpd.shutdown, daemon=True).start()
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        port = await whois.start(host, whois_port)
+        print(f"irr: whois on {host}:{port}, HTTP on http://{host}:{httpd.server_port}/ (Ctrl-C to stop)",
+              flush=True)
+        await stop.wait()
+        await whois.stop()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"irr: HTTP on http://{host}:{httpd.server_port}/ (Ctrl-C to stop)", flush=True)
     try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(main())
     finally:
+        memory.stop()
+        httpd.shutdown()
         httpd.server_close()
         store.engine.dispose()
         print("irr: stopped", flush=True)

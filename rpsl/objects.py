@@ -430,7 +430,13 @@ def member_tokens(value: str) -> list[str]:
                 pass
             out.append(name + (f"^{op}" if op else ""))
         else:
-            out.append(keys.name(name) + (f"^{op}" if op else ""))
+            name = keys.name(name)
+            if name[:2] == "AS" and name[2:].isdigit():  # as00020 -> AS20, as every AS number is indexed
+                try:
+                    name = f"AS{keys.as_number(name)}"
+                except ValueSyntaxError:
+                    pass
+            out.append(name + (f"^{op}" if op else ""))
     return out
 
 

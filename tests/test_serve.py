@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +16,6 @@ from tests.conftest import REPO, run_irr
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -34,11 +33,13 @@ def _postgres_processes(data_dir) -> list[psutil.Process]:
 def test_serve_first_start_demo_and_clean_stop(tmp_path):
     data_dir = tmp_path / "data"
     port = _free_port()
+    whois_port = _free_port()
     env = dict(os.environ)
     env.pop("IRR_DATABASE_URL", None)
     env.pop("IRR_CONFIG", None)
     proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "--data-dir", str(data_dir), "serve",
-                             "--http-port", str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             "--http-port", str(port), "--whois-port", str(whois_port)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         lines = []
@@ -60,6 +61,12 @@ def test_serve_first_start_demo_and_clean_stop(tmp_path):
         en = urllib.request.urlopen(f"http://127.0.0.1:{port}/?lang=en", timeout=10).read().decode()
         assert "<h1>Sources</h1>" in en
         assert _postgres_processes(data_dir), "the embedded server runs from the data directory"
+        with socket.create_connection(("127.0.0.1", whois_port), timeout=10) as conn:
+            conn.sendall(b"!gAS64500\n")
+            reply = b""
+            while chunk := conn.recv(4096):
+                reply += chunk
+        assert reply == b"A13\n192.0.2.0/24\nC\n"
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         out, _ = proc.communicate(timeout=60)
@@ -72,7 +79,8 @@ def test_serve_first_start_demo_and_clean_stop(tmp_path):
 
     # a second start keeps the data and does not load the demo again
     proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "--data-dir", str(data_dir), "serve",
-                             "--http-port", str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             "--http-port", str(port), "--whois-port", str(whois_port)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         line = ""

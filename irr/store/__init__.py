@@ -167,6 +167,16 @@ def copy_line(source: str, obj: Loaded) -> str:
 
 
 @dataclass
+class RoutingData:
+    """Rows of one source for the in-memory query index (irr.query.memory)."""
+
+    version: tuple
+    routes: list  # (object_class, prefix text, origin)
+    sets: list    # (object_class, pk, members, lookup_keys)
+    claims: list  # (object_class, pk, prefix text or None, lookup_keys) of objects with member-of
+
+
+@dataclass
 class Change:
     """One change of the single write path: ADD (create or replace) or DEL."""
 
@@ -367,6 +377,34 @@ class Store:
     def sources(self) -> list[SourceRow]:
         with self._session() as session:
             return list(session.scalars(select(SourceRow).order_by(SourceRow.name)))
+
+    def versions(self) -> dict[str, tuple]:
+        """A cheap fingerprint of every source's data: it changes with each committed change."""
+        with self.engine.connect() as conn:
+            return {name: (serial, load) for name, serial, load in conn.execute(
+                select(SourceRow.name, SourceRow.serial_newest, SourceRow.last_load))}
+
+    def routing_data(self, source: str) -> RoutingData:
+        """What fast queries keep in memory for one source, read in one consistent snapshot:
+        route origins, set definitions and member-of claims (with the claimant's maintainers)."""
+        check_source(source)
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            version = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load).where(
+                SourceRow.name == source)).first()
+            routes = conn.execute(select(ObjectRow.object_class, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin)
+                                  .where(ObjectRow.source == source,
+                                         ObjectRow.object_class.in_(("route", "route6")))).all()
+            sets = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.members,
+                                       ObjectRow.lookup_keys).where(
+                ObjectRow.source == source, ObjectRow.object_class.in_(("as-set", "route-set", "rtr-set")))).all()
+            key = func.unnest(ObjectRow.lookup_keys).column_valued("k")
+            claims = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, sa.cast(ObjectRow.prefix, Text),
+                                         ObjectRow.lookup_keys).where(
+                ObjectRow.source == source,
+                ObjectRow.object_class.in_(("aut-num", "route", "route6", "inet-rtr")),
+                select(key).where(key.like("member-of=%")).exists())).all()
+        return RoutingData(tuple(version) if version else (None, None), routes, sets, claims)
 
     def journal(self, source: str, first: int = 0, last: int | None = None) -> list[JournalEntry]:
         with self._session() as session:

@@ -1,0 +1,310 @@
+"""IRRd-style `!` commands with IRRd 4.5's exact framing and error texts (spec queries.md §2).
+
+Answers are bytes: `A<n>\\n<data>\\nC\\n` (n counts the data's bytes plus the newline after it),
+`C\\n`, `D\\n` (nothing found), `F <message>\\n`, or nothing at all for `!!`. The route and set
+commands answer from memory (irr.query.memory) and cache their answers until the data changes;
+object lookups go to PostgreSQL (irr.store.lookups).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from importlib import metadata
+
+from irr.query import sets
+from irr.query.memory import RoutingMemory
+from irr.store.lookups import canonical_key
+from rpsl import keys
+from rpsl.errors import ValueSyntaxError
+from rpsl.output import mask_hashes
+
+C = b"C\n"
+D = b"D\n"
+NO_RESPONSE = b""
+CACHE_SIZE = 50_000
+# Commands answered from memory; the others read PostgreSQL and run in a worker thread.
+MEMORY_COMMANDS = frozenset("!gaistvnq6ef")
+
+
+def answer(data: str) -> bytes:
+    """Success with data, or C when there is none."""
+    data = data.strip("\n")
+    if not data:
+        return C
+    raw = data.encode()
+    return b"A%d\n%s\nC\n" % (len(raw) + 1, raw)
+
+
+def found(data: str) -> bytes:
+    """Success with data, or D when the lookup found nothing."""
+    return answer(data) if data.strip("\n") else D
+
+
+def error(message: str) -> bytes:
+    return b"F " + message.replace("\n", " ").encode() + b"\n"
+
+
+class QueryError(Exception):
+    """Bad input: answered with F and the message."""
+
+
+def version() -> str:
+    try:
+        return metadata.version("irr-vn")
+    except metadata.PackageNotFoundError:  # running from a checkout without installing
+        return "0"
+
+
+def parse_asn(value: str) -> int:
+    """`AS65537`, `as065537`, asdot `AS1.2`; errors worded as IRRd's."""
+    text = value.strip()
+    if not text.upper().startswith("AS"):
+        raise QueryError(f'Invalid AS number {text}: must start with "AS"')
+    try:
+        return keys.as_number(text)
+    except ValueSyntaxError:
+        raise QueryError(f"Invalid AS number {text}: number part is not numeric or out of range") from None
+
+
+class IrrdCommands:
+    """Handles `!` queries for one server; per-connection state lives in the session."""
+
+    def __init__(self, memory: RoutingMemory, lookups, store, limits: sets.Limits | None = None):
+        self.memory = memory
+        self.lookups = lookups
+        self.store = store
+        self.limits = limits or sets.Limits()
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # set answers are computed in worker threads
+        self._cache_generation = -1
+
+    # -- dispatch -------------------------------------------------------------------------------
+    def handle(self, query: str, session) -> bytes:
+        """Answer one `!` query (without its `!`-prefix stripped: `query` starts with `!`)."""
+        command = query[1:2]
+        parameter = query[2:]
+        if not command:
+            return error("Missing IRRD command")
+        if command in "tg6ijmnors" and not parameter:
+            return error(f"Missing parameter for {command} query")
+        try:
+            return self._dispatch(command, parameter, query, session)
+        except QueryError as e:
+            return error(str(e))
+        except sets.SetLimitError as e:
+            return error(f"Set too large to resolve: {e}")
+
+    def _dispatch(self, command: str, parameter: str, query: str, session) -> bytes:
+        if command == "!":
+            session.keepalive = True
+            return NO_RESPONSE
+        upper = query[1:].upper()
+        if upper.startswith("FNO-"):
+            return self._filter_option(upper[1:], session)
+        if command == "g":
+            return self._cached(session, query, lambda: found(" ".join(self._view(session).prefixes(
+                parse_asn(parameter), 4))))
+        if command == "6":
+            return self._cached(session, query, lambda: found(" ".join(self._view(session).prefixes(
+                parse_asn(parameter), 6))))
+        if command == "a":
+            return self._cached(session, query, lambda: self._routes_for_set(parameter, session))
+        if command == "i":
+            return self._cached(session, query, lambda: self._members(parameter, session))
+        if command == "s":
+            return self._sources(parameter, session)
+        if command == "t":
+            return self._timeout(parameter, session)
+        if command == "n":
+            session.client = parameter
+            return C
+        if command == "v":
+            return answer(f"irr-vn -- version {version()} (IRRd 4.5 compatible)")
+        if command == "e":
+            return self._excludes(parameter, session)
+        if command == "j":
+            return answer(self._serials(parameter, session))
+        if command == "J":
+            return answer(self._status(parameter, session))
+        if command == "m":
+            return found(self._exact(parameter, session))
+        if command == "o":
+            return found(self._texts(self.lookups.by_inverse(session.sources, "mnt-by", parameter.upper())))
+        if command == "r":
+            return self._routes(parameter, session)
+        if command in ("q", "Q"):
+            return NO_RESPONSE
+        return error(f"Unrecognised command: {command}")
+
+    # -- memory-backed commands -----------------------------------------------------------------
+    def _view(self, session) -> sets.View:
+        snaps = [self.memory.snapshots[s] for s in session.sources if s in self.memory.snapshots]
+        return sets.View(snaps, self.limits)
+
+    def _key(self, session, query: str) -> tuple:
+        if self._cache_generation != self.memory.generation:
+            with self._lock:
+                self._cache.clear()
+                self._cache_generation = self.memory.generation
+        return tuple(session.sources), tuple(session.excludes), query.upper()
+
+    def cached(self, query: str, session) -> bytes | None:
+        """The cached answer of a route or set command, if there is one."""
+        return self._cache.get(self._key(session, query))
+
+    def _cached(self, session, query: str, compute) -> bytes:
+        """Answers of the route and set commands are cached until the data changes."""
+        key = self._key(session, query)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        result = compute()
+        with self._lock:
+            self._cache[key] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def _routes_for_set(self, parameter: str, session) -> bytes:
+        version: int | None = None
+        if parameter[:1] in ("4", "6"):
+            version, parameter = int(parameter[0]), parameter[1:]
+        if not parameter:
+            raise QueryError("Missing required set name for A query")
+        prefixes = sets.resolve_prefixes(self._view(session), keys.name(parameter), version, session.excludes)
+        return found(" ".join(prefixes or ()))
+
+    def _members(self, parameter: str, session) -> bytes:
+        recursive = parameter.endswith(",1")
+        name = keys.name(parameter[:-2] if recursive else parameter)
+        view = self._view(session)
+        if not recursive:
+            members = sets.direct_members(view, name)
+            return found(" ".join(sorted(members or ())))
+        hit = view.find(name)
+        if hit is None:
+            return D
+        if hit[1].object_class == "route-set":
+            result = sets.resolve_route_set(view, name, session.excludes)
+        else:
+            result = sets.resolve_as_set(view, name, session.excludes)
+            result = sorted(result or (), key=lambda a: int(a[2:]))
+        return found(" ".join(result or ()))
+
+    def _sources(self, parameter: str, session) -> bytes:
+        if parameter == "-lc":
+            return answer(",".join(session.sources))
+        if parameter == "-*":
+            return C
+        wanted = [s.strip().upper() for s in parameter.split(",") if s.strip()]
+        if not wanted or any(s not in session.all_sources for s in wanted):
+            return error("One or more selected sources are unavailable.")
+        session.sources = wanted
+        return C
+
+    def _timeout(self, parameter: str, session) -> bytes:
+        try:
+            value = int(parameter)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= 1000:
+            return error(f"Invalid value for timeout: {parameter}")
+        session.timeout = value
+        return C
+
+    def _excludes(self, parameter: str, session) -> bytes:
+        if parameter == "-lc":
+            return answer(",".join(session.excludes))
+        session.excludes = [keys.name(s) for s in parameter.split(",") if s.strip()]
+        return C
+
+    def _filter_option(self, option: str, session) -> bytes:
+        texts = {
+            "NO-RPKI-FILTER": "Filtering out RPKI invalids is disabled for !r and RIPE style queries "
+                              "for the rest of this connection.",
+            "NO-SCOPE-FILTER": "Filtering out out-of-scope objects is disabled for !r and RIPE style "
+                               "queries for the rest of this connection.",
+            "NO-ROUTE-PREFERENCE-FILTER": "Filtering out objects suppressed due to route preference is "
+                                          "disabled for !r and RIPE style queries for the rest of this "
+                                          "connection.",
+        }
+        if option not in texts:
+            return error(f"Unrecognised command: {option[:1].lower()}")
+        session.filters_disabled.add(option)
+        return answer(texts[option])
+
+    # -- database-backed commands ---------------------------------------------------------------
+    @staticmethod
+    def _texts(objects) -> str:
+        return "\n".join(mask_hashes(o.text) for o in objects)
+
+    def _exact(self, parameter: str, session) -> str:
+        object_class, sep, pk = parameter.partition(",")
+        if not sep:
+            raise QueryError(f"Invalid argument for object lookup: {parameter}")
+        object_class = object_class.lower()
+        objects = self.lookups.by_key(session.sources, canonical_key(object_class, pk), [object_class])
+        return self._texts(objects[:1])
+
+    def _routes(self, parameter: str, session) -> bytes:
+        address, _, option = parameter.partition(",")
+        modes = {"": "exact", "o": "exact", "l": "less-one", "L": "less", "M": "more"}
+        if option not in modes:
+            raise QueryError(f"Invalid route search option: {option}")
+        try:
+            keys.prefix(address) if "/" in address else keys.address(address)
+        except ValueSyntaxError:
+            raise QueryError(f"Invalid input for route search: {parameter}") from None
+        objects = self.lookups.routes(session.sources, address, modes[option])
+        if option == "o":
+            origins = []
+            for obj in objects:
+                origins.append(obj.pk[obj.pk.rindex("AS"):])
+            return found(" ".join(dict.fromkeys(origins)))
+        return found(self._texts(objects))
+
+    def _serials(self, parameter: str, session) -> str:
+        status = {s.name: s for s in self.store.sources()}
+        names = session.sources if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
+        lines = []
+        for name in names:
+            row = status.get(name)
+            if name not in session.all_sources:
+                lines.append(f"{name}:X:Database unknown")
+            elif row is None or row.serial_newest is None:
+                lines.append(f"{name}:N:-")
+            else:
+                lines.append(f"{name}:N:0-{row.serial_newest}")
+        return "\n".join(lines)
+
+    def _status(self, parameter: str, session) -> str:
+        status = {s.name: s for s in self.store.sources()}
+        names = session.all_sources if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
+        out = {}
+        for name in names:
+            if name not in session.all_sources:
+                out[name] = {"error": "Unknown source"}
+                continue
+            row = status.get(name)
+            snap = self.memory.snapshots.get(name)
+            out[name] = {
+                "source_type": "regular",
+                "authoritative": name in session.authoritative,
+                "object_class_filter": None,
+                "rpki_rov_filter": False,
+                "scopefilter_enabled": False,
+                "route_preference": None,
+                "local_journal_kept": True,
+                "serial_oldest_journal": row.serial_oldest if row else None,
+                "serial_newest_journal": row.serial_newest if row and row.serial_oldest is not None else None,
+                "serial_last_export": None,
+                "serial_newest_mirror": row.serial_newest if row else None,
+                "last_update": row.updated.isoformat() if row else None,
+                "last_load": row.last_load.isoformat() if row and row.last_load else None,
+                "last_error": row.last_error if row else None,
+                "synchronised_serials": False,
+                "routing_data_loaded_at": snap.loaded_at if snap else None,
+            }
+        return json.dumps(out, indent=4)
+

@@ -1,0 +1,248 @@
+"""The whois server (TCP port 43): connections, line framing, limits; queries go to irr.query.irrd
+(`!` commands) or irr.query.ripe (RIPE-style flags).
+
+asyncio, one process: answers from memory are written straight from the event loop; queries that
+read PostgreSQL run in a thread pool, so a slow query or a slow client never blocks the others.
+Queries of one connection are answered strictly in order, pipelined input included.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
+from irr.query.session import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WhoisLimits:
+    max_connections: int = 200
+    idle_timeout: int = 30          # seconds; `!t` changes it per connection (1-1000)
+    max_line_length: int = 8192     # bytes
+    max_answer_seconds: float = 30.0
+    threads: int = 16
+
+
+class WhoisServer:
+    """Accepts connections and answers queries until stopped."""
+
+    def __init__(self, commands: IrrdCommands, ripe, sources: list[str], authoritative: frozenset[str],
+                 limits: WhoisLimits = WhoisLimits()):
+        self.commands = commands
+        self.ripe = ripe  # callable(line, session) -> str
+        self.default_sources = sources
+        self.authoritative = authoritative
+        self.limits = limits
+        self.executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="whois")
+        self.connections: set[Connection] = set()
+        self.server: asyncio.AbstractServer | None = None
+        self._fresh: asyncio.Future | None = None
+
+    def all_sources(self) -> list[str]:
+        known = list(self.default_sources)
+        known += sorted(s for s in self.commands.memory.snapshots if s not in known)
+        return known
+
+    async def start(self, host: str, port: int) -> int:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: Connection(self), host, port, reuse_address=True)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            for conn in list(self.connections):
+                conn.close()
+            await self.server.wait_closed()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def fresh(self) -> asyncio.Future:
+        """Make sure the in-memory data matches what is committed. Connections that arrive while
+        a check runs share it; a check costs one small query when nothing changed."""
+        if self._fresh is None or self._fresh.done():
+            loop = asyncio.get_running_loop()
+            self._fresh = loop.run_in_executor(self.executor, self.commands.memory.refresh)
+        return self._fresh
+
+    def session(self, peer: str) -> Session:
+        return Session(list(self.default_sources), self.all_sources(), self.authoritative,
+                       timeout=self.limits.idle_timeout, peer=peer)
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, server: WhoisServer):
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.queue: deque[bytes] = deque()
+        self.busy = False
+        self.closing = False
+        self.answered = 0
+        self.idle_handle: asyncio.TimerHandle | None = None
+        self.writing_paused = False
+        self.ready = False
+        self.eof = False
+
+    # -- connection lifecycle ---------------------------------------------------------------------
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.session = self.server.session(f"{peer[0]}:{peer[1]}" if peer else "?")
+        if len(self.server.connections) >= self.server.limits.max_connections:
+            transport.write(b"%% Too many connections, try again later\n")
+            transport.close()
+            return
+        self.server.connections.add(self)
+        self._touch()
+        fresh = self.server.fresh()
+        fresh.add_done_callback(self._fresh_done)
+
+    def _fresh_done(self, future: asyncio.Future) -> None:
+        if future.exception() is not None:
+            log.error("could not refresh routing data: %s", future.exception())
+        self.ready = True
+        self._process()
+
+    def connection_lost(self, exc) -> None:
+        self.server.connections.discard(self)
+        if self.idle_handle is not None:
+            self.idle_handle.cancel()
+        self.closing = True
+
+    def close(self) -> None:
+        self.closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _touch(self) -> None:
+        if self.idle_handle is not None:
+            self.idle_handle.cancel()
+        self.idle_handle = asyncio.get_running_loop().call_later(self.session.timeout, self._idle)
+
+    def _idle(self) -> None:
+        if not self.busy and not self.queue:
+            self.close()
+        else:
+            self._touch()
+
+    def pause_writing(self) -> None:  # a slow reader: stop answering until it catches up
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        self._process()
+
+    # -- input ----------------------------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        self._touch()
+        self.buffer += data
+        if b"\n" not in self.buffer:
+            if len(self.buffer) > self.server.limits.max_line_length:
+                self._reply(error(f"Query too long (maximum {self.server.limits.max_line_length} bytes)"))
+                self.close()
+            return
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for raw in lines:
+            if len(raw) > self.server.limits.max_line_length:
+                self.queue.append(b"\x00too-long")
+            else:
+                self.queue.append(raw)
+        self._process()
+
+    def eof_received(self) -> bool:
+        """The client has sent everything: answer what is queued, then close."""
+        self.eof = True
+        if self.buffer.strip():
+            self.queue.append(self.buffer)
+            self.buffer = b""
+        self._process()
+        return True  # keep the transport open to write pending answers
+
+    # -- answering ------------------------------------------------------------------------------
+    def _process(self) -> None:
+        before = self.session.timeout
+        self._answer_queued()
+        if self.session.timeout != before:  # `!t` changed the idle timeout
+            self._touch()
+        if self.eof and self.ready and not self.busy and not self.queue and not self.closing:
+            self.close()
+
+    def _answer_queued(self) -> None:
+        while self.ready and not self.busy and self.queue and not self.closing and not self.writing_paused:
+            raw = self.queue.popleft()
+            if raw == b"\x00too-long":
+                self._reply(error(f"Query too long (maximum {self.server.limits.max_line_length} bytes)"))
+                continue
+            line = raw.strip(b" \t\r\n")
+            if not line:
+                continue
+            if b"\x00" in line:
+                self._reply(error("Queries may not contain null bytes"))
+                self._finish()
+                continue
+            query = line.decode("utf-8", "backslashreplace")
+            if query.startswith("-V ") and "!" in query:  # `-V client !query`: whois clients prepend -V
+                client, _, rest = query[3:].partition(" ")
+                self.session.client = client
+                query = rest.strip()
+            if query[:2].lower() == "!q":
+                self.close()
+                return
+            if query.startswith("!") and query[1:2] in MEMORY_COMMANDS:
+                # set resolution can take a while the first time: then it runs in a thread
+                hit = self.server.commands.cached(query, self.session) if query[1:2] in "ai" else None
+                if hit is not None or query[1:2] not in "ai":
+                    self._reply(hit if hit is not None else self.server.commands.handle(query, self.session))
+                    self._finish()
+                    continue
+            self._run_in_thread(query)
+
+    def _run_in_thread(self, query: str) -> None:
+        self.busy = True
+        loop = asyncio.get_running_loop()
+        if query.startswith("!"):
+            call = loop.run_in_executor(self.server.executor, self.server.commands.handle, query, self.session)
+        else:
+            call = loop.run_in_executor(self.server.executor, self.server.ripe, query, self.session)
+        task = asyncio.ensure_future(asyncio.wait_for(call, self.server.limits.max_answer_seconds))
+        task.add_done_callback(lambda t: self._threaded_done(t, query))
+
+    def _threaded_done(self, task: asyncio.Task, query: str) -> None:
+        self.busy = False
+        if task.cancelled():
+            return
+        exc = task.exception()
+        ripe = not query.startswith("!")
+        if isinstance(exc, asyncio.TimeoutError):
+            msg = f"Query took longer than {self.server.limits.max_answer_seconds:g} seconds"
+            self._reply(f"%% ERROR: {msg}\n\n\n".encode() if ripe else error(msg))
+        elif exc is not None:
+            log.error("query %r failed", query, exc_info=exc)
+            msg = "An internal error occurred while processing this query."
+            self._reply(f"%% ERROR: {msg}\n\n\n".encode() if ripe else error(msg))
+        else:
+            result = task.result()
+            self._reply(result.encode() if isinstance(result, str) else result)
+        self._finish()
+        self._touch()
+        self._process()
+
+    def _reply(self, data: bytes) -> None:
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)  # one write per answer: bgpq4 reads some answers in one read()
+
+    def _finish(self) -> None:
+        """After an answer: without `!!`/`-k`, a connection carries one query."""
+        self.answered += 1
+        if not self.session.keepalive:
+            self.queue.clear()
+            self.closing = True
+            if self.transport is not None:
+                self.transport.close()
