@@ -52,6 +52,7 @@ case "$cmd" in
     install ""
     exec .venv/bin/irr serve "$@" ;;
   test)
+    need_packages whois bgpq4 bgpq3   # real whois clients the tests run against our server
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;

@@ -1,0 +1,137 @@
+"""Debian's bgpq4 (1.9) and bgpq3 against our whois server, with the data set of
+../shared/spec/vectors/bgpq4/README.md: bgpq4's output equals the captured vectors byte for byte."""
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mirror.importer import load_files
+from tests.conftest import SHARED
+from tests.whois_helpers import config_for, running_whois
+
+VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
+# bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (the README lists them).
+ONLY_116 = {15, 16, 19, 20, 25, 26, 39, 40}
+
+DATASET = """
+as-set: AS-TEST
+members: AS10, AS-SUB
+mnt-by: MAINT-TEST
+source: TEST
+
+as-set: AS-SUB
+members: AS20
+mnt-by: MAINT-TEST
+source: TEST
+
+route-set: RS-TEST
+members: 192.0.2.0/24^+, 198.51.100.0/24^25-26, AS10
+mnt-by: MAINT-TEST
+source: TEST
+"""
+ROUTES = ["10.0.0.0/24 AS10", "10.0.1.0/24 AS10", "10.0.2.0/24 AS10", "10.0.3.0/24 AS10", "172.16.0.0/16 AS20",
+          "172.16.0.0/17 AS20", "172.16.128.0/17 AS20", "203.0.113.0/24 AS20", "192.31.196.0/24 AS112",
+          "192.175.48.0/24 AS112", "2001:db8::/32 AS10", "2001:db8::/33 AS10", "2001:db8:8000::/33 AS10",
+          "2001:4:112::/48 AS112", "2620:4f:8000::/48 AS112"]
+
+
+def vectors() -> list[tuple[int, list[str], bytes, int]]:
+    out = []
+    for path in sorted(VECTORS.glob("[0-9][0-9]__*.txt")):
+        number = int(path.name[:2])
+        if number in ONLY_116:
+            continue
+        raw = path.read_bytes()
+        first, _, rest = raw.partition(b"\n")
+        args = shlex.split(first.decode()[len("$ bgpq4 "):])
+        m = re.search(rb"\[rc=(\d+)\]\n\[queries:", rest)
+        assert m, path
+        out.append((number, args, rest[:m.start()], int(m.group(1))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def vector_server(pg_server_url, template_db, tmp_path_factory):
+    """One server for all vectors (a module-scoped database holding the data set)."""
+    import psycopg
+
+    from irr.config import _sqlalchemy_url
+    from irr.database import make_engine
+    from irr.store import Store
+    from tests.conftest import _replace_db
+
+    name = "irr_test_bgpq4"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
+    tmp = tmp_path_factory.mktemp("bgpq4")
+    text = DATASET + "".join(
+        f"\n{'route6' if ':' in p else 'route'}: {p}\norigin: {a}\nmnt-by: MAINT-TEST\nsource: TEST\n"
+        for p, a in (r.split() for r in ROUTES))
+    (tmp / "vectors.db").write_text(text)
+    assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == 18
+    with running_whois(config_for(tmp, ("TEST",)), store) as server:
+        yield server
+    store.engine.dispose()
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_client(client: str, server, args: list[str]) -> tuple[bytes, int]:
+    proc = subprocess.run([client, "-h", f"127.0.0.1:{server.port}", *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=60)
+    return proc.stdout, proc.returncode
+
+
+@pytest.mark.parametrize("number,args,expected,rc", vectors(), ids=lambda v: str(v) if isinstance(v, int) else "")
+def test_bgpq4_vector(vector_server, number, args, expected, rc):
+    assert shutil.which("bgpq4"), "bgpq4 is installed by ./run.sh test"
+    output, returncode = run_client("bgpq4", vector_server, args)
+    assert output == expected, f"vector {number}: bgpq4 {' '.join(args)}"
+    assert returncode == rc
+
+
+def test_63_vectors_are_checked():
+    assert len(vectors()) == 63
+
+
+@pytest.mark.parametrize("args,vector", [(["-l", "EX", "AS-TEST"], 1), (["-A", "-l", "EX", "AS-TEST"], 2),
+                                         (["-6", "-l", "EX", "AS-TEST"], 3), (["-J", "-l", "EX", "AS-TEST"], 5),
+                                         (["-l", "EX", "RS-TEST"], 69), (["-l", "EX", "AS-NOPE"], 48)])
+def test_bgpq3_gives_the_same_lists(vector_server, args, vector):
+    """bgpq3 never uses !a: it walks !i…,1 and !g/!6 per AS; same prefix lists as bgpq4's vectors."""
+    assert shutil.which("bgpq3"), "bgpq3 is installed by ./run.sh test"
+    expected = next(v for v in vectors() if v[0] == vector)[2]
+    output, returncode = run_client("bgpq3", vector_server, args)
+    assert returncode == 0
+    assert output == expected
+
+
+def test_whois_client(vector_server):
+    """Debian's whois client, RIPE-style, and IRRd-style through it."""
+    port = str(vector_server.port)
+    out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "AS-TEST"], capture_output=True, text=True,
+                         timeout=30).stdout
+    assert "as-set:" in out and "AS-TEST" in out
+    out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "-i", "origin", "AS20"], capture_output=True,
+                         text=True, timeout=30).stdout
+    assert out.count("route:") == 4
+    out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "!iAS-TEST,1"], capture_output=True, text=True,
+                         timeout=30).stdout
+    assert out == "A10\nAS10 AS20\nC\n"
+    out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "-T", "route", "172.16.0.0/17"],
+                         capture_output=True, text=True, timeout=30).stdout
+    assert "172.16.0.0/17" in out and "172.16.0.0/16" not in out
+    out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "-t", "route6"], capture_output=True,
+                         text=True, timeout=30).stdout
+    assert "\nroute6:          [mandatory]  [single]    [primary/look-up key]" in out
+
+
+def test_vector_files_exist():
+    assert Path(VECTORS / "README.md").exists()
