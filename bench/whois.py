@@ -90,12 +90,23 @@ def main() -> None:
         start_seconds = time.monotonic() - t0
         # the 20 largest sets, by the size of their recursive expansion
         sizes = []
+        cold = []
         for name, cls in set_names:
+            t1 = time.perf_counter()
             reply = ask(whois_port, f"!i{name},1")
+            cold.append(time.perf_counter() - t1)
             sizes.append((reply.count(b" ") + 1 if reply.startswith(b"A") else 0, name, cls))
         sizes.sort(reverse=True)
         largest = [n for _, n, _ in sizes[:20]]
         largest_as = [n for _, n, c in sizes if c == "as-set"][:20]
+        cold_a4 = []
+        for name in largest_as:
+            t1 = time.perf_counter()
+            ask(whois_port, f"!a4{name}")
+            cold_a4.append(time.perf_counter() - t1)
+        print(f"first (uncached) answers, one connection each: !i,1 all {len(cold)} sets {sum(cold):.1f} s "
+              f"(max {max(cold) * 1000:.1f} ms); !a4 20 largest as-sets mean {sum(cold_a4) / 20 * 1000:.1f} ms "
+              f"(max {max(cold_a4) * 1000:.1f} ms)")
         rng = random.Random(1)
         files = {
             "!g": [f"!gas{a}" for a in rng.sample(v4, min(5000, len(v4)))],
@@ -112,10 +123,10 @@ def main() -> None:
                 out = subprocess.run([sys.executable, str(WHOISBENCH), f"127.0.0.1:{whois_port}", "--queries",
                                       str(qfile), "--clients", str(clients), "--seconds", str(args.seconds)],
                                      capture_output=True, text=True).stdout.strip()
-                m = re.search(r"qps=(\d+) .*p99_ms=([\d.]+).*errors=(\d+)", out)
+                m = re.search(r"qps=(\d+) .*p99_ms=([\d.]+).*answers=(\{.*\}) errors=(\d+)", out)
                 if m:
                     print(f"{label:<24} clients={clients:<3} {int(m.group(1)):>7} q/s  p99 {float(m.group(2)):.2f} ms"
-                          f"  errors={m.group(3)}")
+                          f"  answers={m.group(3)} errors={m.group(4)}")
                 else:
                     print(f"{label:<24} clients={clients:<3} {out}")
             qfile.unlink()

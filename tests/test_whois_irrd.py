@@ -318,3 +318,32 @@ def test_route_searches(whois):
     assert whois.query("!r10.99.0.0/16") == b"D\n"
     assert whois.query("!rnot-a-prefix").startswith(b"F Invalid input for route search")
     assert whois.query("!r10.0.0.0/24,x") == b"F Invalid route search option: x\n"
+
+
+def test_configured_limits(store, tmp_path):
+    """Set size/depth bounds, the connection cap and the answer time are configurable and reported."""
+    dump = tmp_path / "test.db"
+    dump.write_text(dataset_text())
+    load_files(store, "TEST", [dump], serial=1)
+    config = config_for(tmp_path, ("TEST",))
+    config.whois.update(max_set_size=2, max_set_depth=1)
+    with running_whois(config, store) as server:
+        assert server.query("!iAS-TEST,1") == b"A10\nAS10 AS20\nC\n"
+        assert server.query("!iAS-CYC1,1").startswith(b"F Set too large to resolve: AS-CYC1: more than 2")
+        assert server.query("!a4AS-TEST").startswith(b"F Set too large to resolve")
+        assert server.query("!iRS-NESTED,1").startswith(b"F Set too large to resolve")
+    config = config_for(tmp_path, ("TEST",))
+    config.whois.update(max_connections=2, max_answer_seconds=0.000001)
+    with running_whois(config, store) as server:
+        # database queries that take longer than max_answer_seconds are answered with an error
+        assert server.query("!r10.0.0.0/24") == b"F Query took longer than 1e-06 seconds\n"
+        assert server.query("-i origin AS10").startswith(b"%% ERROR: Query took longer than")
+        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+        time.sleep(0.2)
+        try:
+            assert server.query("!gAS10") == b"%% Too many connections, try again later\n"
+        finally:
+            for conn in held:
+                conn.close()
+        time.sleep(0.2)
+        assert data(server.query("!gAS10"))

@@ -70,7 +70,9 @@ class WhoisServer:
         return self._fresh
 
     def session(self, peer: str) -> Session:
-        return Session(list(self.default_sources), self.all_sources(), self.authoritative,
+        """A new connection queries the configured source order, or every source when none is set."""
+        known = self.all_sources()
+        return Session(list(self.default_sources) or known, known, self.authoritative,
                        timeout=self.limits.idle_timeout, peer=peer)
 
 
@@ -95,7 +97,8 @@ class Connection(asyncio.Protocol):
         self.session = self.server.session(f"{peer[0]}:{peer[1]}" if peer else "?")
         if len(self.server.connections) >= self.server.limits.max_connections:
             transport.write(b"%% Too many connections, try again later\n")
-            transport.close()
+            self.closing = True  # input is ignored; closing a moment later lets the answer arrive (no RST)
+            asyncio.get_running_loop().call_later(0.5, transport.close)
             return
         self.server.connections.add(self)
         self._touch()
