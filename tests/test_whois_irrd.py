@@ -347,3 +347,12 @@ def test_configured_limits(store, tmp_path):
                 conn.close()
         time.sleep(0.2)
         assert data(server.query("!gAS10"))
+
+
+def test_ripe_keepalive_over_the_wire(whois):
+    """`-k` keeps the connection like `!!`; both languages mix on one connection."""
+    reply = whois.query("-k", "-T route 10.0.0.0/24", "!gAS112", "-s OTHER -i origin AS10", "-k", "!gAS10")
+    parts = reply.split(b"\n\n\n")
+    assert b"route: 10.0.0.0/24\norigin: AS10" in parts[0]
+    assert b"A32\n" in parts[1] and b"10.9.0.0/16" in parts[1]
+    assert b"!gAS10" not in reply and reply.count(b"10.0.1.0/24") == 0  # after the second -k: closed
