@@ -49,10 +49,11 @@ install() {  # $1: pip extras
 cmd=${1:-help}; shift || true
 case "$cmd" in
   serve)
+    need_packages gnupg               # PGP-signed submissions
     install ""
     exec .venv/bin/irr serve "$@" ;;
   test)
-    need_packages whois bgpq4 bgpq3   # real whois clients the tests run against our server
+    need_packages gnupg whois bgpq4 bgpq3   # gpg for PGP; real whois clients run against our server
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;

@@ -22,6 +22,14 @@
     [sources.APNIC]
     description = "APNIC mirror"
 
+    [email]
+    smtp_host = "127.0.0.1"
+    smtp_port = 25
+    from = "irr@registry.example.vn"
+
+    [auth]
+    override_password_hash = "$2b$12$..."   # staff override; a hash, never the password
+
 Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
 from __future__ import annotations
@@ -61,6 +69,10 @@ class Config:
     http_port: int = 8080
     whois_port: int = 4343
     whois: dict[str, int | float] = field(default_factory=lambda: dict(WHOIS_DEFAULTS))
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_from: str = "irr@localhost"
+    override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     source_order: tuple[str, ...] = ()
     path: Path | None = None
@@ -83,6 +95,8 @@ _SECTIONS = {
     "database": {"url"},
     "server": {"host", "http_port", "whois_port"},
     "whois": set(WHOIS_DEFAULTS),
+    "email": {"smtp_host", "smtp_port", "from"},
+    "auth": {"override_password_hash"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -137,6 +151,16 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
 
+    email = raw.get("email", {})
+    smtp_port = email.get("smtp_port", 25)
+    if isinstance(smtp_port, bool) or not isinstance(smtp_port, int) or not 0 < smtp_port <= 65535:
+        raise ConfigError(f"{where}: email.smtp_port must be a port number, not {smtp_port!r}")
+    override = (raw.get("auth") or {}).get("override_password_hash")
+    hash_prefixes = ("$2b$", "$2a$", "$2y$", "$1$")
+    if override is not None and not (isinstance(override, str) and override.startswith(hash_prefixes)):
+        raise ConfigError(f"{where}: auth.override_password_hash must be a bcrypt ($2b$...) or md5-crypt ($1$...) "
+                          "hash, never a clear-text password")
+
     sources: dict[str, SourceConfig] = {}
     for name, table in (raw.get("sources") or {}).items():
         if not SOURCE_NAME.match(name):
@@ -157,6 +181,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         raise ConfigError(f"{where}: source_order must be a list of source names")
     return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, host=host,
                   http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois,
+                  smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
+                  mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
 
