@@ -121,6 +121,23 @@ def check(strict: bool, files: tuple[str]) -> None:
 
 
 @cli.command()
+@click.option("--no-reply", is_flag=True, help="Print the acknowledgement instead of mailing it.")
+@click.pass_obj
+def submit(obj: Context, no_reply: bool) -> None:
+    """Process an e-mail submission read from stdin (what an MTA pipes to it); the
+    acknowledgement goes back to the sender by SMTP, notifications to the maintainers."""
+    from irr.updates.service import handle_email
+
+    raw = sys.stdin.buffer.read()
+    obj.store.upgrade()
+    outcome, title, body = handle_email(raw, obj.config, obj.store, reply=not no_reply)
+    if no_reply:
+        click.echo(f"Subject: {title}\n\n{body}")
+    else:
+        click.echo(title)
+
+
+@cli.command()
 @click.option("--host", help="Interface to listen on (default from configuration: 127.0.0.1).")
 @click.option("--http-port", type=int, help="HTTP port (default from configuration: 8080).")
 @click.option("--whois-port", type=int, help="Whois port (default from configuration: 4343; 43 in production).")

@@ -40,14 +40,16 @@ INVERSE_ATTRIBUTES: tuple[str, ...] = tuple(sorted({a.name for c in CLASSES for 
 CONTACT_ATTRIBUTES = ("admin-c", "tech-c", "zone-c")  # followed unless -r (RIPE/APNIC)
 MEMBER_ATTRIBUTES = ("members", "mp-members")
 MODES = {"x": "exact", "l": "less-one", "L": "less", "M": "more"}
-NO_ARGUMENT = frozenset("kKrBGFaxlLM")
-WITH_ARGUMENT = frozenset("istTqVg")
+NO_ARGUMENT = frozenset("kKrBGFaxlLM\x01")
+WITH_ARGUMENT = frozenset("istTqVg\x02")
 LONG_FLAGS = {
     "--exact": "x", "--one-less": "l", "--all-less": "L", "--all-more": "M", "--inverse": "i",
     "--no-referenced": "r", "--no-filtering": "B", "--no-grouping": "G", "--brief": "F",
     "--primary-keys": "K", "--select-types": "T", "--sources": "s", "--all-sources": "a",
     "--persistent-connection": "k", "--template": "t", "--client": "V",
+    "--list-versions": "\x01", "--show-version": "\x02",
 }
+LIST_VERSIONS, SHOW_VERSION = "\x01", "\x02"  # long-only flags: no letter reaches them
 # Shapes of free-text keys (the values themselves are checked by rpsl.keys).
 _AS_NUMBER = re.compile(r"AS[0-9.]+", re.IGNORECASE)
 _AS_RANGE = re.compile(r"(AS[0-9.]+)\s*-\s*(AS[0-9.]+)", re.IGNORECASE)
@@ -172,6 +174,8 @@ def _answer(query: Query, session: Session, lookups: Lookups, store) -> str:
             return _q(arg or "", session, store) + "\n\n\n"
         if letter == "g":
             raise QueryError("NRTM (-g) is not available on this server yet")
+    if query.has(LIST_VERSIONS) or query.has(SHOW_VERSION):
+        return _versions(query, sources, classes, store)
 
     if not query.key:
         if modes:
@@ -204,6 +208,36 @@ def _answer(query: Query, session: Session, lookups: Lookups, store) -> str:
     if truncated:
         blocks.append(f"%  Output truncated at {lookups.max_rows} objects; please make the query more specific.")
     return "\n\n".join(blocks) + "\n\n\n"
+
+
+def _versions(query: Query, sources: list[str], classes: list[str] | None, store) -> str:
+    """`--list-versions KEY` and `--show-version N KEY` (RIPE): an object's history from the journal."""
+    if not query.key:
+        raise QueryError("Missing argument for flag/search: an object key")
+    rows = []
+    for cls in classes or [c.name for c in CLASSES]:
+        rows = store.history(sources, canonical_key(cls, query.key), cls)
+        if rows:
+            break
+    if not rows:
+        return NOT_FOUND
+    cls, pk = rows[0].object_class, rows[0].pk
+    if query.has(SHOW_VERSION):
+        arg = query.args(SHOW_VERSION)[-1]
+        if not arg.isdigit() or not 1 <= int(arg) <= len(rows):
+            raise QueryError(f"There is no version {arg} of {cls} {pk}: versions are 1 to {len(rows)}")
+        row = rows[int(arg) - 1]
+        op = "DELETE" if row.operation == "DEL" else "UPDATE"
+        return (f'% Version {arg} of object "{pk}"\n'
+                f"% This version was a {op} operation on {row.created:%Y-%m-%d %H:%M}\n"
+                '% You can use "--list-versions" to get a list of versions for an object.\n\n'
+                f"{mask_hashes(row.object_text).rstrip()}\n\n\n")
+    lines = [f'% Version history for {cls.upper()} object "{pk}"',
+             '% You can use "--show-version rev#" to get an exact version of the object.', "",
+             "rev#  Date              Op.", ""]
+    for i, row in enumerate(rows, 1):
+        lines.append(f"{i:<6}{row.created:%Y-%m-%d %H:%M}  {'DEL' if row.operation == 'DEL' else 'ADD/UPD'}")
+    return "\n".join(lines) + "\n\n\n"
 
 
 def _sources(arg: str, session: Session) -> list[str]:

@@ -226,6 +226,12 @@ class Store:
         conn.execute(insert(SourceRow).values(name=source).on_conflict_do_nothing())
         return conn.execute(select(SourceRow).where(SourceRow.name == source).with_for_update()).one()
 
+    def lock_sources(self, conn: Connection, sources: list[str]) -> None:
+        """Lock the status rows of sources (in name order: no deadlocks) until the transaction
+        ends: writers of a source take turns, and each reads what the previous one committed."""
+        for source in sorted(sources):
+            self._lock_source(conn, check_source(source))
+
     # -- single write path ----------------------------------------------------------------------
     def apply(self, changes: list[Change], origin: str, conn: Connection | None = None) -> list[int]:
         """Write changes and their journal entries in one transaction; return their serials."""
@@ -405,6 +411,19 @@ class Store:
                 ObjectRow.object_class.in_(("aut-num", "route", "route6", "inet-rtr")),
                 select(key).where(key.like("member-of=%")).exists())).all()
         return RoutingData(tuple(version) if version else (None, None), routes, sets, claims)
+
+    def history(self, sources: list[str], pk: str, object_class: str | None = None) -> list[JournalEntry]:
+        """Versions of one object from the journal (oldest first), from the first source (in the
+        given priority order) that has any."""
+        with self._session() as session:
+            for source in sources:
+                q = select(JournalEntry).where(JournalEntry.source == source, JournalEntry.pk == pk.upper())
+                if object_class:
+                    q = q.where(JournalEntry.object_class == object_class)
+                rows = list(session.scalars(q.order_by(JournalEntry.serial)))
+                if rows:
+                    return rows
+        return []
 
     def journal(self, source: str, first: int = 0, last: int | None = None) -> list[JournalEntry]:
         with self._session() as session:

@@ -22,7 +22,7 @@ import psycopg.errors
 import sqlalchemy as sa
 from sqlalchemy import Select, and_, any_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from irr.store import ObjectRow
@@ -149,10 +149,16 @@ def inverse_tokens(attribute: str, value: str) -> list[str]:
 class Lookups:
     """Read queries on rpsl_objects, each bounded in time and size."""
 
-    def __init__(self, engine: Engine, statement_timeout_ms: int = 10000, max_rows: int = 10000):
+    def __init__(self, engine: Engine, statement_timeout_ms: int = 10000, max_rows: int = 10000,
+                 conn: Connection | None = None):
         self.engine = engine
         self.statement_timeout_ms = int(statement_timeout_ms)
         self.max_rows = int(max_rows)
+        self.conn = conn
+
+    def bound(self, conn: Connection) -> Lookups:
+        """The same lookups inside an open transaction (the update pipeline reads what it locked)."""
+        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, conn)
 
     # -- queries --------------------------------------------------------------------------------
     def by_key(self, sources: Sequence[str], pk: str, classes: Sequence[str] | None = None) -> Objects:
@@ -288,6 +294,8 @@ class Lookups:
 
     def _execute(self, stmt: Select) -> list:
         """Run one statement in its own transaction under the statement timeout."""
+        if self.conn is not None:
+            return self.conn.execute(stmt).all()
         try:
             with self.engine.connect() as conn:
                 # SET LOCAL semantics: the timeout ends with this transaction, never leaks to the pool

@@ -1,0 +1,359 @@
+"""OpenPGP for the registry: key-cert keys in a GnuPG keyring, inline clear-signed (RFC 4880 §7)
+and detached PGP/MIME (RFC 3156) signature checks, and the generated key-cert attributes.
+
+gpg runs as a subprocess with status output to a private file (never parsed from the human-readable
+stream), `--no-autostart` (no gpg-agent or dirmngr is ever started, no key is fetched from the
+network) and `--trust-model always` (a key in this keyring is trusted because a key-cert holds it;
+which mntner it satisfies is decided by the key-cert, spec auth.md §3.1).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+GPG = "gpg"
+TIMEOUT = 60.0                                # seconds for one gpg run
+_FPR = re.compile(r"[0-9A-F]{40}")
+_HASH_HEADER = re.compile(r"Hash:[ \t]*[A-Za-z0-9-]+(?:[ \t]*,[ \t]*[A-Za-z0-9-]+)*[ \t]*")
+_BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
+_BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----"
+_END_SIGNATURE = "-----END PGP SIGNATURE-----"
+_BAD_STATUSES = frozenset({"BADSIG", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG"})
+
+
+class PGPError(Exception):
+    """A key that can't be used (no key, several keys, a secret key ...) or gpg failing."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A public key as a key-cert describes it."""
+
+    fingerprint: str          # 40 upper-case hex digits
+    key_cert: str             # "PGPKEY-" + last 8 hex digits
+    owners: tuple[str, ...]   # user ids
+    method: str = "PGP"
+
+    def fingerpr(self) -> str:
+        """IRRd's display format: ten groups of 4 hex digits, two spaces between groups 5 and 6."""
+        groups = [self.fingerprint[i:i + 4] for i in range(0, len(self.fingerprint), 4)]
+        return " ".join(groups[:5]) + "  " + " ".join(groups[5:])
+
+
+@dataclass(frozen=True)
+class SignedText:
+    """One clear-signed block: its text and, when the signature is good, the signer."""
+
+    text: str                 # the signed text, dash-escaping undone, LF line ends
+    fingerprint: str | None   # primary-key fingerprint of a valid signer, None when the signature doesn't verify
+    problem: str | None       # why not, in words a user understands
+
+
+def key_cert_name(fingerprint: str) -> str:
+    """The key-cert a key's fingerprint names: PGPKEY- and its last 8 hex digits."""
+    return "PGPKEY-" + normalise_fingerprint(fingerprint)[-8:]
+
+
+def normalise_fingerprint(value: str) -> str:
+    """A fingerprint as upper-case hex digits only (a `fingerpr:` value with spaces or colons)."""
+    return re.sub(r"[\s:]", "", value).upper()
+
+
+def same_fingerprint(fingerpr_value: str, fingerprint: str) -> bool:
+    """Whether a key-cert's `fingerpr:` value names exactly this key (spec auth.md §3.1 step 3)."""
+    return normalise_fingerprint(fingerpr_value) == normalise_fingerprint(fingerprint)
+
+
+def keycert_attributes(info: KeyInfo) -> list[tuple[str, str]]:
+    """The generated attributes of a key-cert, in order: method, owner..., fingerpr."""
+    return [("method", info.method), *(("owner", uid) for uid in info.owners), ("fingerpr", info.fingerpr())]
+
+
+@dataclass
+class _Run:
+    returncode: int
+    status: list[list[str]]   # [GNUPG:] lines split into words (keyword first)
+    stdout: bytes
+    stderr: str
+
+
+def _gpg(home: Path, args: Sequence[str], *, stdin: bytes = b"") -> _Run:
+    """Run gpg on `home` with a private status file; raises PGPError if gpg is missing or hangs."""
+    with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
+        status_file = Path(tmp) / "status"
+        command = [GPG, "--homedir", str(home), "--batch", "--no-tty", "--no-options", "--no-autostart",
+                   "--no-auto-key-retrieve", "--no-auto-key-locate", "--trust-model", "always",
+                   "--no-permission-warning", "--display-charset", "utf-8", "--utf8-strings",
+                   "--status-file", str(status_file), *args]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GNUPG", "GPG_"))}
+        env.update(LC_ALL="C", LANGUAGE="C")
+        try:
+            proc = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
+        except FileNotFoundError as exc:
+            raise PGPError(f"{GPG} is not installed: PGP keys and signatures can't be checked") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise PGPError(f"{GPG} did not finish within {TIMEOUT:g} s") from exc
+        raw = status_file.read_bytes().decode("utf-8", "replace") if status_file.exists() else ""
+    status = [line[9:].split(" ") for line in raw.splitlines() if line.startswith("[GNUPG:] ")]
+    return _Run(proc.returncode, status, proc.stdout, proc.stderr.decode("utf-8", "replace"))
+
+
+def _unescape_colons(field: str) -> str:
+    """A --with-colons field with gpg's \\xNN escapes undone and control characters blanked (an owner is
+    one attribute line)."""
+    raw = re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), field)
+    return " ".join("".join(c if c.isprintable() else " " for c in raw).split())
+
+
+def _parse_keys(listing: bytes) -> list[tuple[str, str, list[str]]]:
+    """(record type pub/sec, primary fingerprint, user ids) of each primary key in a colon listing."""
+    keys: list[tuple[str, str, list[str]]] = []
+    expect_fpr = False
+    for line in listing.decode("utf-8", "replace").splitlines():
+        fields = line.split(":")
+        kind = fields[0]
+        if kind in ("pub", "sec"):
+            keys.append((kind, "", []))
+            expect_fpr = True
+        elif kind in ("sub", "ssb"):
+            expect_fpr = False
+        elif kind == "fpr" and expect_fpr and keys and len(fields) > 9:
+            kind0, _, uids = keys[-1]
+            keys[-1] = (kind0, fields[9].upper(), uids)
+            expect_fpr = False
+        elif kind == "uid" and keys and len(fields) > 9 and fields[1] != "r":  # not revoked user ids
+            uid = _unescape_colons(fields[9])
+            if uid:
+                keys[-1][2].append(uid)
+    return keys
+
+
+def _armored_bytes(armored: str) -> bytes:
+    """The certif text as gpg input, after the checks that need no gpg."""
+    if not isinstance(armored, str) or not armored.strip():
+        raise PGPError("the key-cert has no key: certif must hold an ASCII-armoured PGP public key")
+    upper = armored.upper()
+    if "PRIVATE KEY BLOCK" in upper or "SECRET KEY BLOCK" in upper:
+        raise PGPError("certif holds a SECRET (private) key: submit only the public key "
+                       "(gpg --armor --export), and consider that secret key compromised")
+    if "-----BEGIN PGP PUBLIC KEY BLOCK-----" not in armored:
+        raise PGPError("certif holds no ASCII-armoured public key "
+                       "(-----BEGIN PGP PUBLIC KEY BLOCK----- ... -----END PGP PUBLIC KEY BLOCK-----)")
+    return armored.replace("\r\n", "\n").encode("utf-8", "replace")
+
+
+def _inspect(data: bytes) -> KeyInfo:
+    """Import `data` into a throwaway keyring and describe the one public key it must hold."""
+    with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir(mode=0o700)
+        # First look without importing: secret key packets under a public armour header are refused here.
+        shown = _parse_keys(_gpg(home, ["--with-colons", "--import-options", "show-only", "--import"],
+                                 stdin=data).stdout)
+        if any(kind == "sec" for kind, _, _ in shown):
+            raise PGPError("certif holds a SECRET (private) key: submit only the public key "
+                           "(gpg --armor --export), and consider that secret key compromised")
+        if len(shown) > 1:
+            raise PGPError(f"certif holds {len(shown)} keys: a key-cert must hold exactly one public key")
+        run = _gpg(home, ["--import"], stdin=data)
+        imported = {s[2].upper() for s in run.status if s[0] == "IMPORT_OK" and len(s) > 2}
+        keys = _parse_keys(_gpg(home, ["--with-colons", "--fixed-list-mode", "--list-keys"]).stdout)
+    if not keys:
+        reason = ""
+        for line in run.stderr.splitlines():
+            if line.startswith("gpg: ") and "Total number processed" not in line and "created" not in line:
+                reason = line[5:].strip()
+        raise PGPError("certif holds no usable PGP public key" + (f" ({reason})" if reason else ""))
+    if len(keys) > 1:
+        raise PGPError(f"certif holds {len(keys)} keys: a key-cert must hold exactly one public key")
+    _, fingerprint, owners = keys[0]
+    if not _FPR.fullmatch(fingerprint):
+        raise PGPError("only OpenPGP version 4 keys (40 hex digit fingerprints) are supported")
+    if fingerprint not in imported:
+        raise PGPError("gpg did not import the key in certif")
+    return KeyInfo(fingerprint=fingerprint, key_cert=key_cert_name(fingerprint), owners=tuple(owners))
+
+
+def _signatures(status: list[list[str]]) -> tuple[str | None, str | None]:
+    """(primary fingerprint of the first good signature, problem) from gpg --verify status lines.
+    A signature counts only with GOODSIG and VALIDSIG and none of BADSIG, ERRSIG, EXPSIG, EXPKEYSIG,
+    REVKEYSIG (gpg exits 0 and still reports VALIDSIG for expired and revoked keys)."""
+    groups: list[list[list[str]]] = []
+    for line in status:
+        if line[0] == "NEWSIG":
+            groups.append([])
+        elif groups:
+            groups[-1].append(line)
+    problems: list[str] = []
+    for group in groups:
+        kinds = {line[0] for line in group}
+        valid = next((line for line in group if line[0] == "VALIDSIG"), None)
+        if "GOODSIG" in kinds and valid is not None and not kinds & _BAD_STATUSES:
+            primary = (valid[10] if len(valid) > 10 else valid[1]).upper()
+            if _FPR.fullmatch(primary):
+                return primary, None
+            problems.append("the signing key is not an OpenPGP version 4 key")
+            continue
+        key_id = next((line[1] for line in group if line[0] in _BAD_STATUSES and len(line) > 1), "?")
+        if "REVKEYSIG" in kinds:
+            problems.append(f"the signing key {key_id} has been revoked")
+        elif "EXPKEYSIG" in kinds:
+            problems.append(f"the signing key {key_id} has expired")
+        elif "EXPSIG" in kinds:
+            problems.append("the signature has expired")
+        elif "BADSIG" in kinds:
+            problems.append("the signature does not match the signed text (was the text changed after signing?)")
+        elif "NO_PUBKEY" in kinds:
+            problems.append(f"the signing key {key_id} is not in any key-cert of this registry")
+        else:
+            problems.append("the signature could not be checked (damaged signature or unsupported algorithm)")
+    if not problems:
+        problems.append("no PGP signature found")
+    return None, "; ".join(dict.fromkeys(problems))
+
+
+def _canonical(lines: Sequence[str]) -> str:
+    """Each line with trailing blanks stripped and an LF: the text a clear signature covers."""
+    return "".join(line.rstrip(" \t\r") + "\n" for line in lines)
+
+
+def _output_lines(output: bytes, charset: str) -> list[str]:
+    """The lines gpg wrote for a clear-signed message (it ends every line, the last one too)."""
+    text = output.decode(charset, "replace").replace("\r\n", "\n")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+class Keyring:
+    """The registry's GnuPG keyring holding the keys of key-cert objects. Thread-safe: gpg calls on the
+    keyring are serialised with a lock."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.home, 0o700)
+        self._lock = threading.Lock()
+
+    def _run(self, args: Sequence[str], **kwargs) -> _Run:
+        with self._lock:
+            return _gpg(self.home, args, **kwargs)
+
+    def key_info(self, armored: str) -> KeyInfo:
+        """The key in a key-cert's certif text, checked as import_key checks it, without importing it."""
+        return _inspect(_armored_bytes(armored))
+
+    def import_key(self, armored: str) -> KeyInfo:
+        """Import the one public key of a key-cert's certif text into this keyring (again is harmless).
+        Raises PGPError, with a message for the user, unless exactly one public key results."""
+        data = _armored_bytes(armored)
+        info = _inspect(data)
+        run = self._run(["--import"], stdin=data)
+        if not any(s[0] == "IMPORT_OK" and len(s) > 2 and s[2].upper() == info.fingerprint for s in run.status):
+            raise PGPError(f"gpg could not import key {info.fingerprint} into the registry keyring")
+        return info
+
+    def delete_key(self, fingerprint: str) -> bool:
+        """Remove a public key (its key-cert was deleted); False when it was not in the keyring."""
+        fingerprint = normalise_fingerprint(fingerprint)
+        if not _FPR.fullmatch(fingerprint):
+            return False
+        return self._run(["--yes", "--delete-keys", fingerprint]).returncode == 0
+
+    def fingerprints(self) -> list[str]:
+        """Primary fingerprints of all keys in the keyring."""
+        listing = self._run(["--with-colons", "--fixed-list-mode", "--list-keys"]).stdout
+        return [fpr for _, fpr, _ in _parse_keys(listing)]
+
+    def _verify_clearsigned(self, block: bytes, text: str, charset: str) -> tuple[str | None, str | None]:
+        with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
+            message, output = Path(tmp) / "message.asc", Path(tmp) / "signed.txt"
+            message.write_bytes(block)
+            run = self._run(["--output", str(output), "--verify", str(message)])
+            verified = output.read_bytes() if output.exists() else None
+        fingerprint, problem = _signatures(run.status)
+        if fingerprint is None:
+            return None, problem
+        # Belt and braces: the text we hand on must be exactly the text gpg checked.
+        if verified is None or _canonical(_output_lines(verified, charset)) != text:
+            return None, "the signed text could not be extracted unambiguously"
+        return fingerprint, None
+
+    def verify_inline(self, text: str, charset: str = "utf-8") -> list[SignedText]:
+        """Every clear-signed block (-----BEGIN PGP SIGNED MESSAGE-----) in `text`, each verified on
+        its own, in order; text outside the blocks is not returned. `charset` is how the signer's
+        bytes were encoded (the MIME part's charset)."""
+        try:
+            text = text.encode(charset, "replace").decode(charset, "replace").replace("\r\n", "\n")
+        except LookupError as exc:
+            raise PGPError(f"unknown character set {charset!r}") from exc
+        lines = text.split("\n")
+        results: list[SignedText] = []
+        i = 0
+        while i < len(lines):
+            if lines[i].rstrip() != _BEGIN_SIGNED:
+                i += 1
+                continue
+            start = i
+            i += 1
+            headers_ok = True
+            while i < len(lines) and lines[i].strip():
+                headers_ok = headers_ok and bool(_HASH_HEADER.fullmatch(lines[i].rstrip()))
+                i += 1
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and lines[i].rstrip() not in (_BEGIN_SIGNATURE, _BEGIN_SIGNED):
+                body.append(lines[i][2:] if lines[i].startswith("- ") else lines[i])
+                i += 1
+            signed = _canonical(body)
+            if i >= len(lines) or lines[i].rstrip() == _BEGIN_SIGNED:
+                results.append(SignedText(signed, None, "the signed message has no signature "
+                                                        f"({_BEGIN_SIGNATURE} is missing)"))
+                continue
+            end = i
+            while end < len(lines) and lines[end].rstrip() not in (_END_SIGNATURE, _BEGIN_SIGNED):
+                end += 1
+            if end >= len(lines) or lines[end].rstrip() != _END_SIGNATURE:
+                results.append(SignedText(signed, None, f"the signature is incomplete ({_END_SIGNATURE} is missing)"))
+                i = end
+                continue
+            i = end + 1
+            if not headers_ok:
+                results.append(SignedText(signed, None, "the signed message has an armour header other than "
+                                                        "'Hash:' (was it changed after signing?)"))
+                continue
+            block = ("\n".join(lines[start:end + 1]) + "\n").encode(charset, "replace")
+            fingerprint, problem = self._verify_clearsigned(block, signed, charset)
+            results.append(SignedText(signed, fingerprint, problem))
+        return results
+
+    def verify_detached(self, data: bytes, signature: str | bytes) -> str | None:
+        """PGP/MIME: the primary fingerprint of a valid signer of `data` (the exact signed MIME part,
+        CRLF line ends) by the detached `signature`, or None."""
+        return self.check_detached(data, signature)[0]
+
+    def check_detached(self, data: bytes, signature: str | bytes) -> tuple[str | None, str | None]:
+        """verify_detached with the reason: (fingerprint, None) or (None, problem)."""
+        if isinstance(signature, str):
+            signature = signature.encode("utf-8", "replace")
+        if not signature.strip():
+            return None, "the PGP/MIME signature part is empty"
+        with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
+            sig, signed = Path(tmp) / "signature.asc", Path(tmp) / "signed.bin"
+            sig.write_bytes(signature)
+            signed.write_bytes(bytes(data))
+            run = self._run(["--verify", str(sig), str(signed)])
+        return _signatures(run.status)
+
+    def __repr__(self) -> str:
+        return f"Keyring({str(self.home)!r})"
+
+
+def gpg_available() -> bool:
+    """Whether the gpg binary is on PATH."""
+    return shutil.which(GPG) is not None
