@@ -5,6 +5,8 @@ suite: every attempt changes nothing and the reply says why."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -234,3 +236,22 @@ def test_attack_override_with_a_wrong_password(registry):
     unchanged(registry, before)
     assert "override password is not valid" in reply.text and "not authenticated" in reply.text
     assert "letmein" not in reply.text
+
+
+def test_irr_submit_command_reads_stdin_and_replies(registry, db_url, tmp_path):
+    """What an MTA runs: `irr submit` with the message on stdin; the reply goes out by SMTP."""
+    config = tmp_path / "irr.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n\n[email]\nsmtp_host = "127.0.0.1"\n'
+                      f'smtp_port = {registry.sink.port}\nfrom = "irr@vnnic.example"\n\n'
+                      '[sources.VNNIC]\nauthoritative = true\n')
+    raw = mutt_inline(MEMBER, "auto-dbm@vnnic.example", "cli", "password: member-pw\n\n" + ROUTE6)
+    proc = subprocess.run([sys.executable, "-m", "irr.cli", "--config", str(config), "--data-dir",
+                           str(registry.config.data_dir), "submit"], input=raw, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().strip() == "SUCCESS: cli"
+    assert registry.store.get("VNNIC", "route6", "2001:DB8::/32AS64500") is not None
+    deadline = time.monotonic() + 10
+    while not [m for m in registry.sink.messages if MEMBER[1] in m.rcpt_tos] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reply = [m for m in registry.sink.messages if MEMBER[1] in m.rcpt_tos][0]
+    assert reply.message["Subject"] == "SUCCESS: cli" and reply.message["In-Reply-To"]

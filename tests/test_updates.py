@@ -292,3 +292,13 @@ def test_http_api_submit(registry):
     assert body["summary"]["failed_delete"] == 1
     assert client.post("/v1/submit/", data="not json", content_type="application/json").status_code == 400
     assert client.post("/v1/submit/", json={"objects": "x"}).status_code == 400
+
+
+def test_reverse_domain_needs_the_address_holder(registry):
+    domain = ("domain:         113.0.203.in-addr.arpa\ndescr:          Reverse zone\nadmin-c:        NVA1-VN\n"
+              "tech-c:         NVA1-VN\nzone-c:         NVA1-VN\nnserver:        ns1.member.example\n"
+              "mnt-by:         MAINT-OTHER\nsource:         VNNIC\n")
+    req = one(submit(registry, "password: other-pw\n\n" + domain))
+    assert not req.ok and any("parent [inetnum] 203.0.113.0 - 203.0.113.255" in e and "mnt-lower" in e
+                              for e in req.errors)
+    assert one(submit(registry, "password: other-pw\npassword: member-pw\n\n" + domain)).ok
