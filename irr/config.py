@@ -56,9 +56,26 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """One source: authoritative (changed here) or mirrored, and how it is mirrored and served."""
+
     name: str
     authoritative: bool = False
     description: str = ""
+    # importing (mirrored sources): dumps, then NRTMv3 or NRTMv4
+    dump_urls: tuple[str, ...] = ()          # file://, http(s)://, ftp://; split .gz files allowed
+    serial_url: str | None = None            # <SOURCE>.CURRENTSERIAL
+    nrtm_host: str | None = None             # NRTMv3 server
+    nrtm_port: int = 43
+    nrtm4_url: str | None = None             # NRTMv4 update notification file (https)
+    nrtm4_public_key: str | None = None      # PEM, or a path to a PEM file
+    import_timer: int = 300                  # seconds between polls
+    object_classes: tuple[str, ...] = ()     # only these classes (empty: all)
+    # serving
+    nrtm_access: tuple[str, ...] = ()        # addresses/networks allowed to mirror over NRTMv3 (-g)
+    nrtm_max_serials: int = 1_000_000        # how far back -g may go, in serials
+    export_timer: int = 0                    # seconds between dump exports (0: no exports)
+    nrtm4_server: bool = False               # publish NRTMv4 files for this source
+    nrtm4_private_key: str | None = None     # PEM of the ES256 signing key, or a path to it
 
 
 @dataclass(frozen=True)
@@ -168,14 +185,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                               "(e.g. VNNIC, APNIC, RIPE-NONAUTH)")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [sources.{name}] must be a table")
-        unknown = set(table) - {"authoritative", "description"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting sources.{name}.{sorted(unknown)[0]} "
-                              "(known: authoritative, description)")
-        auth = table.get("authoritative", False)
-        if not isinstance(auth, bool):
-            raise ConfigError(f"{where}: sources.{name}.authoritative must be true or false")
-        sources[name] = SourceConfig(name, auth, str(table.get("description", "")))
+        sources[name] = _source(name, table, where)
     order = raw.get("source_order", list(sources))
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
@@ -185,6 +195,60 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
+
+
+_SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "authoritative": bool, "description": str, "dump_urls": list, "serial_url": str, "nrtm_host": str,
+    "nrtm_port": int, "nrtm4_url": str, "nrtm4_public_key": str, "import_timer": int, "object_classes": list,
+    "nrtm_access": list, "nrtm_max_serials": int, "export_timer": int, "nrtm4_server": bool,
+    "nrtm4_private_key": str,
+}
+
+
+def _source(name: str, table: dict, where: str) -> SourceConfig:
+    """One [sources.NAME] table, every value checked."""
+    import ipaddress
+
+    from rpsl.schema import SCHEMA
+
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        expected = _SOURCE_TYPES.get(key)
+        if expected is None:
+            raise ConfigError(f"{where}: unknown setting sources.{name}.{key} "
+                              f"(known: {', '.join(sorted(_SOURCE_TYPES))})")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: sources.{name}.{key} must be a {expected.__name__}, not {value!r}")
+        if expected is list:
+            if any(not isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: sources.{name}.{key} must be a list of strings")
+            value = tuple(value)
+        values[key] = value
+    for url in values.get("dump_urls", ()) + tuple(v for v in (values.get("serial_url"),) if v):
+        if not url.startswith(("file://", "http://", "https://", "ftp://", "/")):
+            raise ConfigError(f"{where}: sources.{name}: {url!r} is not a file://, http(s):// or ftp:// URL")
+    if values.get("nrtm4_url") and not values["nrtm4_url"].startswith(("https://", "http://", "file://")):
+        raise ConfigError(f"{where}: sources.{name}.nrtm4_url must be an https:// URL")
+    for cls in values.get("object_classes", ()):
+        if cls not in SCHEMA:
+            raise ConfigError(f"{where}: sources.{name}.object_classes: unknown class {cls!r}")
+    for network in values.get("nrtm_access", ()):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"{where}: sources.{name}.nrtm_access: {network!r} is not an address or "
+                              "network") from None
+    for key in ("import_timer", "nrtm_port", "nrtm_max_serials"):
+        if key in values and values[key] <= 0:
+            raise ConfigError(f"{where}: sources.{name}.{key} must be positive")
+    if values.get("nrtm_host") and values.get("nrtm4_url"):
+        raise ConfigError(f"{where}: sources.{name}: choose NRTMv3 (nrtm_host) or NRTMv4 (nrtm4_url), not both")
+    if values.get("nrtm4_url") and not values.get("nrtm4_public_key"):
+        raise ConfigError(f"{where}: sources.{name}.nrtm4_public_key is needed to check nrtm4_url's signature")
+    if values.get("authoritative") and (values.get("dump_urls") or values.get("nrtm_host")
+                                        or values.get("nrtm4_url")):
+        raise ConfigError(f"{where}: sources.{name} is authoritative: it can't also be imported from elsewhere")
+    return SourceConfig(name, **values)
 
 
 def _sqlalchemy_url(url: str, where: str) -> str:

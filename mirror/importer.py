@@ -74,7 +74,8 @@ def _skip_reason(obj: Loaded) -> str | None:
     return "invalid object"
 
 
-def process_block(source: str, data: bytes, first_line: int, file_name: str) -> BlockResult:
+def process_block(source: str, data: bytes, first_line: int, file_name: str,
+                  classes: frozenset[str] | None = None) -> BlockResult:
     """Worker: one block of dump text -> COPY text of its objects plus what was skipped."""
     from irr.store import copy_line  # pure function; imported here so rpsl stays database-free
 
@@ -84,6 +85,8 @@ def process_block(source: str, data: bytes, first_line: int, file_name: str) -> 
     examples: list[str] = []
     for para in reader.split_paragraphs(reader.decode(data), first_line):
         obj = load(para.text, para.line)
+        if classes is not None and obj.object_class not in classes:
+            continue  # the source's object class filter: skipped silently, as IRRd does
         reason = _skip_reason(obj)
         if reason is None and obj.source != source:
             reason = "source does not match"
@@ -133,8 +136,12 @@ def _blocks(paths: Sequence[Path], on_bytes: Callable[[int], None]) -> Iterator[
 
 
 def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: int | None = None,
-               workers: int | None = None, progress: bool = False) -> LoadReport:
-    """Replace `source` with the objects in `paths` (all or nothing); return what was loaded."""
+               workers: int | None = None, progress: bool = False, classes: Sequence[str] | None = None,
+               mirror: bool = False) -> LoadReport:
+    """Replace `source` with the objects in `paths` (all or nothing); return what was loaded.
+    `classes`: load only these classes. `mirror`: a mirror's full reload, which also clears the
+    source's journal (its history restarts at the dump's serial)."""
+    wanted = frozenset(classes) if classes else None
     started = time.monotonic()
     source = source.upper()
     files = [Path(p) for p in paths]
@@ -165,13 +172,13 @@ def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: i
         n = workers if workers is not None else (os.cpu_count() or 1)
         if total < SMALL_INPUT or n <= 1:
             for data, line, name in blocks:
-                yield consume(process_block(source, data, line, name))
+                yield consume(process_block(source, data, line, name, wanted))
             return
         ctx = multiprocessing.get_context("spawn")  # never fork a process that holds DB connections
         with ctx.Pool(n, initializer=_worker_init) as pool:
             pending: deque = deque()
             for data, line, name in blocks:
-                pending.append(pool.apply_async(process_block, (source, data, line, name)))
+                pending.append(pool.apply_async(process_block, (source, data, line, name, wanted)))
                 if len(pending) >= 2 * n:  # bounded: the file is never all in memory
                     yield consume(pending.popleft().get())
             while pending:
@@ -182,7 +189,7 @@ def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: i
             bar.set_description(f"{name} {source}")
 
     try:
-        result = store.replace_source(source, chunks(), serial, progress=stage)
+        result = store.replace_source(source, chunks(), serial, progress=stage, clear_journal=mirror)
     finally:
         if bar is not None:
             bar.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import BigInteger, DateTime, SmallInteger, Text, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, insert
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -81,6 +81,8 @@ class SourceRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    mirror_state: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 OBJECTS = ObjectRow.__table__
@@ -178,11 +180,16 @@ class RoutingData:
 
 @dataclass
 class Change:
-    """One change of the single write path: ADD (create or replace) or DEL."""
+    """One change of the single write path: ADD (create or replace) or DEL.
+
+    Mirrors keep their upstream's serials (`serial`, gaps allowed, always increasing) and replay
+    deletions of objects they never had (`missing_ok`)."""
 
     source: str
     operation: str
     obj: Loaded
+    serial: int | None = None
+    missing_ok: bool = False
 
 
 @dataclass
@@ -233,11 +240,13 @@ class Store:
             self._lock_source(conn, check_source(source))
 
     # -- single write path ----------------------------------------------------------------------
-    def apply(self, changes: list[Change], origin: str, conn: Connection | None = None) -> list[int]:
-        """Write changes and their journal entries in one transaction; return their serials."""
+    def apply(self, changes: list[Change], origin: str, conn: Connection | None = None,
+              serial_newest: dict[str, int] | None = None) -> list[int]:
+        """Write changes and their journal entries in one transaction; return their serials.
+        `serial_newest` (mirrors): the serial each source has reached after these changes."""
         if conn is None:
             with self.engine.begin() as c:
-                return self.apply(changes, origin, c)
+                return self.apply(changes, origin, c, serial_newest)
         serials = []
         for change in changes:
             source = check_source(change.source)
@@ -258,24 +267,40 @@ class Store:
                     ObjectRow.source == source, ObjectRow.object_class == obj.object_class,
                     ObjectRow.pk == obj.pk).returning(ObjectRow.object_text)).scalar()
                 if text is None:
-                    raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
+                    if not change.missing_ok:
+                        raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
+                    text = obj.text  # a mirror replays a deletion it never saw the object for
             else:
                 raise StoreError(f"unknown operation {change.operation!r}")
+            if change.serial is None:
+                next_serial = func.coalesce(SourceRow.serial_newest, 0) + 1
+            else:
+                current = conn.execute(select(SourceRow.serial_newest).where(SourceRow.name == source)).scalar()
+                if current is not None and change.serial <= current:
+                    raise StoreError(f"serial {change.serial} of {source} is not above {current}: serials never "
+                                     "go back")
+                next_serial = change.serial
             serial = conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                serial_newest=func.coalesce(SourceRow.serial_newest, 0) + 1,
-                serial_oldest=func.coalesce(SourceRow.serial_oldest, func.coalesce(SourceRow.serial_newest, 0) + 1),
+                serial_newest=next_serial,
+                serial_oldest=func.coalesce(SourceRow.serial_oldest, next_serial),
                 updated=func.now()).returning(SourceRow.serial_newest)).scalar_one()
             conn.execute(insert(JournalEntry).values(
                 source=source, serial=serial, operation=change.operation, object_class=obj.object_class,
                 pk=obj.pk, object_text=text, origin=origin))
             serials.append(serial)
-        for source in {c.source for c in changes}:
+        for source, newest in (serial_newest or {}).items():
+            self._lock_source(conn, check_source(source))
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source, sa.or_(
+                SourceRow.serial_newest.is_(None), SourceRow.serial_newest < newest)).values(
+                serial_newest=newest, updated=func.now()))
+        for source in {c.source for c in changes} | set(serial_newest or ()):
             _notify(conn, source)
         return serials
 
     # -- bulk path ------------------------------------------------------------------------------
     def replace_source(self, source: str, chunks: Iterable[str], serial: int | None = None,
-                       progress=None) -> ReplaceResult:
+                       progress=None, clear_journal: bool = False, mirror_state: dict | None = None
+                       ) -> ReplaceResult:
         """Replace every object of `source` with the COPY text in `chunks`, all or nothing.
 
         Objects given more than once keep their last occurrence (reported as duplicates).
@@ -289,6 +314,8 @@ class Store:
             conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
             conn.execute(sa.text("SET LOCAL synchronous_commit = on"))
             status = self._lock_source(conn, source)
+            if clear_journal:  # a mirror's full reload: its history starts again at the dump's serial
+                conn.execute(sa.delete(JournalEntry).where(JournalEntry.source == source))
             newest_journal = conn.execute(select(func.max(JournalEntry.serial)).where(
                 JournalEntry.source == source)).scalar()
             if serial is not None and newest_journal is not None and serial < newest_journal:
@@ -327,9 +354,14 @@ class Store:
             conn.execute(sa.text(f"ALTER TABLE rpsl_objects ATTACH PARTITION {_ident(conn, name)} "
                                  f"FOR VALUES IN ({_literal(source)})"))
             new_serial = serial if serial is not None else status.serial_newest
-            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                serial_newest=new_serial, last_load=func.now(), last_load_serial=new_serial,
-                last_load_objects=count, last_error=None, updated=func.now()))
+            values = {"serial_newest": new_serial, "last_load": func.now(), "last_load_serial": new_serial,
+                      "last_load_objects": count, "last_error": None, "updated": func.now(),
+                      "last_success": func.now()}
+            if clear_journal:
+                values["serial_oldest"] = None
+            if mirror_state is not None:
+                values["mirror_state"] = mirror_state
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(**values))
             _notify(conn, source)
             result.seconds_swap = time.monotonic() - t2
         with self.engine.connect() as conn:
@@ -353,6 +385,40 @@ class Store:
             "RETURNING a.object_class, a.pk")).all()
         conn.execute(ddl)
         return [(c, pk) for c, pk in removed]
+
+    def iter_objects(self, source: str, batch: int = 5000, conn: Connection | None = None):
+        """(object_class, pk, object_text) of every object of a source, streamed (server-side cursor);
+        pass `conn` to read inside a transaction (consistent with other reads in it)."""
+        stmt = select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.object_text).where(
+            ObjectRow.source == check_source(source)).order_by(ObjectRow.object_class, ObjectRow.pk)
+        if conn is not None:
+            yield from conn.execution_options(yield_per=batch).execute(stmt)
+            return
+        with self.engine.connect() as c:
+            yield from c.execution_options(yield_per=batch).execute(stmt)
+
+    def mirror_state(self, source: str) -> dict:
+        with self.engine.connect() as conn:
+            state = conn.execute(select(SourceRow.mirror_state).where(SourceRow.name == source)).scalar()
+        return dict(state or {})
+
+    def set_mirror_state(self, source: str, state: dict, conn: Connection | None = None,
+                         success: bool = False) -> None:
+        """Store a mirror's state (NRTMv4 session, keys ...); `success` also stamps last_success."""
+        if conn is None:
+            with self.engine.begin() as c:
+                return self.set_mirror_state(source, state, c, success)
+        conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
+        values = {"mirror_state": state, "updated": func.now()}
+        if success:
+            values.update(last_success=func.now(), last_error=None)
+        conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(**values))
+
+    def record_success(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                last_success=func.now(), last_error=None))
 
     def record_error(self, source: str, message: str) -> None:
         with self.engine.begin() as conn:
