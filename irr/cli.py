@@ -121,6 +121,23 @@ def check(strict: bool, files: tuple[str]) -> None:
 
 
 @cli.command()
+@click.argument("source")
+@click.option("--force", is_flag=True, help="Reload from the dumps even when the serial has not changed.")
+@click.pass_obj
+def mirror(obj: Context, source: str, force: bool) -> None:
+    """Run one cycle of SOURCE's mirroring (import, NRTM poll, export, NRTMv4 publication) by hand."""
+    from mirror.scheduler import run_once
+
+    obj.store.upgrade()
+    try:
+        for status in run_once(obj.config, obj.store, source.upper(), force=force,
+                               progress=sys.stderr.isatty()):
+            click.echo(status)
+    except Exception as e:
+        raise click.ClickException(f"{source.upper()}: {e}") from None
+
+
+@cli.command()
 @click.option("--no-reply", is_flag=True, help="Print the acknowledgement instead of mailing it.")
 @click.pass_obj
 def submit(obj: Context, no_reply: bool) -> None:

@@ -51,7 +51,10 @@ def build_whois(config: Config, store):
     def ripe(line: str, session) -> str:
         return ripe_query(line, session, lookups, store)
 
-    return WhoisServer(commands, ripe, list(config.source_order), authoritative, limits), memory
+    from irr.query.nrtm import NrtmServer
+
+    return WhoisServer(commands, ripe, list(config.source_order), authoritative, limits,
+                       NrtmServer(config, store)), memory
 
 
 def serve(config: Config, store, host: str, http_port: int, whois_port: int, demo: bool = True) -> None:
@@ -62,6 +65,10 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
     from irr.web import create_app
 
     whois, memory = build_whois(config, store)
+    from mirror.scheduler import Scheduler
+
+    scheduler = Scheduler(config, store)
+    scheduler.start()
     httpd = make_server(host, http_port, create_app(config, store), threaded=True)
     http_thread = threading.Thread(target=httpd.serve_forever, name="http", daemon=True)
     http_thread.start()
@@ -80,6 +87,7 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
     try:
         asyncio.run(main())
     finally:
+        scheduler.stop()
         memory.stop()
         httpd.shutdown()
         httpd.server_close()

@@ -32,9 +32,12 @@ class WhoisServer:
     """Accepts connections and answers queries until stopped."""
 
     def __init__(self, commands: IrrdCommands, ripe, sources: list[str], authoritative: frozenset[str],
-                 limits: WhoisLimits = WhoisLimits()):
+                 limits: WhoisLimits = WhoisLimits(), nrtm=None):
         self.commands = commands
         self.ripe = ripe  # callable(line, session) -> str
+        self.nrtm = nrtm  # irr.query.nrtm.NrtmServer, or None: -g is refused
+        self.streams: set[Connection] = set()  # NRTM keep-alive (-g ... -k) connections
+        self._stream_task: asyncio.Task | None = None
         self.default_sources = sources
         self.authoritative = authoritative
         self.limits = limits
@@ -53,7 +56,34 @@ class WhoisServer:
         self.server = await loop.create_server(lambda: Connection(self), host, port, reuse_address=True)
         return self.server.sockets[0].getsockname()[1]
 
+    def stream(self, conn: Connection) -> None:
+        """Start feeding a keep-alive NRTM connection with new journal entries (polled each second)."""
+        self.streams.add(conn)
+        if self._stream_task is None or self._stream_task.done():
+            self._stream_task = asyncio.ensure_future(self._feed_streams())
+
+    async def _feed_streams(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.streams:
+            await asyncio.sleep(1.0)
+            for conn in list(self.streams):
+                if conn.closing:
+                    self.streams.discard(conn)
+                    continue
+                source, since, version = conn.stream_state
+                try:
+                    text, after = await loop.run_in_executor(self.executor, self.nrtm.more, source, since, version)
+                except Exception:
+                    log.exception("NRTM stream of %s failed", source)
+                    conn.close()
+                    continue
+                if text:
+                    conn.stream_state = (source, after, version)
+                    conn._reply(text.encode())
+
     async def stop(self) -> None:
+        if self._stream_task is not None:
+            self._stream_task.cancel()
         if self.server is not None:
             self.server.close()
             for conn in list(self.connections):
@@ -89,6 +119,7 @@ class Connection(asyncio.Protocol):
         self.writing_paused = False
         self.ready = False
         self.eof = False
+        self.stream_state: tuple[str, int, int] | None = None
 
     # -- connection lifecycle ---------------------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -128,7 +159,9 @@ class Connection(asyncio.Protocol):
         self.idle_handle = asyncio.get_running_loop().call_later(self.session.timeout, self._idle)
 
     def _idle(self) -> None:
-        if not self.busy and not self.queue:
+        if self.stream_state is not None:  # NRTM streams stay open until the mirror hangs up
+            self._touch()
+        elif not self.busy and not self.queue:
             self.close()
         else:
             self._touch()
@@ -174,7 +207,8 @@ class Connection(asyncio.Protocol):
         self._answer_queued()
         if self.session.timeout != before:  # `!t` changed the idle timeout
             self._touch()
-        if self.eof and self.ready and not self.busy and not self.queue and not self.closing:
+        if self.eof and self.ready and not self.busy and not self.queue and not self.closing \
+                and self.stream_state is None:
             self.close()
 
     def _answer_queued(self) -> None:
@@ -198,6 +232,9 @@ class Connection(asyncio.Protocol):
             if query[:2].lower() == "!q":
                 self.close()
                 return
+            if query.startswith("-g ") or query.startswith("-k -g "):
+                self._nrtm(query)
+                continue
             if query.startswith("!") and query[1:2] in MEMORY_COMMANDS:
                 # set resolution can take a while the first time: then it runs in a thread
                 hit = self.server.commands.cached(query, self.session) if query[1:2] in "ai" else None
@@ -206,6 +243,46 @@ class Connection(asyncio.Protocol):
                     self._finish()
                     continue
             self._run_in_thread(query)
+
+    def _nrtm(self, query: str) -> None:
+        """NRTMv3 (`-g`): the whole range in one answer, or a stream that never ends with -k."""
+        from irr.query.nrtm import NrtmError, parse_request
+
+        try:
+            request = parse_request(query)
+        except NrtmError as e:
+            self._reply(f"%% ERROR: {e}\n\n\n".encode())
+            self._finish()
+            return
+        if self.server.nrtm is None:
+            self._reply(b"%% ERROR: NRTM is not served here\n\n\n")
+            self._finish()
+            return
+        self.busy = True
+        loop = asyncio.get_running_loop()
+        call = loop.run_in_executor(self.server.executor, self.server.nrtm.answer, request, self.session.peer)
+
+        def done(task: asyncio.Future) -> None:
+            self.busy = False
+            exc = task.exception()
+            if isinstance(exc, NrtmError):
+                self._reply(f"%% ERROR: {exc}\n\n\n".encode())
+            elif exc is not None:
+                log.error("NRTM query %r failed", query, exc_info=exc)
+                self._reply(b"%% ERROR: An internal error occurred while processing this query.\n\n\n")
+            else:
+                text, after = task.result()
+                self._reply(text.encode())
+                if request.keepalive:
+                    self.stream_state = (request.source, after, request.version)
+                    self.queue.clear()  # a stream carries nothing else
+                    self.server.stream(self)
+                    return
+            self._finish()
+            self._touch()
+            self._process()
+
+        call.add_done_callback(done)
 
     def _run_in_thread(self, query: str) -> None:
         self.busy = True

@@ -491,6 +491,13 @@ class Store:
                     return rows
         return []
 
+    def journal_range(self, source: str) -> tuple[int | None, int | None]:
+        """Oldest and newest serial in a source's journal."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(func.min(JournalEntry.serial), func.max(JournalEntry.serial)).where(
+                JournalEntry.source == source)).one()
+        return row[0], row[1]
+
     def journal(self, source: str, first: int = 0, last: int | None = None) -> list[JournalEntry]:
         with self._session() as session:
             q = select(JournalEntry).where(JournalEntry.source == source, JournalEntry.serial >= first)

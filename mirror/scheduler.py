@@ -1,0 +1,150 @@
+"""Mirroring jobs on their timers, inside `irr serve`: dump imports, NRTMv3 and NRTMv4 polls,
+exports and NRTMv4 publication. Never two jobs of the same source at once; each outcome is
+recorded in the source's status row (last success, last error, serial), which `!j`, `!J`,
+`-q sources` and the status page show."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irr.config import Config, SourceConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    source: str
+    kind: str          # import | nrtm3 | nrtm4 | export | nrtm4-publish
+    interval: float
+    run: object        # callable() -> str
+    next_run: float = 0.0
+    last_status: str = ""
+
+
+@dataclass
+class Scheduler:
+    config: Config
+    store: object
+    jobs: list[Job] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        for source in self.config.sources.values():
+            self.jobs.extend(jobs_for(self.config, self.store, source))
+
+    def lock(self, source: str) -> threading.Lock:
+        return self._locks.setdefault(source, threading.Lock())
+
+    def run_job(self, job: Job) -> str | None:
+        """Run one job unless another job of its source is running (then skip this turn)."""
+        lock = self.lock(job.source)
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            job.last_status = job.run()
+            log.info("%s %s: %s", job.kind, job.source, job.last_status)
+        except Exception as e:  # recorded and retried on the next turn
+            job.last_status = f"error: {e}"
+            log.warning("%s %s failed: %s", job.kind, job.source, e)
+            try:
+                self.store.record_error(job.source, f"{job.kind}: {e}")
+            except Exception:
+                log.exception("could not record the error")
+        finally:
+            lock.release()
+        return job.last_status
+
+    def start(self) -> None:
+        if not self.jobs:
+            return
+        self._thread = threading.Thread(target=self._loop, name="irr-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
+    def _loop(self) -> None:
+        workers: dict[str, threading.Thread] = {}
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for job in self.jobs:
+                busy = workers.get(job.source)
+                if job.next_run <= now and (busy is None or not busy.is_alive()):
+                    job.next_run = now + job.interval
+                    t = threading.Thread(target=self.run_job, args=(job,), name=f"irr-{job.kind}-{job.source}",
+                                         daemon=True)
+                    workers[job.source] = t
+                    t.start()
+            self._stop.wait(1.0)
+
+
+def _key(value: str | None) -> str | None:
+    """A PEM given inline or as a path to a file."""
+    if value and "-----BEGIN" not in value and Path(value).exists():
+        return Path(value).read_text()
+    return value
+
+
+def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
+    """What a source's configuration asks for."""
+    jobs: list[Job] = []
+    workdir = config.data_dir / "mirror" / source.name.lower()
+    full = None
+    if source.dump_urls:
+        from mirror.full_import import FullImport
+
+        full = FullImport(store, source, workdir)
+    if source.nrtm_host:
+        from mirror.nrtm3 import Nrtm3Client
+
+        client = Nrtm3Client(store, source, full)
+        jobs.append(Job(source.name, "nrtm3", source.import_timer, client.run_once))
+    elif source.nrtm4_url:
+        from mirror.nrtm4 import Nrtm4Client
+
+        jobs.append(Job(source.name, "nrtm4", source.import_timer, Nrtm4Client(store, source).run_once))
+    elif full is not None:
+        jobs.append(Job(source.name, "import", source.import_timer, full.run_once))
+    if source.export_timer:
+        from mirror.exports import Exporter
+
+        exporter = Exporter(store, source.name, config.data_dir / "export")
+        jobs.append(Job(source.name, "export", source.export_timer, exporter.run_once))
+    if source.nrtm4_server:
+        from mirror.nrtm4 import Nrtm4Publisher
+
+        key = _key(source.nrtm4_private_key)
+        if key:
+            publisher = Nrtm4Publisher(store, source, config.data_dir / "nrtm4" / source.name, key)
+            jobs.append(Job(source.name, "nrtm4-publish", 60, publisher.run_once))
+        else:
+            log.error("%s: nrtm4_server needs nrtm4_private_key", source.name)
+    return jobs
+
+
+def run_once(config: Config, store, source_name: str, force: bool = False, progress: bool = False) -> list[str]:
+    """`irr mirror SOURCE`: one cycle of every job of a source, by hand."""
+    source = config.sources.get(source_name)
+    if source is None:
+        raise ValueError(f"source {source_name} is not in the configuration")
+    statuses = []
+    for job in jobs_for(config, store, source):
+        if job.kind == "import" and (force or progress):
+            from mirror.full_import import FullImport
+
+            full = FullImport(store, source, config.data_dir / "mirror" / source.name.lower(), progress=progress)
+            statuses.append(full.run_once(force=force))
+        else:
+            statuses.append(job.run())
+    if not statuses:
+        statuses.append(f"{source_name}: nothing to do (no dump_urls, nrtm_host, nrtm4_url, exports or NRTMv4 "
+                        "publication configured)")
+    return statuses
