@@ -303,6 +303,7 @@ class IrrdCommands:
                 "last_update": row.updated.isoformat() if row else None,
                 "last_load": row.last_load.isoformat() if row and row.last_load else None,
                 "last_error": row.last_error if row else None,
+                "last_success": row.last_success.isoformat() if row and row.last_success else None,
                 "synchronised_serials": False,
                 "routing_data_loaded_at": snap.loaded_at if snap else None,
             }

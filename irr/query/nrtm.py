@@ -80,6 +80,10 @@ class NrtmServer:
         self.config = config
         self.store = store
 
+    def mirrorable(self, peer: str) -> frozenset[str]:
+        """The sources a client at `peer` may mirror."""
+        return frozenset(name for name, s in self.config.sources.items() if allowed(peer, s.nrtm_access))
+
     def answer(self, request: NrtmRequest, peer: str) -> tuple[str, int]:
         """The whole answer (or, with -k, its first part) and the next serial to stream from."""
         source = self.config.sources.get(request.source)

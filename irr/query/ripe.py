@@ -173,7 +173,7 @@ def _answer(query: Query, session: Session, lookups: Lookups, store) -> str:
         if letter == "q":
             return _q(arg or "", session, store) + "\n\n\n"
         if letter == "g":
-            raise QueryError("NRTM (-g) is not available on this server yet")
+            raise QueryError("NRTM queries start with -g: -g SOURCE:3:FIRST-LAST [-k]")
     if query.has(LIST_VERSIONS) or query.has(SHOW_VERSION):
         return _versions(query, sources, classes, store)
 
@@ -388,16 +388,19 @@ def _q(what: str, session: Session, store) -> str:
         return "\n".join(c.name for c in CLASSES)
     if what == "sources":
         rows = {r.name: r for r in store.sources()}
-        lines = []
+        lines, status = [], []
         for name in session.all_sources:
             row = rows.get(name)
-            newest = row.serial_newest if row is not None else None
-            oldest = row.serial_oldest if row is not None else None
-            # N: mirroring over NRTM is not offered yet. Without a journal start (a bulk load
-            # only), the range is 0-<serial>, the RIPE v3 form for "snapshot only".
-            if newest is None:
-                lines.append(f"{name}:3:N:Unknown")
-            else:
-                lines.append(f"{name}:3:N:{oldest if oldest is not None else 0}-{newest}")
-        return "\n".join(lines)
+            # IRRd: the local journal's range; X when this client may mirror the source (NRTMv3
+            # access list), N otherwise; the serial alone (0-n) when only a dump was loaded.
+            flag = "X" if name in session.mirrorable else "N"
+            oldest, newest = store.journal_range(name)
+            if newest is None and row is not None and row.serial_newest is not None:
+                oldest, newest = 0, row.serial_newest
+            lines.append(f"{name}:3:{flag}:{oldest}-{newest}" if newest is not None else f"{name}:3:{flag}:Unknown")
+            if row is not None and (row.last_success or row.last_error):
+                success = f"{row.last_success:%Y-%m-%d %H:%M:%S}Z" if row.last_success else "never"
+                status.append(f"% {name}: serial {row.serial_newest}, last success {success}"
+                              + (f", last error: {row.last_error[:200]}" if row.last_error else ""))
+        return "\n".join(lines + status)
     raise QueryError(f"Invalid argument for -q: {what} (use version, sources or types)")

@@ -102,8 +102,9 @@ class WhoisServer:
     def session(self, peer: str) -> Session:
         """A new connection queries the configured source order, or every source when none is set."""
         known = self.all_sources()
+        mirrorable = self.nrtm.mirrorable(peer) if self.nrtm is not None else frozenset()
         return Session(list(self.default_sources) or known, known, self.authoritative,
-                       timeout=self.limits.idle_timeout, peer=peer)
+                       timeout=self.limits.idle_timeout, peer=peer, mirrorable=mirrorable)
 
 
 class Connection(asyncio.Protocol):

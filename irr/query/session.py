@@ -15,3 +15,4 @@ class Session:
     excludes: list[str] = field(default_factory=list)        # `!e`: sets not expanded
     filters_disabled: set[str] = field(default_factory=set)  # `!fno-...`
     peer: str = ""
+    mirrorable: frozenset[str] = frozenset()  # sources this client may mirror over NRTMv3
