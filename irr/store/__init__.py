@@ -11,6 +11,7 @@ transaction, so a crash at any point leaves the previous objects).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -396,6 +397,16 @@ class Store:
             return
         with self.engine.connect() as c:
             yield from c.execution_options(yield_per=batch).execute(stmt)
+
+    @contextlib.contextmanager
+    def snapshot(self, source: str):
+        """(found, serial_newest, objects) of a source read in one REPEATABLE READ snapshot, so the
+        serial and the objects agree (exports, NRTMv4 snapshots)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                row = conn.execute(select(SourceRow.serial_newest).where(SourceRow.name == source)).first()
+                yield row is not None, (row.serial_newest if row else None), self.iter_objects(source, conn=conn)
 
     def mirror_state(self, source: str) -> dict:
         with self.engine.connect() as conn:

@@ -1,0 +1,100 @@
+"""Mirroring benchmark: the full import of the 1M dump through the mirror path (download from a
+file:// URL, then the bulk load), then NRTMv3: the dump's 10k-operation journal served over a
+loopback socket and applied by our client, in serials per second; then our NRTMv3 server answering
+the whole journal range.
+
+    python bench/nrtm.py      # uses /tmp/apnic-1m.db and /tmp/apnic-1m.journal.nrtm3 (generated if missing)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from irr.config import Config, SourceConfig  # noqa: E402
+from irr.database import EmbeddedPostgres, make_engine  # noqa: E402
+from irr.store import Store  # noqa: E402
+
+
+def serve_file(path: Path) -> int:
+    """A loopback peer that answers any query with the journal file (a complete NRTMv3 stream)."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    payload = path.read_bytes()
+
+    def run():
+        while True:
+            conn, _ = sock.accept()
+            conn.recv(1000)
+            conn.sendall(payload)
+            conn.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return sock.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dump", type=Path, default=Path("/tmp/apnic-1m.db"))
+    ap.add_argument("--journal", type=Path, default=Path("/tmp/apnic-1m.journal.nrtm3"))
+    args = ap.parse_args()
+    if not args.dump.exists() or not args.journal.exists():
+        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1", "--scale",
+                        "1000000", "--out", str(args.dump), "--serial-journal", str(args.journal)], check=True,
+                       stdout=subprocess.DEVNULL)
+    first_serial = int(args.journal.read_text(errors="replace").split("\n", 1)[0].split()[-1].split("-")[0])
+
+    server = None
+    url = os.environ.get("IRR_DATABASE_URL")
+    if not url:
+        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
+        url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
+    try:
+        store = Store(make_engine(url))
+        store.upgrade()
+        from mirror.full_import import FullImport
+        from mirror.nrtm3 import Nrtm3Client
+
+        workdir = Path(tempfile.mkdtemp(prefix="irr-bench-mirror-"))
+        serial_file = workdir / "APNIC.CURRENTSERIAL"
+        serial_file.write_text(f"{first_serial - 1}\n")
+        port = serve_file(args.journal)
+        source = SourceConfig("APNIC", dump_urls=(f"file://{args.dump}",), serial_url=f"file://{serial_file}",
+                              nrtm_host="127.0.0.1", nrtm_port=port)
+        t0 = time.monotonic()
+        status = FullImport(store, source, workdir / "download").run_once(force=True)
+        full = time.monotonic() - t0
+        print(f"full import through the mirror path: {full:.1f} s  ({status})")
+
+        t0 = time.monotonic()
+        status = Nrtm3Client(store, source).run_once()
+        apply = time.monotonic() - t0
+        applied = len(store.journal("APNIC"))
+        print(f"NRTMv3 client: {applied:,} journal operations in {apply:.1f} s = "
+              f"{applied / apply:,.0f} serials/s  ({status})")
+
+        from irr.query.nrtm import NrtmRequest, NrtmServer
+
+        config = Config(data_dir=workdir, sources={"APNIC": SourceConfig("APNIC", nrtm_access=("127.0.0.1",))})
+        oldest, newest = store.journal_range("APNIC")
+        t0 = time.monotonic()
+        text, _ = NrtmServer(config, store).answer(NrtmRequest("APNIC", 3, oldest, None, False), "127.0.0.1:1")
+        serve = time.monotonic() - t0
+        print(f"NRTMv3 server: -g APNIC:3:{oldest}-LAST ({newest - oldest + 1:,} serials, {len(text) / 2**20:.1f} MB) "
+              f"answered in {serve:.2f} s = {(newest - oldest + 1) / serve:,.0f} serials/s")
+        store.engine.dispose()
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
