@@ -169,7 +169,6 @@ def test_file_urls_class_filter_and_no_serial_url(store, apnic_split, tmp_path):
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pyftpdlib uses asyncore
 def test_ftp_import(store, apnic_split, tmp_path):
-    pytest.importorskip("pyftpdlib")
     from pyftpdlib.authorizers import DummyAuthorizer
     from pyftpdlib.handlers import FTPHandler
     from pyftpdlib.servers import FTPServer

@@ -1,31 +1,39 @@
 """OpenPGP for the registry: key-cert keys in a GnuPG keyring, inline clear-signed (RFC 4880 §7)
 and detached PGP/MIME (RFC 3156) signature checks, and the generated key-cert attributes.
 
-gpg runs as a subprocess with status output to a private file (never parsed from the human-readable
-stream), `--no-autostart` (no gpg-agent or dirmngr is ever started, no key is fetched from the
-network) and `--trust-model always` (a key in this keyring is trusted because a key-cert holds it;
-which mntner it satisfies is decided by the key-cert, spec auth.md §3.1).
+gpg runs through python-gnupg (`gnupg.GPG`), which reads gpg's machine-readable status lines
+(`[GNUPG:] ...`, never the human-readable messages), with `--no-options`, `--no-autostart` (no gpg-agent
+or dirmngr is ever started, no key is fetched from the network) and `--trust-model always` (a key in this
+keyring is trusted because a key-cert holds it; which mntner it satisfies is decided by the key-cert,
+spec auth.md §3.1). Where python-gnupg's summaries would lose information, its hooks are used instead:
+each signature's status lines are kept apart (`_Verify`), key listings are parsed from gpg's own colon
+output (`_ColonListing`), and every gpg run has a time limit (`_GPG`).
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import gnupg
+
 GPG = "gpg"
 TIMEOUT = 60.0                                # seconds for one gpg run
+_OPTIONS = ["--no-options", "--no-autostart", "--no-auto-key-retrieve", "--no-auto-key-locate",
+            "--trust-model", "always", "--no-permission-warning", "--display-charset", "utf-8", "--utf8-strings"]
 _FPR = re.compile(r"[0-9A-F]{40}")
 _HASH_HEADER = re.compile(r"Hash:[ \t]*[A-Za-z0-9-]+(?:[ \t]*,[ \t]*[A-Za-z0-9-]+)*[ \t]*")
 _BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
 _BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----"
 _END_SIGNATURE = "-----END PGP SIGNATURE-----"
 _BAD_STATUSES = frozenset({"BADSIG", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG"})
+_UNCHECKED = "the signature could not be checked (damaged signature or unsupported algorithm)"
 
 
 class PGPError(Exception):
@@ -76,33 +84,72 @@ def keycert_attributes(info: KeyInfo) -> list[tuple[str, str]]:
     return [("method", info.method), *(("owner", uid) for uid in info.owners), ("fingerpr", info.fingerpr())]
 
 
-@dataclass
-class _Run:
-    returncode: int
-    status: list[list[str]]   # [GNUPG:] lines split into words (keyword first)
-    stdout: bytes
-    stderr: str
+class _Verify(gnupg.Verify):
+    """python-gnupg's Verify, also keeping each signature's status lines apart (`signatures`: one list
+    per NEWSIG, each line split into words, keyword first). Its own summary can't say which signatures
+    are good: `valid`, `status` and `fingerprint` describe the last signature only, and `sig_info`
+    reads 'signature valid' for expired and revoked keys too (VALIDSIG follows EXPKEYSIG/REVKEYSIG)."""
 
+    def __init__(self, gpg: gnupg.GPG):
+        super().__init__(gpg)
+        self.signatures: list[list[list[str]]] = []
 
-def _gpg(home: Path, args: Sequence[str], *, stdin: bytes = b"") -> _Run:
-    """Run gpg on `home` with a private status file; raises PGPError if gpg is missing or hangs."""
-    with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
-        status_file = Path(tmp) / "status"
-        command = [GPG, "--homedir", str(home), "--batch", "--no-tty", "--no-options", "--no-autostart",
-                   "--no-auto-key-retrieve", "--no-auto-key-locate", "--trust-model", "always",
-                   "--no-permission-warning", "--display-charset", "utf-8", "--utf8-strings",
-                   "--status-file", str(status_file), *args]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GNUPG", "GPG_"))}
-        env.update(LC_ALL="C", LANGUAGE="C")
+    def handle_status(self, key: str, value: str) -> None:
+        if key == "NEWSIG":
+            self.signatures.append([])
+        elif self.signatures:
+            self.signatures[-1].append([key, *value.split(" ")])
         try:
-            proc = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
-        except FileNotFoundError as exc:
-            raise PGPError(f"{GPG} is not installed: PGP keys and signatures can't be checked") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise PGPError(f"{GPG} did not finish within {TIMEOUT:g} s") from exc
-        raw = status_file.read_bytes().decode("utf-8", "replace") if status_file.exists() else ""
-    status = [line[9:].split(" ") for line in raw.splitlines() if line.startswith("[GNUPG:] ")]
-    return _Run(proc.returncode, status, proc.stdout, proc.stderr.decode("utf-8", "replace"))
+            super().handle_status(key, value)
+        except (ValueError, IndexError):      # a line python-gnupg can't summarise; `signatures` has it
+            pass
+
+
+class _ColonListing(gnupg.ScanKeys):
+    """A key listing (scan_keys_mem, list_keys) kept as gpg wrote it in `data`, for _parse_keys.
+    python-gnupg's own parser splits lines with str.splitlines(), which also breaks at U+0085, U+2028
+    and U+2029 (and at byte 0x85 under latin-1, inside UTF-8 names such as Nguyễn): a user id could
+    forge fpr/pub records or make it raise."""
+
+    def _skip(self, args: list[str]) -> None:
+        pass
+
+    pub = sec = fpr = grp = uid = sub = ssb = sig = _skip
+
+
+class _GPG(gnupg.GPG):
+    """gnupg.GPG with a time limit on every gpg run (python-gnupg waits forever) and the result
+    types above."""
+
+    result_map = {**gnupg.GPG.result_map, "verify": _Verify, "list": _ColonListing, "scan": _ColonListing}
+
+    def _collect_output(self, process, result, *args, **kwargs):
+        expired = threading.Event()
+
+        def stop() -> None:
+            expired.set()
+            process.kill()
+
+        timer = threading.Timer(TIMEOUT, stop)
+        timer.daemon = True
+        timer.start()
+        try:
+            return super()._collect_output(process, result, *args, **kwargs)
+        finally:
+            timer.cancel()
+            if expired.is_set():
+                raise PGPError(f"{GPG} did not finish within {TIMEOUT:g} s")
+
+
+def _new_gpg(home: Path) -> _GPG:
+    """python-gnupg on `home`; raises PGPError if gpg is missing or hangs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GNUPG", "GPG_"))}
+    env.update(LC_ALL="C", LANGUAGE="C")
+    try:
+        # latin-1 (python-gnupg's default) decodes any stderr byte; status lines are ASCII.
+        return _GPG(gpgbinary=GPG, gnupghome=str(home), options=list(_OPTIONS), env=env, encoding="latin-1")
+    except (OSError, ValueError) as exc:
+        raise PGPError(f"{GPG} is not installed: PGP keys and signatures can't be checked") from exc
 
 
 def _unescape_colons(field: str) -> str:
@@ -116,7 +163,7 @@ def _parse_keys(listing: bytes) -> list[tuple[str, str, list[str]]]:
     """(record type pub/sec, primary fingerprint, user ids) of each primary key in a colon listing."""
     keys: list[tuple[str, str, list[str]]] = []
     expect_fpr = False
-    for line in listing.decode("utf-8", "replace").splitlines():
+    for line in listing.decode("utf-8", "replace").split("\n"):   # not splitlines(): U+2028 is in a uid
         fields = line.split(":")
         kind = fields[0]
         if kind in ("pub", "sec"):
@@ -154,20 +201,29 @@ def _inspect(data: bytes) -> KeyInfo:
     with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir(mode=0o700)
-        # First look without importing: secret key packets under a public armour header are refused here.
-        shown = _parse_keys(_gpg(home, ["--with-colons", "--import-options", "show-only", "--import"],
-                                 stdin=data).stdout)
-        if any(kind == "sec" for kind, _, _ in shown):
-            raise PGPError("certif holds a SECRET (private) key: submit only the public key "
-                           "(gpg --armor --export), and consider that secret key compromised")
-        if len(shown) > 1:
-            raise PGPError(f"certif holds {len(shown)} keys: a key-cert must hold exactly one public key")
-        run = _gpg(home, ["--import"], stdin=data)
-        imported = {s[2].upper() for s in run.status if s[0] == "IMPORT_OK" and len(s) > 2}
-        keys = _parse_keys(_gpg(home, ["--with-colons", "--fixed-list-mode", "--list-keys"]).stdout)
+        gpg = _new_gpg(home)
+        try:
+            # First look without importing (--dry-run --import-options import-show): secret key packets
+            # under a public armour header are refused here.
+            shown = _parse_keys(gpg.scan_keys_mem(data).data)
+            if any(kind == "sec" for kind, _, _ in shown):
+                raise PGPError("certif holds a SECRET (private) key: submit only the public key "
+                               "(gpg --armor --export), and consider that secret key compromised")
+            if len(shown) > 1:
+                raise PGPError(f"certif holds {len(shown)} keys: a key-cert must hold exactly one public key")
+            result = gpg.import_keys(data)
+            # The dry run above fails for an expired or revoked key in a fresh home; gpg's count of
+            # secret keys read doesn't (without an agent, no secret part is stored).
+            if result.sec_read:
+                raise PGPError("certif holds a SECRET (private) key: submit only the public key "
+                               "(gpg --armor --export), and consider that secret key compromised")
+            imported = {fpr.upper() for fpr in result.fingerprints}
+            keys = _parse_keys(gpg.list_keys().data)
+        except OSError as exc:                # gpg stopped reading the data (BrokenPipeError)
+            raise PGPError("certif holds no usable PGP public key (gpg could not read it)") from exc
     if not keys:
         reason = ""
-        for line in run.stderr.splitlines():
+        for line in (result.stderr or "").encode("latin-1").decode("utf-8", "replace").splitlines():
             if line.startswith("gpg: ") and "Total number processed" not in line and "created" not in line:
                 reason = line[5:].strip()
         raise PGPError("certif holds no usable PGP public key" + (f" ({reason})" if reason else ""))
@@ -181,16 +237,11 @@ def _inspect(data: bytes) -> KeyInfo:
     return KeyInfo(fingerprint=fingerprint, key_cert=key_cert_name(fingerprint), owners=tuple(owners))
 
 
-def _signatures(status: list[list[str]]) -> tuple[str | None, str | None]:
-    """(primary fingerprint of the first good signature, problem) from gpg --verify status lines.
-    A signature counts only with GOODSIG and VALIDSIG and none of BADSIG, ERRSIG, EXPSIG, EXPKEYSIG,
-    REVKEYSIG (gpg exits 0 and still reports VALIDSIG for expired and revoked keys)."""
-    groups: list[list[list[str]]] = []
-    for line in status:
-        if line[0] == "NEWSIG":
-            groups.append([])
-        elif groups:
-            groups[-1].append(line)
+def _signatures(groups: list[list[list[str]]]) -> tuple[str | None, str | None]:
+    """(primary fingerprint of the first good signature, problem) from gpg --verify status lines, one
+    group per signature (_Verify.signatures). A signature counts only with GOODSIG and VALIDSIG and none
+    of BADSIG, ERRSIG, EXPSIG, EXPKEYSIG, REVKEYSIG (gpg exits 0 and still reports VALIDSIG for expired
+    and revoked keys)."""
     problems: list[str] = []
     for group in groups:
         kinds = {line[0] for line in group}
@@ -213,7 +264,7 @@ def _signatures(status: list[list[str]]) -> tuple[str | None, str | None]:
         elif "NO_PUBKEY" in kinds:
             problems.append(f"the signing key {key_id} is not in any key-cert of this registry")
         else:
-            problems.append("the signature could not be checked (damaged signature or unsupported algorithm)")
+            problems.append(_UNCHECKED)
     if not problems:
         problems.append("no PGP signature found")
     return None, "; ".join(dict.fromkeys(problems))
@@ -239,10 +290,13 @@ class Keyring:
         self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
         self._lock = threading.Lock()
+        self._handle: _GPG | None = None
 
-    def _run(self, args: Sequence[str], **kwargs) -> _Run:
-        with self._lock:
-            return _gpg(self.home, args, **kwargs)
+    def _gpg(self) -> _GPG:
+        """The keyring's gnupg.GPG, made on first use; call with the lock held."""
+        if self._handle is None:
+            self._handle = _new_gpg(self.home)
+        return self._handle
 
     def key_info(self, armored: str) -> KeyInfo:
         """The key in a key-cert's certif text, checked as import_key checks it, without importing it."""
@@ -253,8 +307,12 @@ class Keyring:
         Raises PGPError, with a message for the user, unless exactly one public key results."""
         data = _armored_bytes(armored)
         info = _inspect(data)
-        run = self._run(["--import"], stdin=data)
-        if not any(s[0] == "IMPORT_OK" and len(s) > 2 and s[2].upper() == info.fingerprint for s in run.status):
+        try:
+            with self._lock:
+                result = self._gpg().import_keys(data)
+        except OSError as exc:
+            raise PGPError(f"gpg could not import key {info.fingerprint} into the registry keyring") from exc
+        if info.fingerprint not in {fpr.upper() for fpr in result.fingerprints}:
             raise PGPError(f"gpg could not import key {info.fingerprint} into the registry keyring")
         return info
 
@@ -263,24 +321,28 @@ class Keyring:
         fingerprint = normalise_fingerprint(fingerprint)
         if not _FPR.fullmatch(fingerprint):
             return False
-        return self._run(["--yes", "--delete-keys", fingerprint]).returncode == 0
+        with self._lock:
+            result = self._gpg().delete_keys(fingerprint)
+        return result.returncode == 0 and result.status == "ok"
 
     def fingerprints(self) -> list[str]:
         """Primary fingerprints of all keys in the keyring."""
-        listing = self._run(["--with-colons", "--fixed-list-mode", "--list-keys"]).stdout
+        with self._lock:
+            listing = self._gpg().list_keys().data
         return [fpr for _, fpr, _ in _parse_keys(listing)]
 
     def _verify_clearsigned(self, block: bytes, text: str, charset: str) -> tuple[str | None, str | None]:
-        with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
-            message, output = Path(tmp) / "message.asc", Path(tmp) / "signed.txt"
-            message.write_bytes(block)
-            run = self._run(["--output", str(output), "--verify", str(message)])
-            verified = output.read_bytes() if output.exists() else None
-        fingerprint, problem = _signatures(run.status)
+        try:
+            with self._lock:
+                # --output -: gpg writes the text it checked to stdout (result.data).
+                result = self._gpg().verify(block, extra_args=["--output", "-"])
+        except OSError:                       # gpg stopped reading the block (BrokenPipeError)
+            return None, _UNCHECKED
+        fingerprint, problem = _signatures(result.signatures)
         if fingerprint is None:
             return None, problem
         # Belt and braces: the text we hand on must be exactly the text gpg checked.
-        if verified is None or _canonical(_output_lines(verified, charset)) != text:
+        if _canonical(_output_lines(result.data or b"", charset)) != text:
             return None, "the signed text could not be extracted unambiguously"
         return fingerprint, None
 
@@ -344,11 +406,14 @@ class Keyring:
         if not signature.strip():
             return None, "the PGP/MIME signature part is empty"
         with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
-            sig, signed = Path(tmp) / "signature.asc", Path(tmp) / "signed.bin"
-            sig.write_bytes(signature)
+            signed = Path(tmp) / "signed.bin"
             signed.write_bytes(bytes(data))
-            run = self._run(["--verify", str(sig), str(signed)])
-        return _signatures(run.status)
+            try:
+                with self._lock:
+                    result = self._gpg().verify_file(io.BytesIO(signature), data_filename=str(signed))
+            except OSError:
+                return None, _UNCHECKED
+        return _signatures(result.signatures)
 
     def __repr__(self) -> str:
         return f"Keyring({str(self.home)!r})"
