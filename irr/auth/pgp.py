@@ -1,8 +1,8 @@
 """OpenPGP for the registry: key-cert keys in a GnuPG keyring, inline clear-signed (RFC 4880 §7)
 and detached PGP/MIME (RFC 3156) signature checks, and the generated key-cert attributes.
 
-gpg runs through python-gnupg (`gnupg.GPG`), which reads gpg's machine-readable status lines
-(`[GNUPG:] ...`, never the human-readable messages), with `--no-options`, `--no-autostart` (no gpg-agent
+gpg runs through python-gnupg (`gnupg.GPG`), which acts only on gpg's machine-readable status lines
+(`[GNUPG:] ...` on stderr, where it ignores the human-readable messages), with `--no-options`, `--no-autostart` (no gpg-agent
 or dirmngr is ever started, no key is fetched from the network) and `--trust-model always` (a key in this
 keyring is trusted because a key-cert holds it; which mntner it satisfies is decided by the key-cert,
 spec auth.md §3.1). Where python-gnupg's summaries would lose information, its hooks are used instead:
@@ -98,7 +98,7 @@ class _Verify(gnupg.Verify):
         if key == "NEWSIG":
             self.signatures.append([])
         elif self.signatures:
-            self.signatures[-1].append([key, *value.split(" ")])
+            self.signatures[-1].append([key, *(value.split(" ") if value else [])])
         try:
             super().handle_status(key, value)
         except (ValueError, IndexError):      # a line python-gnupg can't summarise; `signatures` has it
@@ -106,7 +106,7 @@ class _Verify(gnupg.Verify):
 
 
 class _ColonListing(gnupg.ScanKeys):
-    """A key listing (scan_keys_mem, list_keys) kept as gpg wrote it in `data`, for _parse_keys.
+    """A key listing (scan_keys, list_keys) kept as gpg wrote it in `data`, for _parse_keys.
     python-gnupg's own parser splits lines with str.splitlines(), which also breaks at U+0085, U+2028
     and U+2029 (and at byte 0x85 under latin-1, inside UTF-8 names such as Nguyễn): a user id could
     forge fpr/pub records or make it raise."""
@@ -146,10 +146,13 @@ def _new_gpg(home: Path) -> _GPG:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GNUPG", "GPG_"))}
     env.update(LC_ALL="C", LANGUAGE="C")
     try:
-        # latin-1 (python-gnupg's default) decodes any stderr byte; status lines are ASCII.
-        return _GPG(gpgbinary=GPG, gnupghome=str(home), options=list(_OPTIONS), env=env, encoding="latin-1")
-    except (OSError, ValueError) as exc:
+        gpg = _GPG(gpgbinary=GPG, gnupghome=str(home), options=list(_OPTIONS), env=env)
+    except OSError as exc:
         raise PGPError(f"{GPG} is not installed: PGP keys and signatures can't be checked") from exc
+    except ValueError as exc:
+        raise PGPError(f"{GPG} could not be run: {exc}") from exc
+    gpg.encoding = "latin-1"                  # python-gnupg's default: any stderr byte decodes (status lines are ASCII)
+    return gpg
 
 
 def _unescape_colons(field: str) -> str:
@@ -199,13 +202,14 @@ def _armored_bytes(armored: str) -> bytes:
 def _inspect(data: bytes) -> KeyInfo:
     """Import `data` into a throwaway keyring and describe the one public key it must hold."""
     with tempfile.TemporaryDirectory(prefix="irr-gpg-") as tmp:
-        home = Path(tmp) / "home"
+        home, certif = Path(tmp) / "home", Path(tmp) / "certif.asc"
         home.mkdir(mode=0o700)
+        certif.write_bytes(data)
         gpg = _new_gpg(home)
         try:
             # First look without importing (--dry-run --import-options import-show): secret key packets
             # under a public armour header are refused here.
-            shown = _parse_keys(gpg.scan_keys_mem(data).data)
+            shown = _parse_keys(gpg.scan_keys(str(certif)).data)
             if any(kind == "sec" for kind, _, _ in shown):
                 raise PGPError("certif holds a SECRET (private) key: submit only the public key "
                                "(gpg --armor --export), and consider that secret key compromised")

@@ -248,11 +248,16 @@ class Store:
         if conn is None:
             with self.engine.begin() as c:
                 return self.apply(changes, origin, c, serial_newest)
+        # Each source's status row is locked once (writers of a source take turns) and its serial
+        # counter advanced in memory; the row is updated once at the end, in the same transaction.
+        counters: dict[str, list] = {}  # source -> [serial_newest, serial_oldest]
+        for source in sorted({check_source(c.source) for c in changes}):
+            row = self._lock_source(conn, source)
+            self._ensure_partition(conn, source)
+            counters[source] = [row.serial_newest, row.serial_oldest]
         serials = []
         for change in changes:
-            source = check_source(change.source)
-            self._lock_source(conn, source)
-            self._ensure_partition(conn, source)
+            source = change.source
             obj = change.obj
             if change.operation == "ADD":
                 values = row_values(source, obj)
@@ -273,22 +278,24 @@ class Store:
                     text = obj.text  # a mirror replays a deletion it never saw the object for
             else:
                 raise StoreError(f"unknown operation {change.operation!r}")
+            counter = counters[source]
+            current = counter[0]
             if change.serial is None:
-                next_serial = func.coalesce(SourceRow.serial_newest, 0) + 1
+                serial = (current or 0) + 1
+            elif current is not None and change.serial <= current:
+                raise StoreError(f"serial {change.serial} of {source} is not above {current}: serials never go back")
             else:
-                current = conn.execute(select(SourceRow.serial_newest).where(SourceRow.name == source)).scalar()
-                if current is not None and change.serial <= current:
-                    raise StoreError(f"serial {change.serial} of {source} is not above {current}: serials never "
-                                     "go back")
-                next_serial = change.serial
-            serial = conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                serial_newest=next_serial,
-                serial_oldest=func.coalesce(SourceRow.serial_oldest, next_serial),
-                updated=func.now()).returning(SourceRow.serial_newest)).scalar_one()
+                serial = change.serial
+            counter[0] = serial
+            if counter[1] is None:
+                counter[1] = serial
             conn.execute(insert(JournalEntry).values(
                 source=source, serial=serial, operation=change.operation, object_class=obj.object_class,
                 pk=obj.pk, object_text=text, origin=origin))
             serials.append(serial)
+        for source, (newest, oldest) in counters.items():
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                serial_newest=newest, serial_oldest=oldest, updated=func.now()))
         for source, newest in (serial_newest or {}).items():
             self._lock_source(conn, check_source(source))
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source, sa.or_(
