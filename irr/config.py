@@ -76,6 +76,7 @@ class SourceConfig:
     export_timer: int = 0                    # seconds between dump exports (0: no exports)
     nrtm4_server: bool = False               # publish NRTMv4 files for this source
     nrtm4_private_key: str | None = None     # PEM of the ES256 signing key, or a path to it
+    nrtm4_private_key_next: str | None = None  # the next key: announced as next_signing_key
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
     "authoritative": bool, "description": str, "dump_urls": list, "serial_url": str, "nrtm_host": str,
     "nrtm_port": int, "nrtm4_url": str, "nrtm4_public_key": str, "import_timer": int, "object_classes": list,
     "nrtm_access": list, "nrtm_max_serials": int, "export_timer": int, "nrtm4_server": bool,
-    "nrtm4_private_key": str,
+    "nrtm4_private_key": str, "nrtm4_private_key_next": str,
 }
 
 

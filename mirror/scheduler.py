@@ -119,11 +119,12 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
         exporter = Exporter(store, source.name, config.data_dir / "export")
         jobs.append(Job(source.name, "export", source.export_timer, exporter.run_once))
     if source.nrtm4_server:
-        from mirror.nrtm4 import Nrtm4Publisher
+        from mirror.nrtm4 import Nrtm4Publisher, publish_directory
 
         key = _key(source.nrtm4_private_key)
         if key:
-            publisher = Nrtm4Publisher(store, source, config.data_dir / "nrtm4" / source.name, key)
+            publisher = Nrtm4Publisher(store, source, publish_directory(config, source.name), key,
+                                       _key(source.nrtm4_private_key_next))
             jobs.append(Job(source.name, "nrtm4-publish", 60, publisher.run_once))
         else:
             log.error("%s: nrtm4_server needs nrtm4_private_key", source.name)

@@ -405,6 +405,12 @@ class Store:
         with self.engine.connect() as c:
             yield from c.execution_options(yield_per=batch).execute(stmt)
 
+    def source_version(self, source: str, conn: Connection) -> tuple[int | None, dt.datetime | None] | None:
+        """(serial_newest, last_load) of a source within an open transaction, None when unknown."""
+        row = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load).where(
+            SourceRow.name == source)).first()
+        return (row[0], row[1]) if row else None
+
     @contextlib.contextmanager
     def snapshot(self, source: str):
         """(found, serial_newest, objects) of a source read in one REPEATABLE READ snapshot, so the

@@ -38,11 +38,13 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         return {"languages": LANGUAGES, "current_language": str(get_locale())}
 
     from irr.web.api import bp as api_bp
+    from irr.web.nrtm4 import bp as nrtm4_bp
     from irr.web.status import bp as status_bp
 
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # submissions are small; refuse anything bigger
     app.register_blueprint(status_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(nrtm4_bp)
     return app
 
 
