@@ -1,0 +1,76 @@
+"""The mirroring scheduler: jobs from the configuration, run on their timers, one at a time per
+source, with their status recorded where !j, -q sources and the status page show it."""
+from __future__ import annotations
+
+import threading
+import time
+
+from irr.config import Config, SourceConfig
+from irr.query.ripe import ripe_query
+from irr.query.session import Session
+from irr.store.lookups import Lookups
+from mirror.scheduler import Job, Scheduler, jobs_for
+from tests.conftest import generate_dump
+
+
+def test_jobs_follow_the_configuration(store, tmp_path):
+    config = Config(data_dir=tmp_path, sources={
+        "APNIC": SourceConfig("APNIC", dump_urls=("file:///x.db",), nrtm_host="h", export_timer=60),
+        "RADB": SourceConfig("RADB", dump_urls=("file:///y.db",)),
+        "VNNIC": SourceConfig("VNNIC", True, export_timer=3600),
+        "NTT": SourceConfig("NTT", nrtm4_url="https://x/update-notification-file.jose", nrtm4_public_key="k"),
+    })
+    kinds = {name: [j.kind for j in jobs_for(config, store, s)] for name, s in config.sources.items()}
+    assert kinds == {"APNIC": ["nrtm3", "export"], "RADB": ["import"], "VNNIC": ["export"], "NTT": ["nrtm4"]}
+
+
+def test_never_two_jobs_of_a_source_at_once(store, tmp_path):
+    scheduler = Scheduler(Config(data_dir=tmp_path), store)
+    running = threading.Event()
+    release = threading.Event()
+
+    def slow():
+        running.set()
+        release.wait(10)
+        return "done"
+
+    first = Job("APNIC", "import", 1, slow)
+    second = Job("APNIC", "export", 1, lambda: "exported")
+    other = Job("RADB", "import", 1, lambda: "other source")
+    t = threading.Thread(target=scheduler.run_job, args=(first,))
+    t.start()
+    running.wait(5)
+    assert scheduler.run_job(second) is None            # skipped: APNIC is busy
+    assert scheduler.run_job(other) == "other source"   # other sources are not held up
+    release.set()
+    t.join()
+    assert scheduler.run_job(second) == "exported"
+
+
+def test_scheduled_import_and_errors_are_visible(store, tmp_path):
+    dump = generate_dump(tmp_path / "radb.db", 2000, 3, "--source", "RADB")
+    (tmp_path / "RADB.CURRENTSERIAL").write_text("42\n")
+    config = Config(data_dir=tmp_path, sources={
+        "RADB": SourceConfig("RADB", dump_urls=(f"file://{dump}",), serial_url=f"file://{tmp_path}/RADB.CURRENTSERIAL",
+                             import_timer=1),
+        "BROKEN": SourceConfig("BROKEN", dump_urls=(f"file://{tmp_path}/missing.db",), import_timer=1),
+    })
+    scheduler = Scheduler(config, store)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = {s.name: s for s in store.sources()}
+            if "RADB" in status and status["RADB"].serial_newest == 42 and "BROKEN" in status and \
+                    status["BROKEN"].last_error:
+                break
+            time.sleep(0.2)
+    finally:
+        scheduler.stop()
+    status = {s.name: s for s in store.sources()}
+    assert status["RADB"].serial_newest == 42 and status["RADB"].last_success is not None
+    assert "missing.db" in status["BROKEN"].last_error
+    session = Session(["RADB", "BROKEN"], ["RADB", "BROKEN"])
+    sources = ripe_query("-q sources", session, Lookups(store.engine), store)
+    assert "RADB:3:N:0-42" in sources and "% RADB: serial 42, last success" in sources
+    assert "% BROKEN: serial None, last success never, last error: import:" in sources
