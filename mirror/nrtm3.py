@@ -97,8 +97,9 @@ def parse_stream(text: str, source: str, expected_first: int | None = None) -> S
                 raise Nrtm3Error(f"invalid NRTM version {version}")
             if name != source:
                 raise Nrtm3Error(f"the stream is for source {name}, expected {source}")
-            if expected_first is not None and first != expected_first:
-                raise Nrtm3Error(f"the stream starts at serial {first}, expected {expected_first}")
+            if expected_first is not None and first != expected_first:  # a gap: serials we need are gone
+                raise Nrtm3Error(f"the stream starts at serial {first}, expected {expected_first}",
+                                 unavailable=first > expected_first)
             stream.version, stream.first, stream.last = version, first, last
             next_serial = first
             started = True

@@ -265,3 +265,28 @@ def test_client_killed_mid_batch_resumes_without_lost_or_repeated_serials(store,
         assert "APNIC" in out
     assert [(e.serial, e.pk) for e in mirror.journal("APNIC")] == [(e.serial, e.pk) for e in store.journal("APNIC")]
     assert _masked(objects(mirror, "APNIC")) == _masked(objects(store, "APNIC"))
+
+
+@pytest.mark.parametrize("payload", [
+    b"%% ERROR: Serials 101 - 300 do not exist\n\n\n",
+    b"%START Version: 3 APNIC 150-300\n\nADD 150\n\nroute: 10.1.0.0/16\norigin: AS1\nsource: APNIC\n\n%END APNIC\n\n",
+])
+def test_unavailable_serials_or_a_gap_trigger_a_full_import(second_db, tmp_path, payload):
+    from mirror.full_import import FullImport
+
+    url, mirror = second_db
+    dump = generate_dump(tmp_path / "dump.db", 1500, 9)
+    (tmp_path / "APNIC.CURRENTSERIAL").write_text("500\n")
+    load_files(mirror, "APNIC", [dump], serial=100, mirror=True)
+    mirror.apply([Change("APNIC", "ADD", load("route: 10.77.0.0/16\norigin: AS1\nsource: APNIC\n"), serial=101)],
+                 origin="test")
+    peer = FakePeer(payload)
+    try:
+        source = SourceConfig("APNIC", nrtm_host="127.0.0.1", nrtm_port=peer.port, dump_urls=(f"file://{dump}",),
+                              serial_url=f"file://{tmp_path}/APNIC.CURRENTSERIAL")
+        status = Nrtm3Client(mirror, source, FullImport(mirror, source, tmp_path / "work"), timeout=2).run_once()
+    finally:
+        peer.close()
+    assert "1500 objects loaded" in status
+    assert {s.name: s.serial_newest for s in mirror.sources()}["APNIC"] == 500
+    assert mirror.get("APNIC", "route", "10.77.0.0/16AS1") is None  # the dump replaced everything
