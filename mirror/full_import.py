@@ -49,13 +49,6 @@ class FullImport:
         self.progress = progress
         self.timeout = timeout
 
-    def current_serial(self) -> int | None:
-        """The source's serial_newest (None before its first load)."""
-        for row in self.store.sources():
-            if row.name == self.source.name:
-                return row.serial_newest
-        return None
-
     def fetch_serial(self) -> int | None:
         """The serial the serial URL announces (None without a serial URL)."""
         url = self.source.serial_url
@@ -75,7 +68,7 @@ class FullImport:
             if not self.source.dump_urls:
                 raise FullImportError(f"{name} has no dump_urls to import from")
             serial = self.fetch_serial()
-            current = self.current_serial()
+            current = self.store.serial(self.source.name)
             if serial is not None and current is not None and serial <= current and not force:
                 self.store.record_success(name)
                 return f"{name}: serial {serial} is not newer than {current}: nothing to do"

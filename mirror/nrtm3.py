@@ -188,15 +188,9 @@ class Nrtm3Client:
         self.full_import = full_import
         self.timeout = timeout
 
-    def current_serial(self) -> int | None:
-        for row in self.store.sources():
-            if row.name == self.source.name:
-                return row.serial_newest
-        return None
-
     def run_once(self) -> str:
         name = self.source.name
-        serial = self.current_serial()
+        serial = self.store.serial(self.source.name)
         if serial is None:
             if self.full_import is None:
                 raise Nrtm3Error(f"{name} has no serial yet: load a dump first (dump_urls or irr load)")

@@ -515,6 +515,11 @@ class Store:
                     return rows
         return []
 
+    def serial(self, source: str) -> int | None:
+        """A source's serial_newest (None before its first load or change)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(SourceRow.serial_newest).where(SourceRow.name == source)).scalar()
+
     def journal_range(self, source: str) -> tuple[int | None, int | None]:
         """Oldest and newest serial in a source's journal."""
         with self.engine.connect() as conn:
