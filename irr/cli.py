@@ -120,6 +120,87 @@ def check(strict: bool, files: tuple[str]) -> None:
         sys.exit(1)
 
 
+def _view(obj: Context, sources: tuple[str, ...]):
+    from irr.query.memory import RoutingMemory
+    from irr.query.sets import Limits
+
+    memory = RoutingMemory(obj.store)
+    memory.load_all()
+    chosen = [s.upper() for s in sources] or list(obj.config.source_order) or sorted(memory.snapshots)
+    unknown = [s for s in chosen if s not in memory.snapshots]
+    if unknown:
+        raise click.BadParameter(f"unknown source(s): {', '.join(unknown)}", param_hint="--source")
+    w = obj.config.whois
+    return memory.view(chosen, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+
+
+@cli.group()
+def export() -> None:
+    """Router filters from the registry, byte-identical to bgpq4's (same flags: -4 -6 -A -l -m -R -r -p ...)."""
+
+
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
+
+
+@export.command("prefix-set", context_settings=_PASS_THROUGH)
+@click.option("--format", "fmt", default="cisco", help="cisco, cisco-xr, juniper, juniper-route-filter, bird, "
+              "openbgpd, json, nokia, nokia-classic, srlinux, arista, mikrotik, mikrotik7, huawei, huawei-xpl.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
+@click.pass_obj
+def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
+    """Prefix list for as-sets, route-sets, AS numbers and prefixes: irr export prefix-set -4 -A -l NAME AS-FOO."""
+    from irr.export.generate import generate
+    from irr.export.options import FORMATS
+
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"unknown format (known: {', '.join(FORMATS)})", param_hint="--format")
+    output, rc = generate(_view(obj, sources), [*FORMATS[fmt], *args])
+    click.echo(output, nl=False)
+    sys.exit(rc)
+
+
+@export.command("as-path", context_settings=_PASS_THROUGH)
+@click.option("--format", "fmt", default="cisco", help="cisco, juniper, bird, openbgpd, json, nokia, arista, huawei.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
+@click.pass_obj
+def export_as_path(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
+    """AS-path filter: irr export as-path -f 64500 -l NAME AS-FOO (bgpq4's -f/-G/-H)."""
+    from irr.export.generate import generate
+    from irr.export.options import AS_PATH_FORMATS
+
+    if fmt not in AS_PATH_FORMATS:
+        raise click.BadParameter(f"unknown format (known: {', '.join(AS_PATH_FORMATS)})", param_hint="--format")
+    if not any(a in ("-f", "-G", "-H", "-a", "-t") for a in args):
+        raise click.UsageError("give -f <your AS number> (or -G/-H/-a/-t, as with bgpq4)")
+    output, rc = generate(_view(obj, sources), [*AS_PATH_FORMATS[fmt], *args])
+    click.echo(output, nl=False)
+    sys.exit(rc)
+
+
+@cli.group()
+def lint() -> None:
+    """Health checks of registry data."""
+
+
+@lint.command("as-set")
+@click.argument("name")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.pass_obj
+def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool) -> None:
+    """Depth, sizes, cycles, missing members and largest contributors of an as-set."""
+    import json
+
+    from irr.export.health import check
+
+    report = check(_view(obj, sources), name)
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.text(), nl=as_json)
+    if not report.exists:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument("source")
 @click.option("--force", is_flag=True, help="Reload from the dumps even when the serial has not changed.")

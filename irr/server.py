@@ -69,7 +69,7 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
 
     scheduler = Scheduler(config, store)
     scheduler.start()
-    httpd = make_server(host, http_port, create_app(config, store), threaded=True)
+    httpd = make_server(host, http_port, create_app(config, store, memory), threaded=True)
     http_thread = threading.Thread(target=httpd.serve_forever, name="http", daemon=True)
     http_thread.start()
 

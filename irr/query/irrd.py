@@ -139,8 +139,7 @@ class IrrdCommands:
 
     # -- memory-backed commands -----------------------------------------------------------------
     def _view(self, session) -> sets.View:
-        snaps = [self.memory.snapshots[s] for s in session.sources if s in self.memory.snapshots]
-        return sets.View(snaps, self.limits)
+        return self.memory.view(session.sources, self.limits)
 
     def _key(self, session, query: str) -> tuple:
         if self._cache_generation != self.memory.generation:

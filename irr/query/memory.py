@@ -75,6 +75,16 @@ class RoutingMemory:
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
 
+    def view(self, sources, limits=None):
+        """The snapshots of `sources` (priority order) for set resolution (irr.query.sets.View)."""
+        from irr.query.sets import Limits, View
+
+        return View([self.snapshots[s] for s in sources if s in self.snapshots], limits or Limits())
+
+    def versions(self, sources) -> tuple:
+        """The data version of the given sources: what HTTP answers derive their ETag from."""
+        return tuple((s, self.snapshots[s].version) for s in sources if s in self.snapshots)
+
     def load_all(self) -> None:
         for source in self.store.versions():
             self.reload(source)

@@ -17,11 +17,14 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def create_app(config: Config | None = None, store=None) -> Flask:
-    """Build the app. Without a store, one is made from the configuration on first use."""
+def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
+    """Build the app. Without a store, one is made from the configuration on first use; `memory`
+    (irr.query.memory.RoutingMemory) is shared with the whois server when `irr serve` runs."""
     app = Flask(__name__)
     app.config["IRR_CONFIG"] = config or load_config()
     app.extensions["irr_store"] = store
+    if memory is not None:
+        app.extensions["irr_memory"] = memory
     Babel(app, locale_selector=select_locale)
 
     @app.after_request
@@ -38,6 +41,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         return {"languages": LANGUAGES, "current_language": str(get_locale())}
 
     from irr.web.api import bp as api_bp
+    from irr.web.filters import bp as filters_bp
     from irr.web.nrtm4 import bp as nrtm4_bp
     from irr.web.status import bp as status_bp
 
@@ -45,6 +49,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.register_blueprint(status_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(nrtm4_bp)
+    app.register_blueprint(filters_bp)
     return app
 
 
