@@ -201,6 +201,29 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
         sys.exit(1)
 
 
+@cli.group()
+def rpki() -> None:
+    """RPKI route origin validation."""
+
+
+@rpki.command("load")
+@click.argument("location")
+@click.pass_obj
+def rpki_load(obj: Context, location: str) -> None:
+    """Load validated ROAs from a file or URL (rpki-client json, Routinator jsonext, RIPE validator
+    export, CSV) and validate every route again."""
+    from irr.rpki.roas import RoaFormatError
+    from irr.rpki.validate import load_roas
+    from mirror.download import fetch
+
+    obj.store.upgrade()
+    try:
+        data = fetch(location) if "://" in location else Path(location).read_bytes()
+        click.echo(load_roas(obj.config, obj.store, data))
+    except (OSError, ValueError, RoaFormatError) as e:
+        raise click.ClickException(f"ROAs not loaded, nothing changed: {e}") from None
+
+
 @cli.command()
 @click.argument("source")
 @click.option("--force", is_flag=True, help="Reload from the dumps even when the serial has not changed.")

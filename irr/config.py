@@ -91,6 +91,8 @@ class Config:
     smtp_port: int = 25
     mail_from: str = "irr@localhost"
     override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
+    roa_url: str | None = None         # validated ROA payloads (rpki-client json, Routinator jsonext, CSV)
+    roa_timer: int = 3600
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     source_order: tuple[str, ...] = ()
     path: Path | None = None
@@ -115,6 +117,7 @@ _SECTIONS = {
     "whois": set(WHOIS_DEFAULTS),
     "email": {"smtp_host", "smtp_port", "from"},
     "auth": {"override_password_hash"},
+    "rpki": {"roa_url", "roa_timer"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -179,6 +182,15 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         raise ConfigError(f"{where}: auth.override_password_hash must be a bcrypt ($2b$...) or md5-crypt ($1$...) "
                           "hash, never a clear-text password")
 
+    rpki = raw.get("rpki") or {}
+    roa_url = rpki.get("roa_url")
+    if roa_url is not None and not (isinstance(roa_url, str) and roa_url.startswith(
+            ("file://", "http://", "https://", "/"))):
+        raise ConfigError(f"{where}: rpki.roa_url must be a file path or a file://, http(s):// URL")
+    roa_timer = rpki.get("roa_timer", 3600)
+    if isinstance(roa_timer, bool) or not isinstance(roa_timer, int) or roa_timer < 60:
+        raise ConfigError(f"{where}: rpki.roa_timer must be a number of seconds (at least 60)")
+
     sources: dict[str, SourceConfig] = {}
     for name, table in (raw.get("sources") or {}).items():
         if not SOURCE_NAME.match(name):
@@ -194,6 +206,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
+                  roa_url=roa_url, roa_timer=roa_timer,
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
 

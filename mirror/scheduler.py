@@ -37,6 +37,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         for source in self.config.sources.values():
             self.jobs.extend(jobs_for(self.config, self.store, source))
+        if self.config.roa_url:
+            self.jobs.append(Job("RPKI", "roas", self.config.roa_timer, lambda: load_roa_url(self.config, self.store)))
 
     def lock(self, source: str) -> threading.Lock:
         return self._locks.setdefault(source, threading.Lock())
@@ -129,6 +131,14 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
         else:
             log.error("%s: nrtm4_server needs nrtm4_private_key", source.name)
     return jobs
+
+
+def load_roa_url(config: Config, store) -> str:
+    """Fetch the configured ROA file and load it (all or nothing)."""
+    from irr.rpki.validate import load_roas
+    from mirror.download import fetch
+
+    return load_roas(config, store, fetch(config.roa_url))
 
 
 def run_once(config: Config, store, source_name: str, force: bool = False, progress: bool = False) -> list[str]:

@@ -130,7 +130,8 @@ class IrrdCommands:
         if command == "m":
             return found(self._exact(parameter, session))
         if command == "o":
-            return found(self._texts(self.lookups.by_inverse(session.sources, "mnt-by", parameter.upper())))
+            return found(self._texts(self.lookups.for_session(session).by_inverse(session.sources, "mnt-by",
+                                                                                  parameter.upper())))
         if command == "r":
             return self._routes(parameter, session)
         if command in ("q", "Q"):
@@ -243,7 +244,8 @@ class IrrdCommands:
         if not sep:
             raise QueryError(f"Invalid argument for object lookup: {parameter}")
         object_class = object_class.lower()
-        objects = self.lookups.by_key(session.sources, canonical_key(object_class, pk), [object_class])
+        objects = self.lookups.for_session(session).by_key(session.sources, canonical_key(object_class, pk),
+                                                           [object_class])
         return self._texts(objects[:1])
 
     def _routes(self, parameter: str, session) -> bytes:
@@ -255,7 +257,7 @@ class IrrdCommands:
             keys.prefix(address) if "/" in address else keys.address(address)
         except ValueSyntaxError:
             raise QueryError(f"Invalid input for route search: {parameter}") from None
-        objects = self.lookups.routes(session.sources, address, modes[option])
+        objects = self.lookups.for_session(session).routes(session.sources, address, modes[option])
         if option == "o":
             origins = []
             for obj in objects:

@@ -126,7 +126,7 @@ def ripe_query(line: str, session: Session, lookups: Lookups, store) -> str:
     if "\x00" in line:  # PostgreSQL text can't hold NUL; IRRd refuses such queries too
         return error("Queries may not contain null bytes")
     try:
-        return _answer(parse_query(line), session, lookups, store)
+        return _answer(parse_query(line), session, lookups.for_session(session), store)
     except QueryError as e:
         return error(str(e))
     except ValueSyntaxError as e:

@@ -57,6 +57,19 @@ class ObjectRow(Base):
     lookup_keys: Mapped[list[str]] = mapped_column(ARRAY(Text))
     last_modified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    rpki_status: Mapped[str | None] = mapped_column(Text)  # valid | invalid | not_found (routes; None: no ROAs)
+
+
+class RoaRow(Base):
+    __tablename__ = "roas"
+    prefix: Mapped[str] = mapped_column(CIDR, primary_key=True)
+    max_length: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    asn: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    trust_anchor: Mapped[str] = mapped_column(Text)
+
+
+ROUTE_CLASSES = ("route", "route6")
+VISIBLE = sa.or_(ObjectRow.rpki_status.is_(None), ObjectRow.rpki_status != "invalid")  # RPKI filter
 
 
 class JournalEntry(Base):
@@ -261,6 +274,8 @@ class Store:
             obj = change.obj
             if change.operation == "ADD":
                 values = row_values(source, obj)
+                if obj.object_class in ROUTE_CLASSES and self.roas_loaded(conn):
+                    values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
                 stmt = insert(ObjectRow).values(**values)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["pk", "object_class", "source"],
@@ -338,6 +353,9 @@ class Store:
                     for chunk in chunks:
                         copy.write(chunk)
                 count = conn.execute(sa.text(f"SELECT count(*) FROM {_ident(conn, staging)}")).scalar_one()
+            if self.roas_loaded(conn):
+                conn.execute(sa.text(f"UPDATE {_ident(conn, staging)} SET rpki_status = rov_state(prefix, origin) "
+                                     "WHERE object_class IN ('route', 'route6')"))
             t1 = time.monotonic()
             result.seconds_copy = t1 - t0
             if progress:
@@ -394,11 +412,15 @@ class Store:
         conn.execute(ddl)
         return [(c, pk) for c, pk in removed]
 
-    def iter_objects(self, source: str, batch: int = 5000, conn: Connection | None = None):
+    def iter_objects(self, source: str, batch: int = 5000, conn: Connection | None = None,
+                     visible_only: bool = False):
         """(object_class, pk, object_text) of every object of a source, streamed (server-side cursor);
-        pass `conn` to read inside a transaction (consistent with other reads in it)."""
+        pass `conn` to read inside a transaction (consistent with other reads in it).
+        `visible_only`: without RPKI-invalid routes (what exports and snapshots publish)."""
         stmt = select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.object_text).where(
             ObjectRow.source == check_source(source)).order_by(ObjectRow.object_class, ObjectRow.pk)
+        if visible_only:
+            stmt = stmt.where(VISIBLE)
         if conn is not None:
             yield from conn.execution_options(yield_per=batch).execute(stmt)
             return
@@ -419,7 +441,8 @@ class Store:
             conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
                 row = conn.execute(select(SourceRow.serial_newest).where(SourceRow.name == source)).first()
-                yield row is not None, (row.serial_newest if row else None), self.iter_objects(source, conn=conn)
+                yield (row is not None, (row.serial_newest if row else None),
+                       self.iter_objects(source, conn=conn, visible_only=True))
 
     def mirror_state(self, source: str) -> dict:
         with self.engine.connect() as conn:
@@ -443,6 +466,78 @@ class Store:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
                 last_success=func.now(), last_error=None))
+
+    # -- RPKI -----------------------------------------------------------------------------------
+    def roas_loaded(self, conn: Connection) -> bool:
+        """Are there ROAs at all? (Without them every route's state is unknown, not not_found.)"""
+        return conn.execute(select(sa.literal(1)).select_from(RoaRow).limit(1)).first() is not None
+
+    def replace_roas(self, roas, journal_sources: frozenset[str] = frozenset()) -> list[dict]:
+        """Replace the ROA set and validate every route again, in one transaction. Routes whose
+        state moves into or out of `invalid` get a journal entry in the sources listed in
+        `journal_sources` (DEL when they vanish from filters, ADD when they come back), so mirrors
+        see them go and return. Returns the transitions (source, object_class, pk, old, new, text)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("LOCK TABLE roas IN EXCLUSIVE MODE"))
+            conn.execute(sa.delete(RoaRow))
+            raw = conn.connection.dbapi_connection
+            with raw.cursor() as cur, cur.copy("COPY roas (prefix, max_length, asn, trust_anchor) FROM STDIN") as copy:
+                for roa in roas:
+                    copy.write_row((roa.prefix, roa.max_length, roa.asn, roa.trust_anchor))
+            loaded = self.roas_loaded(conn)
+            new_state = func.rov_state(ObjectRow.prefix, ObjectRow.origin) if loaded else sa.null()
+            current = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk,
+                             ObjectRow.rpki_status.label("old"), new_state.label("new")).where(
+                ObjectRow.object_class.in_(ROUTE_CLASSES)).subquery()
+            changed = conn.execute(
+                sa.update(ObjectRow).where(
+                    ObjectRow.source == current.c.source, ObjectRow.object_class == current.c.object_class,
+                    ObjectRow.pk == current.c.pk, ObjectRow.rpki_status.is_distinct_from(current.c.new))
+                .values(rpki_status=current.c.new)
+                .returning(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, current.c.old, current.c.new,
+                           ObjectRow.object_text)).all()
+            names = ("source", "object_class", "pk", "old", "new", "text")
+            transitions = [dict(zip(names, r)) for r in changed]
+            moves = [t for t in transitions if (t["old"] == "invalid") != (t["new"] == "invalid")
+                     and t["source"] in journal_sources]
+            self._journal_only(conn, [(t["source"], "DEL" if t["new"] == "invalid" else "ADD", t["object_class"],
+                                       t["pk"], t["text"]) for t in moves], origin="rpki")
+            for source in {t["source"] for t in transitions}:
+                _notify(conn, source)
+        return transitions
+
+    def _journal_only(self, conn: Connection, entries: list[tuple[str, str, str, str, str]], origin: str) -> None:
+        """Journal entries without an object change (objects hidden or shown again by a filter)."""
+        counters: dict[str, list] = {}
+        for source in sorted({e[0] for e in entries}):
+            row = self._lock_source(conn, source)
+            counters[source] = [row.serial_newest, row.serial_oldest]
+        for source, operation, object_class, pk, text in entries:
+            counter = counters[source]
+            counter[0] = (counter[0] or 0) + 1
+            counter[1] = counter[1] if counter[1] is not None else counter[0]
+            conn.execute(insert(JournalEntry).values(source=source, serial=counter[0], operation=operation,
+                                                     object_class=object_class, pk=pk, object_text=text,
+                                                     origin=origin))
+        for source, (newest, oldest) in counters.items():
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+                serial_newest=newest, serial_oldest=oldest, updated=func.now()))
+
+    def rov(self, prefix: str, origin: int, conn: Connection | None = None) -> tuple[str | None, list[RoaRow]]:
+        """(state, covering ROAs) of one route; state None when no ROAs are loaded."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.rov(prefix, origin, c)
+        if not self.roas_loaded(conn):
+            return None, []
+        state = conn.execute(select(func.rov_state(sa.cast(prefix, CIDR), origin))).scalar()
+        covering = conn.execute(select(RoaRow.prefix, RoaRow.max_length, RoaRow.asn, RoaRow.trust_anchor).where(
+            RoaRow.prefix.op(">>=")(sa.cast(prefix, CIDR))).order_by(RoaRow.prefix, RoaRow.asn)).all()
+        return state, list(covering)
+
+    def roa_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(RoaRow)).scalar_one()
 
     def record_error(self, source: str, message: str) -> None:
         with self.engine.begin() as conn:
@@ -489,7 +584,7 @@ class Store:
             version = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load).where(
                 SourceRow.name == source)).first()
             routes = conn.execute(select(ObjectRow.object_class, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin)
-                                  .where(ObjectRow.source == source,
+                                  .where(ObjectRow.source == source, VISIBLE,
                                          ObjectRow.object_class.in_(("route", "route6")))).all()
             sets = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.members,
                                        ObjectRow.lookup_keys).where(
@@ -497,7 +592,7 @@ class Store:
             key = func.unnest(ObjectRow.lookup_keys).column_valued("k")
             claims = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, sa.cast(ObjectRow.prefix, Text),
                                          ObjectRow.lookup_keys).where(
-                ObjectRow.source == source,
+                ObjectRow.source == source, VISIBLE,
                 ObjectRow.object_class.in_(("aut-num", "route", "route6", "inet-rtr")),
                 select(key).where(key.like("member-of=%")).exists())).all()
         return RoutingData(tuple(version) if version else (None, None), routes, sets, claims)

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from irr.store import ObjectRow
+from irr.store import VISIBLE, ObjectRow
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 from rpsl.objects import index_tokens
@@ -150,15 +150,25 @@ class Lookups:
     """Read queries on rpsl_objects, each bounded in time and size."""
 
     def __init__(self, engine: Engine, statement_timeout_ms: int = 10000, max_rows: int = 10000,
-                 conn: Connection | None = None):
+                 conn: Connection | None = None, rpki_filter: bool = True):
         self.engine = engine
         self.statement_timeout_ms = int(statement_timeout_ms)
         self.max_rows = int(max_rows)
         self.conn = conn
+        self.rpki_filter = rpki_filter  # hide RPKI-invalid routes (IRRd's default; !fno-rpki-filter)
 
     def bound(self, conn: Connection) -> Lookups:
-        """The same lookups inside an open transaction (the update pipeline reads what it locked)."""
-        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, conn)
+        """The same lookups inside an open transaction (the update pipeline reads what it locked,
+        RPKI-invalid routes included: their maintainers can still change or delete them)."""
+        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, conn, rpki_filter=False)
+
+    def unfiltered(self) -> Lookups:
+        """The same lookups showing RPKI-invalid routes too."""
+        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, self.conn, rpki_filter=False)
+
+    def for_session(self, session) -> Lookups:
+        """The lookups a whois connection sees (`!fno-rpki-filter` shows invalid routes)."""
+        return self.unfiltered() if "NO-RPKI-FILTER" in getattr(session, "filters_disabled", ()) else self
 
     # -- queries --------------------------------------------------------------------------------
     def by_key(self, sources: Sequence[str], pk: str, classes: Sequence[str] | None = None) -> Objects:
@@ -252,8 +262,7 @@ class Lookups:
         return self._run(stmt, sources, ("as-block",), ObjectRow.asn_first, ObjectRow.asn_last.desc())
 
     # -- helpers --------------------------------------------------------------------------------
-    @staticmethod
-    def _base(sources: Sequence[str], classes: Sequence[str] | None) -> Select:
+    def _base(self, sources: Sequence[str], classes: Sequence[str] | None) -> Select:
         stmt = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, ObjectRow.object_text,
                       ObjectRow.lookup_keys, ObjectRow.ip_first, ObjectRow.ip_last, ObjectRow.prefix_length)
         # = ANY(array) rather than IN (...): one bound parameter whatever the number of sources,
@@ -261,6 +270,8 @@ class Lookups:
         stmt = stmt.where(ObjectRow.source == any_(_array([s.upper() for s in sources])))
         if classes is not None:
             stmt = stmt.where(ObjectRow.object_class == any_(_array(list(classes))))
+        if self.rpki_filter:
+            stmt = stmt.where(VISIBLE)
         return stmt
 
     @staticmethod

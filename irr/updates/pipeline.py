@@ -179,6 +179,8 @@ class Pipeline:
                     contexts = {s: Context(lookups, s, sub.requests) for s in sources}
                     for req in accepted:
                         self._classify(req, contexts[req.source], creds)
+                        if req.ok:
+                            self._rpki(req, conn)
                     self._validate(sub.requests, contexts, creds)
                     changes = [r for r in sub.requests if r.ok and r.operation in ("create", "modify", "delete")]
                     if sub.dry_run:
@@ -241,6 +243,18 @@ class Pipeline:
                 _render(old)):
             req.operation = "noop"
             req.infos.append("Submitted object was identical to current object, no change recorded.")
+
+    def _rpki(self, req: Request, conn) -> None:
+        """An authoritative route must not contradict the RPKI (RFC 6811 invalid is refused)."""
+        if req.object_class not in ("route", "route6") or req.operation not in ("create", "modify"):
+            return
+        new = parse(req.new_text)
+        prefix, origin = new.first(req.object_class), new.first("origin")
+        state, covering = self.store.rov(prefix, keys.as_number(origin), conn)
+        if state == "invalid":
+            roas = ", ".join(f"{r.prefix} max length {r.max_length} AS{r.asn}" + (f" ({r.trust_anchor})"
+                             if r.trust_anchor else "") for r in covering[:10])
+            req.errors.append(f"RPKI invalid: {prefix} with origin {origin} contradicts the ROAs covering it: {roas}")
 
     def _mntner_auth(self, req: Request, new: RPSLObject, old: RPSLObject | None, creds: Credentials) -> None:
         """Masked hashes and credentials a new or changed mntner may carry (spec auth.md §1.2)."""

@@ -1,0 +1,134 @@
+"""RPKI route origin validation against a real PostgreSQL: ROA files in every format, RFC 6811
+states, invalid routes hidden everywhere (and back when valid), refused on creation, maintainers
+told once."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from irr.rpki.roas import RoaFormatError, parse
+from irr.rpki.validate import load_roas
+from irr.store import Change
+from irr.store.lookups import Lookups
+from irr.updates.pipeline import Pipeline
+from irr.updates.service import keyring_for
+from irr.updates.submission import from_texts
+from rpsl.lenient import load
+from tests.update_helpers import ROUTE, ROUTE6, registry_config, setup_registry
+from tests.whois_helpers import running_whois
+
+RPKI_CLIENT = {"metadata": {"buildtime": "2026-11-27T00:00:00Z", "roas": 4}, "roas": [
+    {"asn": 64500, "prefix": "203.0.113.0/24", "maxLength": 24, "ta": "apnic", "expires": 1800000000},
+    {"asn": 0, "prefix": "198.51.100.0/24", "maxLength": 32, "ta": "apnic", "expires": 1800000000},
+    {"asn": 64500, "prefix": "2001:db8::/32", "maxLength": 48, "ta": "apnic", "expires": 1800000000},
+    {"asn": 64501, "prefix": "2001:db8::/32", "maxLength": 32, "ta": "apnic", "expires": 1800000000},
+]}
+ROUTINATOR = {"metadata": {"generated": 1800000000, "generatedTime": "2026-11-27T00:00:00Z"}, "roas": [
+    {"asn": "AS64500", "prefix": "203.0.113.0/24", "maxLength": 25,
+     "source": [{"type": "roa", "uri": "rsync://x/a.roa", "tal": "apnic", "validity": {}}]}]}
+RIPE_VALIDATOR = {"roas": [{"asn": "AS64500", "prefix": "203.0.113.0/24", "maxLength": 24, "ta": "APNIC RPKI Root"},
+                           {"asn": "AS64999", "prefix": "10.0.0.0/8", "maxLength": 7, "ta": "bad"}]}
+CSV = "ASN,IP Prefix,Max Length,Trust Anchor\nAS64501,203.0.113.0/24,24,apnic\nAS64500,2001:db8::/32,48,apnic\n"
+
+
+def test_every_format_parses():
+    rc = parse(json.dumps(RPKI_CLIENT))
+    assert rc.format == "rpki-client json" and len(rc.roas) == 4 and rc.roas[1].asn == 0
+    rt = parse(json.dumps(RPKI_CLIENT | {"roas": ROUTINATOR["roas"]}))
+    assert rt.format == "routinator jsonext" and rt.roas[0].trust_anchor == "apnic" and rt.roas[0].max_length == 25
+    rv = parse(json.dumps(RIPE_VALIDATOR))
+    assert rv.format == "ripe validator export" and len(rv.roas) == 1
+    assert "maxLength 7 is outside 8-32" in rv.rejected[0]  # never fatal, always reported
+    csv = parse(CSV)
+    assert csv.format == "csv" and [(r.prefix, r.asn) for r in csv.roas] == [("203.0.113.0/24", 64501),
+                                                                            ("2001:db8::/32", 64500)]
+    with pytest.raises(RoaFormatError):
+        parse('{"nothing": []}')
+
+
+@pytest.fixture
+def registry(store, tmp_path):
+    setup_registry(store)
+    config = registry_config(tmp_path)
+    sent = []
+    pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config))
+    pipeline.sent = sent
+    return pipeline
+
+
+def submit(pipeline, text):
+    return pipeline.process(from_texts([(text, frozenset())]), origin="test").requests[0]
+
+
+def state(store, cls, pk):
+    return store.get("VNNIC", cls, pk).rpki_status
+
+
+def test_rfc6811_states(registry):
+    store = registry.store
+    assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    assert submit(registry, "password: member-pw\n\n" + ROUTE6).ok
+    longer = ROUTE6.replace("2001:db8::/32", "2001:db8:1::/48")
+    assert submit(registry, "password: member-pw\n\n" + longer).ok
+    assert state(store, "route", "203.0.113.0/24AS64500") is None  # no ROAs yet: unknown
+    load_roas(registry.config, store, json.dumps(RPKI_CLIENT).encode())
+    assert state(store, "route", "203.0.113.0/24AS64500") == "valid"
+    assert state(store, "route6", "2001:DB8::/32AS64500") == "valid"      # several ROAs for one prefix
+    assert state(store, "route6", "2001:DB8:1::/48AS64500") == "valid"    # within maxLength 48
+    store.apply([Change("APNIC", "ADD", load("route: 198.51.100.0/25\norigin: AS64500\nsource: APNIC\n")),
+                 Change("APNIC", "ADD", load("route: 192.0.2.0/24\norigin: AS64500\nsource: APNIC\n"))], origin="t")
+    assert store.get("APNIC", "route", "198.51.100.0/25AS64500").rpki_status == "invalid"  # AS0 ROA
+    assert store.get("APNIC", "route", "192.0.2.0/24AS64500").rpki_status == "not_found"
+
+
+def test_invalid_route_creation_is_refused_naming_the_roas(registry):
+    load_roas(registry.config, registry.store, CSV.encode())
+    req = submit(registry, "password: member-pw\n\n" + ROUTE)
+    assert not req.ok
+    assert "RPKI invalid: 203.0.113.0/24 with origin AS64500" in req.errors[0]
+    assert "203.0.113.0/24 max length 24 AS64501 (apnic)" in req.errors[0]
+    assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
+
+
+def test_valid_invalid_valid_transitions(registry, tmp_path):
+    store = registry.store
+    config = registry.config.__class__(**{**registry.config.__dict__, "sources": {
+        **registry.config.sources, "VNNIC": registry.config.sources["VNNIC"].__class__(
+            "VNNIC", True, nrtm_access=("127.0.0.1",))}})
+    assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    load_roas(config, store, json.dumps(RPKI_CLIENT).encode())
+    sent = []
+    with running_whois(config, store) as whois:
+        assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
+        serial_before = store.journal_range("VNNIC")[1]
+        status = load_roas(config, store, CSV.encode(), send=lambda to, s, b: sent.append((to, s, b)))
+        assert "1 now invalid" in status
+        # gone from filters, queries and NRTM
+        assert whois.query("!gAS64500") == b"D\n"
+        assert b"203.0.113.0/24" not in whois.query("-T route 203.0.113.0/24")
+        assert b"203.0.113.0/24" in whois.query("!!", "!fno-rpki-filter", "!r203.0.113.0/24")
+        nrtm = whois.query(f"-g VNNIC:3:{serial_before + 1}-LAST").decode()
+        assert f"DEL {serial_before + 1}\n\nroute:          203.0.113.0/24" in nrtm
+        # the maintainer's upd-to was told, once
+        assert [to for to, _, _ in sent] == [["upd@member.example"]]
+        load_roas(config, store, CSV.encode(), send=lambda to, s, b: sent.append((to, s, b)))
+        assert len(sent) == 1  # no transition, no new mail
+        # back to valid: returns everywhere, with an ADD in the journal
+        load_roas(config, store, json.dumps(RPKI_CLIENT).encode())
+        assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
+        nrtm = whois.query(f"-g VNNIC:3:{serial_before + 2}-LAST").decode()
+        assert f"ADD {serial_before + 2}\n\nroute:          203.0.113.0/24" in nrtm
+
+
+def test_exports_leave_invalid_routes_out(registry, tmp_path):
+    from mirror.exports import Exporter
+
+    store = registry.store
+    assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    load_roas(registry.config, store, CSV.encode())
+    Exporter(store, "VNNIC", tmp_path / "export").run_once()
+    import gzip
+
+    route_file = tmp_path / "export" / "vnnic.db.route.gz"
+    assert not route_file.exists() or b"203.0.113.0/24" not in gzip.decompress(route_file.read_bytes())
