@@ -224,6 +224,26 @@ def rpki_load(obj: Context, location: str) -> None:
         raise click.ClickException(f"ROAs not loaded, nothing changed: {e}") from None
 
 
+@cli.group()
+def scope() -> None:
+    """The NIR's resources: authoritative objects outside them are refused."""
+
+
+@scope.command("load")
+@click.pass_obj
+def scope_load(obj: Context) -> None:
+    """Load the configured scope ([scope]: delegated_url + country or registry, prefixes, asns)."""
+    from irr.rpki.scope import load_scope
+
+    if not obj.config.scope_configured:
+        raise click.ClickException("no [scope] in the configuration (delegated_url, prefixes or asns)")
+    obj.store.upgrade()
+    try:
+        click.echo(load_scope(obj.config, obj.store))
+    except (OSError, ValueError) as e:
+        raise click.ClickException(f"scope not changed: {e}") from None
+
+
 @cli.command()
 @click.argument("source")
 @click.option("--force", is_flag=True, help="Reload from the dumps even when the serial has not changed.")

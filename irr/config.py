@@ -77,6 +77,7 @@ class SourceConfig:
     nrtm4_server: bool = False               # publish NRTMv4 files for this source
     nrtm4_private_key: str | None = None     # PEM of the ES256 signing key, or a path to it
     nrtm4_private_key_next: str | None = None  # the next key: announced as next_signing_key
+    scope_filter: str = "flag"               # out-of-scope objects of this (mirrored) source: flag or hide
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,20 @@ class Config:
     override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
     roa_url: str | None = None         # validated ROA payloads (rpki-client json, Routinator jsonext, CSV)
     roa_timer: int = 3600
+    scope_country: str | None = None   # the NIR's resources: delegated stats filtered by country (VN) ...
+    scope_registry: str | None = None  # ... or by registry
+    scope_delegated_url: str | None = None
+    scope_prefixes: tuple[str, ...] = ()
+    scope_asns: tuple[str, ...] = ()
+    scope_timer: int = 86400
+
+    @property
+    def scope_configured(self) -> bool:
+        return bool(self.scope_delegated_url or self.scope_prefixes or self.scope_asns)
+
+    @property
+    def scope_hidden_sources(self) -> frozenset[str]:
+        return frozenset(n for n, s in self.sources.items() if s.scope_filter == "hide" and not s.authoritative)
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     source_order: tuple[str, ...] = ()
     path: Path | None = None
@@ -118,6 +133,7 @@ _SECTIONS = {
     "email": {"smtp_host", "smtp_port", "from"},
     "auth": {"override_password_hash"},
     "rpki": {"roa_url", "roa_timer"},
+    "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -191,6 +207,21 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if isinstance(roa_timer, bool) or not isinstance(roa_timer, int) or roa_timer < 60:
         raise ConfigError(f"{where}: rpki.roa_timer must be a number of seconds (at least 60)")
 
+    scope = raw.get("scope") or {}
+    scope_values = {}
+    for key, kind in (("country", str), ("registry", str), ("delegated_url", str), ("prefixes", list),
+                      ("asns", list), ("timer", int)):
+        if key in scope:
+            if not isinstance(scope[key], kind) or (kind is list and any(not isinstance(v, str) for v in scope[key])):
+                raise ConfigError(f"{where}: scope.{key} must be a {kind.__name__}")
+            scope_values[key] = tuple(scope[key]) if kind is list else scope[key]
+    try:
+        from irr.rpki.scope import configured
+
+        configured(scope_values.get("prefixes", ()), scope_values.get("asns", ()))
+    except ValueError as e:
+        raise ConfigError(f"{where}: scope: {e}") from None
+
     sources: dict[str, SourceConfig] = {}
     for name, table in (raw.get("sources") or {}).items():
         if not SOURCE_NAME.match(name):
@@ -207,6 +238,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   roa_url=roa_url, roa_timer=roa_timer,
+                  scope_country=scope_values.get("country"), scope_registry=scope_values.get("registry"),
+                  scope_delegated_url=scope_values.get("delegated_url"),
+                  scope_prefixes=scope_values.get("prefixes", ()), scope_asns=scope_values.get("asns", ()),
+                  scope_timer=scope_values.get("timer", 86400),
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
 
@@ -215,7 +250,7 @@ _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
     "authoritative": bool, "description": str, "dump_urls": list, "serial_url": str, "nrtm_host": str,
     "nrtm_port": int, "nrtm4_url": str, "nrtm4_public_key": str, "import_timer": int, "object_classes": list,
     "nrtm_access": list, "nrtm_max_serials": int, "export_timer": int, "nrtm4_server": bool,
-    "nrtm4_private_key": str, "nrtm4_private_key_next": str,
+    "nrtm4_private_key": str, "nrtm4_private_key_next": str, "scope_filter": str,
 }
 
 
@@ -255,6 +290,8 @@ def _source(name: str, table: dict, where: str) -> SourceConfig:
     for key in ("import_timer", "nrtm_port", "nrtm_max_serials"):
         if key in values and values[key] <= 0:
             raise ConfigError(f"{where}: sources.{name}.{key} must be positive")
+    if values.get("scope_filter", "flag") not in ("flag", "hide"):
+        raise ConfigError(f"{where}: sources.{name}.scope_filter must be flag or hide")
     if values.get("nrtm_host") and values.get("nrtm4_url"):
         raise ConfigError(f"{where}: sources.{name}: choose NRTMv3 (nrtm_host) or NRTMv4 (nrtm4_url), not both")
     if values.get("nrtm4_url") and not values.get("nrtm4_public_key"):

@@ -38,11 +38,12 @@ def build_whois(config: Config, store):
     from irr.query.sets import Limits
     from irr.store.lookups import Lookups
 
-    memory = RoutingMemory(store)
+    memory = RoutingMemory(store, config.scope_hidden_sources)
     memory.load_all()
     memory.start_listener(store.engine.url.render_as_string(hide_password=False))
     w = config.whois
-    lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000))
+    lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
+                      scope_hidden=config.scope_hidden_sources)
     commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
     limits = WhoisLimits(int(w["max_connections"]), int(w["idle_timeout"]), int(w["max_line_length"]),
                          float(w["max_answer_seconds"]), int(w["threads"]))

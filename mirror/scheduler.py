@@ -37,6 +37,11 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         for source in self.config.sources.values():
             self.jobs.extend(jobs_for(self.config, self.store, source))
+        if self.config.scope_delegated_url:
+            from irr.rpki.scope import load_scope
+
+            self.jobs.append(Job("SCOPE", "scope", self.config.scope_timer,
+                                 lambda: load_scope(self.config, self.store)))
         if self.config.roa_url:
             self.jobs.append(Job("RPKI", "roas", self.config.roa_timer, lambda: load_roa_url(self.config, self.store)))
 

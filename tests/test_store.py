@@ -155,6 +155,17 @@ def test_bad_source_names_are_refused(store: Store):
         store.replace_source("apnic; DROP TABLE x", iter([]))
 
 
+def head_revision() -> str:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from tests.conftest import REPO
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(REPO / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def test_upgrade_is_idempotent(store: Store):
     store.upgrade()
     store.upgrade()

@@ -67,8 +67,9 @@ class Snapshot:
 class RoutingMemory:
     """The snapshots of all sources, kept current."""
 
-    def __init__(self, store):
+    def __init__(self, store, scope_hidden: frozenset[str] = frozenset()):
         self.store = store
+        self.scope_hidden = scope_hidden  # sources whose out-of-scope routes stay out of filters
         self.snapshots: dict[str, Snapshot] = {}
         self.generation = 0          # bumps on every reload: response caches key on it
         self._lock = threading.Lock()
@@ -92,7 +93,7 @@ class RoutingMemory:
     def reload(self, source: str) -> Snapshot:
         """Read one source again (serialised per process; readers keep the old snapshot meanwhile)."""
         with self._lock:
-            data = self.store.routing_data(source)
+            data = self.store.routing_data(source, hide_out_of_scope=source in self.scope_hidden)
             snap = Snapshot.build(source, data)
             self.snapshots[source] = snap
             self.generation += 1

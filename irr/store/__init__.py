@@ -58,6 +58,7 @@ class ObjectRow(Base):
     last_modified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     rpki_status: Mapped[str | None] = mapped_column(Text)  # valid | invalid | not_found (routes; None: no ROAs)
+    scope_status: Mapped[str | None] = mapped_column(Text)  # in | out of the NIR's resources (None: no scope)
 
 
 class RoaRow(Base):
@@ -68,8 +69,26 @@ class RoaRow(Base):
     trust_anchor: Mapped[str] = mapped_column(Text)
 
 
+class ScopeRow(Base):
+    __tablename__ = "scope"
+    first_address: Mapped[str | None] = mapped_column(INET, primary_key=True)
+    last_address: Mapped[str | None] = mapped_column(INET)
+    asn_first: Mapped[int | None] = mapped_column(BigInteger)
+    asn_last: Mapped[int | None] = mapped_column(BigInteger)
+    origin: Mapped[str] = mapped_column(Text)
+
+
 ROUTE_CLASSES = ("route", "route6")
+SCOPE_CLASSES = ("inetnum", "inet6num", "route", "route6", "aut-num")
 VISIBLE = sa.or_(ObjectRow.rpki_status.is_(None), ObjectRow.rpki_status != "invalid")  # RPKI filter
+
+
+def in_scope_or_shown(hidden_sources) -> sa.ColumnElement:
+    """The scope filter: out-of-scope objects of the sources configured to hide them are hidden."""
+    if not hidden_sources:
+        return sa.true()
+    return sa.or_(ObjectRow.scope_status.is_(None), ObjectRow.scope_status != "out",
+                  ObjectRow.source.notin_(list(hidden_sources)))
 
 
 class JournalEntry(Base):
@@ -276,6 +295,10 @@ class Store:
                 values = row_values(source, obj)
                 if obj.object_class in ROUTE_CLASSES and self.roas_loaded(conn):
                     values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
+                if obj.object_class in SCOPE_CLASSES:
+                    values["scope_status"] = func.scope_state(sa.cast(values["ip_first"], INET),
+                                                              sa.cast(values["ip_last"], INET),
+                                                              values["asn_first"], values["asn_last"])
                 stmt = insert(ObjectRow).values(**values)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["pk", "object_class", "source"],
@@ -356,6 +379,11 @@ class Store:
             if self.roas_loaded(conn):
                 conn.execute(sa.text(f"UPDATE {_ident(conn, staging)} SET rpki_status = rov_state(prefix, origin) "
                                      "WHERE object_class IN ('route', 'route6')"))
+            if conn.execute(select(sa.literal(1)).select_from(ScopeRow).limit(1)).first() is not None:
+                conn.execute(sa.text(
+                    f"UPDATE {_ident(conn, staging)} SET scope_status = "
+                    "scope_state(ip_first, ip_last, asn_first, asn_last) "
+                    "WHERE object_class IN ('inetnum', 'inet6num', 'route', 'route6', 'aut-num')"))
             t1 = time.monotonic()
             result.seconds_copy = t1 - t0
             if progress:
@@ -523,6 +551,33 @@ class Store:
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
                 serial_newest=newest, serial_oldest=oldest, updated=func.now()))
 
+    def replace_scope(self, entries) -> int:
+        """Replace the NIR's scope and judge every address and AS number object again (one
+        transaction); returns how many objects changed state."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("LOCK TABLE scope IN EXCLUSIVE MODE"))
+            conn.execute(sa.delete(ScopeRow))
+            if entries:
+                conn.execute(insert(ScopeRow), [{"first_address": e.first_address, "last_address": e.last_address,
+                                                 "asn_first": e.asn_first, "asn_last": e.asn_last,
+                                                 "origin": e.origin} for e in entries])
+            new = func.scope_state(ObjectRow.ip_first, ObjectRow.ip_last, ObjectRow.asn_first, ObjectRow.asn_last)
+            changed = conn.execute(sa.update(ObjectRow).where(
+                ObjectRow.object_class.in_(SCOPE_CLASSES), ObjectRow.scope_status.is_distinct_from(new)).values(
+                scope_status=new)).rowcount
+            for source in self.versions():
+                _notify(conn, source)
+        return changed
+
+    def scope_of(self, first: str | None, last: str | None, asn_first: int | None, asn_last: int | None,
+                 conn: Connection | None = None) -> str | None:
+        """in / out / None (no scope configured) for an address range or AS number range."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.scope_of(first, last, asn_first, asn_last, c)
+        return conn.execute(select(func.scope_state(sa.cast(first, INET), sa.cast(last, INET), asn_first,
+                                                    asn_last))).scalar()
+
     def rov(self, prefix: str, origin: int, conn: Connection | None = None) -> tuple[str | None, list[RoaRow]]:
         """(state, covering ROAs) of one route; state None when no ROAs are loaded."""
         if conn is None:
@@ -575,7 +630,7 @@ class Store:
             return {name: (serial, load) for name, serial, load in conn.execute(
                 select(SourceRow.name, SourceRow.serial_newest, SourceRow.last_load))}
 
-    def routing_data(self, source: str) -> RoutingData:
+    def routing_data(self, source: str, hide_out_of_scope: bool = False) -> RoutingData:
         """What fast queries keep in memory for one source, read in one consistent snapshot:
         route origins, set definitions and member-of claims (with the claimant's maintainers)."""
         check_source(source)
@@ -583,8 +638,9 @@ class Store:
             conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             version = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load).where(
                 SourceRow.name == source)).first()
+            shown = in_scope_or_shown({source} if hide_out_of_scope else ())
             routes = conn.execute(select(ObjectRow.object_class, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin)
-                                  .where(ObjectRow.source == source, VISIBLE,
+                                  .where(ObjectRow.source == source, VISIBLE, shown,
                                          ObjectRow.object_class.in_(("route", "route6")))).all()
             sets = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.members,
                                        ObjectRow.lookup_keys).where(
@@ -592,7 +648,7 @@ class Store:
             key = func.unnest(ObjectRow.lookup_keys).column_valued("k")
             claims = conn.execute(select(ObjectRow.object_class, ObjectRow.pk, sa.cast(ObjectRow.prefix, Text),
                                          ObjectRow.lookup_keys).where(
-                ObjectRow.source == source, VISIBLE,
+                ObjectRow.source == source, VISIBLE, shown,
                 ObjectRow.object_class.in_(("aut-num", "route", "route6", "inet-rtr")),
                 select(key).where(key.like("member-of=%")).exists())).all()
         return RoutingData(tuple(version) if version else (None, None), routes, sets, claims)

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from irr.store import VISIBLE, ObjectRow
+from irr.store import VISIBLE, ObjectRow, in_scope_or_shown
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 from rpsl.objects import index_tokens
@@ -150,25 +150,35 @@ class Lookups:
     """Read queries on rpsl_objects, each bounded in time and size."""
 
     def __init__(self, engine: Engine, statement_timeout_ms: int = 10000, max_rows: int = 10000,
-                 conn: Connection | None = None, rpki_filter: bool = True):
+                 conn: Connection | None = None, rpki_filter: bool = True,
+                 scope_hidden: frozenset[str] = frozenset()):
         self.engine = engine
         self.statement_timeout_ms = int(statement_timeout_ms)
         self.max_rows = int(max_rows)
         self.conn = conn
         self.rpki_filter = rpki_filter  # hide RPKI-invalid routes (IRRd's default; !fno-rpki-filter)
+        self.scope_hidden = scope_hidden  # sources whose out-of-scope objects are hidden (!fno-scope-filter)
+
+    def _copy(self, **changes) -> Lookups:
+        values = {"conn": self.conn, "rpki_filter": self.rpki_filter, "scope_hidden": self.scope_hidden} | changes
+        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, **values)
 
     def bound(self, conn: Connection) -> Lookups:
         """The same lookups inside an open transaction (the update pipeline reads what it locked,
-        RPKI-invalid routes included: their maintainers can still change or delete them)."""
-        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, conn, rpki_filter=False)
+        hidden objects included: their maintainers can still change or delete them)."""
+        return self._copy(conn=conn, rpki_filter=False, scope_hidden=frozenset())
 
     def unfiltered(self) -> Lookups:
-        """The same lookups showing RPKI-invalid routes too."""
-        return Lookups(self.engine, self.statement_timeout_ms, self.max_rows, self.conn, rpki_filter=False)
+        """The same lookups showing RPKI-invalid routes and out-of-scope objects too."""
+        return self._copy(rpki_filter=False, scope_hidden=frozenset())
 
     def for_session(self, session) -> Lookups:
-        """The lookups a whois connection sees (`!fno-rpki-filter` shows invalid routes)."""
-        return self.unfiltered() if "NO-RPKI-FILTER" in getattr(session, "filters_disabled", ()) else self
+        """The lookups a whois connection sees (`!fno-rpki-filter`, `!fno-scope-filter`)."""
+        disabled = getattr(session, "filters_disabled", ())
+        if "NO-RPKI-FILTER" in disabled or "NO-SCOPE-FILTER" in disabled:
+            return self._copy(rpki_filter=self.rpki_filter and "NO-RPKI-FILTER" not in disabled,
+                              scope_hidden=frozenset() if "NO-SCOPE-FILTER" in disabled else self.scope_hidden)
+        return self
 
     # -- queries --------------------------------------------------------------------------------
     def by_key(self, sources: Sequence[str], pk: str, classes: Sequence[str] | None = None) -> Objects:
@@ -272,6 +282,8 @@ class Lookups:
             stmt = stmt.where(ObjectRow.object_class == any_(_array(list(classes))))
         if self.rpki_filter:
             stmt = stmt.where(VISIBLE)
+        if self.scope_hidden:
+            stmt = stmt.where(in_scope_or_shown(self.scope_hidden))
         return stmt
 
     @staticmethod

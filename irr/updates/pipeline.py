@@ -180,6 +180,8 @@ class Pipeline:
                     for req in accepted:
                         self._classify(req, contexts[req.source], creds)
                         if req.ok:
+                            self._scope(req, conn)
+                        if req.ok:
                             self._rpki(req, conn)
                     self._validate(sub.requests, contexts, creds)
                     changes = [r for r in sub.requests if r.ok and r.operation in ("create", "modify", "delete")]
@@ -243,6 +245,18 @@ class Pipeline:
                 _render(old)):
             req.operation = "noop"
             req.infos.append("Submitted object was identical to current object, no change recorded.")
+
+    def _scope(self, req: Request, conn) -> None:
+        """Authoritative address and AS number objects must lie within the NIR's resources."""
+        if req.object_class not in ("inetnum", "inet6num", "route", "route6", "aut-num") or \
+                req.operation not in ("create", "modify"):
+            return
+        idx = from_object(parse(req.new_text)).index
+        if self.store.scope_of(idx.ip_first, idx.ip_last, idx.asn_first, idx.asn_last, conn) == "out":
+            what = f"AS{idx.asn_first}" if idx.asn_first is not None else (
+                idx.prefix if req.object_class != "inetnum" else f"{idx.ip_first} - {idx.ip_last}")
+            req.errors.append(f"{what} is outside the resources this registry holds (its scope): "
+                              "objects for it belong in the registry that delegated it")
 
     def _rpki(self, req: Request, conn) -> None:
         """An authoritative route must not contradict the RPKI (RFC 6811 invalid is refused)."""
