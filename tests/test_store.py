@@ -170,4 +170,4 @@ def test_upgrade_is_idempotent(store: Store):
     store.upgrade()
     store.upgrade()
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
