@@ -132,3 +132,18 @@ def test_exports_leave_invalid_routes_out(registry, tmp_path):
 
     route_file = tmp_path / "export" / "vnnic.db.route.gz"
     assert not route_file.exists() or b"203.0.113.0/24" not in gzip.decompress(route_file.read_bytes())
+
+
+def test_bulk_loads_validate_their_routes(registry, tmp_path):
+    from mirror.importer import load_files
+
+    store = registry.store
+    load_roas(registry.config, store, CSV.encode())
+    dump = tmp_path / "apnic.db"
+    dump.write_text("route: 203.0.113.0/24\norigin: AS64501\nsource: APNIC\n\n"
+                    "route: 203.0.113.0/24\norigin: AS64500\nsource: APNIC\n\n"
+                    "route: 192.0.2.0/24\norigin: AS64500\nsource: APNIC\n")
+    load_files(store, "APNIC", [dump], serial=1)
+    assert store.get("APNIC", "route", "203.0.113.0/24AS64501").rpki_status == "valid"
+    assert store.get("APNIC", "route", "203.0.113.0/24AS64500").rpki_status == "invalid"
+    assert store.get("APNIC", "route", "192.0.2.0/24AS64500").rpki_status == "not_found"

@@ -376,9 +376,19 @@ class Store:
                     for chunk in chunks:
                         copy.write(chunk)
                 count = conn.execute(sa.text(f"SELECT count(*) FROM {_ident(conn, staging)}")).scalar_one()
-            if self.roas_loaded(conn):
-                conn.execute(sa.text(f"UPDATE {_ident(conn, staging)} SET rpki_status = rov_state(prefix, origin) "
-                                     "WHERE object_class IN ('route', 'route6')"))
+            if self.roas_loaded(conn):  # set-based RFC 6811 validation of the new routes (see replace_roas)
+                table = _ident(conn, staging)
+                conn.execute(sa.text(f"""
+                    UPDATE {table} o SET rpki_status = s.new FROM (
+                        SELECT r.object_class, r.pk,
+                               CASE WHEN count(roa.prefix) = 0 THEN 'not_found'
+                                    WHEN bool_or(roa.asn = r.origin AND r.origin <> 0
+                                                 AND masklen(r.prefix) <= roa.max_length) THEN 'valid'
+                                    ELSE 'invalid' END AS new
+                        FROM {table} r LEFT JOIN roas roa ON roa.prefix >>= r.prefix
+                        WHERE r.object_class IN ('route', 'route6')
+                        GROUP BY r.object_class, r.pk) s
+                    WHERE o.object_class = s.object_class AND o.pk = s.pk"""))
             if conn.execute(select(sa.literal(1)).select_from(ScopeRow).limit(1)).first() is not None:
                 conn.execute(sa.text(
                     f"UPDATE {_ident(conn, staging)} SET scope_status = "
@@ -512,17 +522,25 @@ class Store:
             with raw.cursor() as cur, cur.copy("COPY roas (prefix, max_length, asn, trust_anchor) FROM STDIN") as copy:
                 for roa in roas:
                     copy.write_row((roa.prefix, roa.max_length, roa.asn, roa.trust_anchor))
-            loaded = self.roas_loaded(conn)
-            new_state = func.rov_state(ObjectRow.prefix, ObjectRow.origin) if loaded else sa.null()
-            current = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk,
-                             ObjectRow.rpki_status.label("old"), new_state.label("new")).where(
-                ObjectRow.object_class.in_(ROUTE_CLASSES)).subquery()
+            # Set-based validation (one GiST-driven join, grouped per route), far cheaper than calling
+            # rov_state() per row; same rules: RFC 6811.
+            states = sa.text("""
+                SELECT r.source, r.object_class, r.pk, r.rpki_status AS old,
+                       CASE WHEN NOT EXISTS (SELECT 1 FROM roas) THEN NULL
+                            WHEN count(roa.prefix) = 0 THEN 'not_found'
+                            WHEN bool_or(roa.asn = r.origin AND r.origin <> 0
+                                         AND masklen(r.prefix) <= roa.max_length) THEN 'valid'
+                            ELSE 'invalid' END AS new
+                FROM rpsl_objects r LEFT JOIN roas roa ON roa.prefix >>= r.prefix
+                WHERE r.object_class IN ('route', 'route6')
+                GROUP BY r.source, r.object_class, r.pk, r.rpki_status
+            """).columns(source=Text, object_class=Text, pk=Text, old=Text, new=Text).subquery()
             changed = conn.execute(
                 sa.update(ObjectRow).where(
-                    ObjectRow.source == current.c.source, ObjectRow.object_class == current.c.object_class,
-                    ObjectRow.pk == current.c.pk, ObjectRow.rpki_status.is_distinct_from(current.c.new))
-                .values(rpki_status=current.c.new)
-                .returning(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, current.c.old, current.c.new,
+                    ObjectRow.source == states.c.source, ObjectRow.object_class == states.c.object_class,
+                    ObjectRow.pk == states.c.pk, states.c.old.is_distinct_from(states.c.new))
+                .values(rpki_status=states.c.new)
+                .returning(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, states.c.old, states.c.new,
                            ObjectRow.object_text)).all()
             names = ("source", "object_class", "pk", "old", "new", "text")
             transitions = [dict(zip(names, r)) for r in changed]
