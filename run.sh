@@ -53,7 +53,9 @@ case "$cmd" in
     install ""
     exec .venv/bin/irr serve "$@" ;;
   test)
-    need_packages gnupg whois bgpq4 bgpq3   # gpg for PGP; real whois clients run against our server
+    # gpg for PGP; real whois clients run against our server; Chromium for the browser tests
+    # (driven by Playwright with executable_path=/usr/bin/chromium; no `playwright install`)
+    need_packages gnupg whois bgpq4 bgpq3 chromium
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;
