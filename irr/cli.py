@@ -201,6 +201,24 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
         sys.exit(1)
 
 
+@cli.command()
+@click.pass_obj
+def status(obj: Context) -> None:
+    """Sources (serial, objects, last success, last error), ROAs and scope at a glance."""
+    store = obj.store
+    store.upgrade()
+    counts = store.counts()
+    click.echo(f"{'source':<14}{'type':<14}{'serial':>12}{'objects':>11}  last success          last error")
+    for row in store.sources():
+        cfg = obj.config.source(row.name)
+        kind = "authoritative" if cfg.authoritative else (
+            "nrtm3" if cfg.nrtm_host else "nrtm4" if cfg.nrtm4_url else "dumps" if cfg.dump_urls else "loaded")
+        success = f"{row.last_success:%Y-%m-%d %H:%M:%S}" if row.last_success else "-"
+        click.echo(f"{row.name:<14}{kind:<14}{row.serial_newest if row.serial_newest is not None else '-':>12}"
+                   f"{sum(counts.get(row.name, {}).values()):>11}  {success:<21} {(row.last_error or '')[:60]}")
+    click.echo(f"ROAs loaded: {store.roa_count()}")
+
+
 @cli.group()
 def rpki() -> None:
     """RPKI route origin validation."""

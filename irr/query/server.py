@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -240,7 +241,9 @@ class Connection(asyncio.Protocol):
                 # set resolution can take a while the first time: then it runs in a thread
                 hit = self.server.commands.cached(query, self.session) if query[1:2] in "ai" else None
                 if hit is not None or query[1:2] not in "ai":
+                    started = time.perf_counter()
                     self._reply(hit if hit is not None else self.server.commands.handle(query, self.session))
+                    self._count(query, started)
                     self._finish()
                     continue
             self._run_in_thread(query)
@@ -293,7 +296,8 @@ class Connection(asyncio.Protocol):
         else:
             call = loop.run_in_executor(self.server.executor, self.server.ripe, query, self.session)
         task = asyncio.ensure_future(asyncio.wait_for(call, self.server.limits.max_answer_seconds))
-        task.add_done_callback(lambda t: self._threaded_done(t, query))
+        started = time.perf_counter()
+        task.add_done_callback(lambda t: (self._count(query, started), self._threaded_done(t, query)))
 
     def _threaded_done(self, task: asyncio.Task, query: str) -> None:
         self.busy = False
@@ -314,6 +318,13 @@ class Connection(asyncio.Protocol):
         self._finish()
         self._touch()
         self._process()
+
+    def _count(self, query: str, started: float) -> None:
+        from irr.metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
+
+        kind = query_kind(query)
+        WHOIS_QUERIES.labels(kind).inc()
+        WHOIS_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
     def _reply(self, data: bytes) -> None:
         if data and self.transport is not None and not self.transport.is_closing():

@@ -194,6 +194,11 @@ class Pipeline:
                     if r.ok:
                         r.infos.append("Dry run: the change was validated but not saved.")
         outcome = Outcome(sub, sub.dry_run, creds.override)
+        from irr.metrics import SUBMISSIONS
+
+        channel = origin.split(" ", 1)[0]
+        for req in sub.requests:
+            SUBMISSIONS.labels(channel, "dry-run" if sub.dry_run else ("success" if req.ok else "failure")).inc()
         if self.notifier is not None and not sub.dry_run and not creds.override:
             try:
                 self.notifier.notify(outcome, self.lookups)

@@ -99,6 +99,9 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     app.register_blueprint(filters_bp)
     app.register_blueprint(ui_bp)
     app.register_blueprint(edit_bp)
+    from irr.web.ops import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
     csrf.exempt(api_bp)  # JSON for programs (no cookies, no forms); every HTML form carries a token
     register_filters(app)
     return app

@@ -1,0 +1,64 @@
+"""Prometheus metrics (prometheus-client): what an operator graphs and alerts on. Counters and
+histograms are updated where things happen (whois queries, submissions); per-source figures are
+read from the database when /metrics is scraped."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+WHOIS_QUERIES = Counter("irr_whois_queries_total", "Whois queries answered, by kind", ["kind"], registry=REGISTRY)
+WHOIS_SECONDS = Histogram("irr_whois_query_seconds", "Time to answer a whois query", ["kind"], registry=REGISTRY,
+                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+SUBMISSIONS = Counter("irr_submissions_total", "Objects submitted, by channel and outcome", ["channel", "outcome"],
+                      registry=REGISTRY)
+
+
+def query_kind(query: str) -> str:
+    """A small fixed set of label values: the `!` command letter, nrtm, or ripe."""
+    if query.startswith("!"):
+        return "!" + query[1:2] if query[1:2].isalnum() or query[1:2] == "!" else "!?"
+    return "nrtm" if query.startswith("-g") else "ripe"
+
+
+class SourceCollector:
+    """Per-source figures at scrape time: objects per class, serial, last success / error, ROAs."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        objects = GaugeMetricFamily("irr_objects", "Objects per source and class", labels=["source", "object_class"])
+        for source, classes in self.store.counts().items():
+            for cls, n in classes.items():
+                objects.add_metric([source, cls], n)
+        yield objects
+        serial = GaugeMetricFamily("irr_source_serial", "Newest serial of the source", labels=["source"])
+        success = GaugeMetricFamily("irr_source_last_success_timestamp_seconds",
+                                    "When the source's last import, NRTM poll or export succeeded", labels=["source"])
+        failing = GaugeMetricFamily("irr_source_error", "1 when the source's last mirroring job failed",
+                                    labels=["source"])
+        for row in self.store.sources():
+            if row.serial_newest is not None:
+                serial.add_metric([row.name], row.serial_newest)
+            if row.last_success is not None:
+                success.add_metric([row.name], row.last_success.timestamp())
+            failing.add_metric([row.name], 1 if row.last_error else 0)
+        yield serial
+        yield success
+        yield failing
+        roas = GaugeMetricFamily("irr_roas", "Validated ROA payloads loaded")
+        roas.add_metric([], self.store.roa_count())
+        yield roas
+
+
+_collectors: dict[int, SourceCollector] = {}
+
+
+def exposition(store) -> bytes:
+    """The text exposition format, with the store's per-source figures."""
+    if id(store) not in _collectors:
+        collector = _collectors[id(store)] = SourceCollector(store)
+        REGISTRY.register(collector)
+    return generate_latest(REGISTRY)

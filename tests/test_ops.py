@@ -1,0 +1,36 @@
+"""Operations: Prometheus metrics, the health endpoint, irr status."""
+from __future__ import annotations
+
+import re
+
+from irr.config import load_config
+from irr.store import Change
+from irr.web import create_app
+from rpsl.lenient import load
+from tests.conftest import run_irr
+from tests.whois_helpers import config_for, running_whois
+
+
+def test_metrics_and_health(store, tmp_path):
+    store.apply([Change("TEST", "ADD", load("route: 192.0.2.0/24\norigin: AS1\nmnt-by: M\nsource: TEST\n"))],
+                origin="test")
+    with running_whois(config_for(tmp_path, ("TEST",)), store) as whois:
+        assert whois.query("!gAS1") == b"A13\n192.0.2.0/24\nC\n"
+        whois.query("-i origin AS1")
+    app = create_app(load_config(None, tmp_path), store)
+    client = app.test_client()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'irr_objects{object_class="route",source="TEST"} 1.0' in text
+    assert 'irr_source_serial{source="TEST"} 1.0' in text
+    assert 'irr_whois_queries_total{kind="!g"}' in text and 'irr_whois_queries_total{kind="ripe"}' in text
+    assert "irr_whois_query_seconds_bucket" in text and "irr_roas 0.0" in text
+    health = client.get("/health")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "primary"}
+
+
+def test_irr_status(db_url, tmp_path):
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: DEMO\n")
+    run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
+    assert re.search(r"^DEMO\s+loaded\s+7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out
+    assert "ROAs loaded: 0" in out
