@@ -46,7 +46,7 @@ def prefix_set_args(objects: list[str], fmt: str = "cisco", family: int = 4, agg
         args += ["-m", str(int(max_length))]
     if name:
         args += ["-l", name]
-    return args + list(objects)
+    return [*args, "--", *objects]  # "--": an object can never be read as an option
 
 
 def as_path_args(objects: list[str], asn: int, fmt: str = "cisco", name: str | None = None) -> list[str]:
@@ -57,4 +57,4 @@ def as_path_args(objects: list[str], asn: int, fmt: str = "cisco", name: str | N
     args = [*AS_PATH_FORMATS[fmt], "-f", str(int(asn))]
     if name:
         args += ["-l", name]
-    return args + list(objects)
+    return [*args, "--", *objects]

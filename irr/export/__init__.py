@@ -1,0 +1,12 @@
+"""Router filters from the registry, as bgpq4 1.16 generates them (spec bgpq4.md).
+
+`generate(view, argv)` runs bgpq4's command line against the in-memory snapshots and returns
+its output and exit code; `prefix_set` and `render` are the pieces for callers that build
+filters themselves (the HTTP API).
+"""
+from irr.export.formats import GENERATIONS, VENDORS, FormatError, Options, render
+from irr.export.generate import Bgpq4, generate
+from irr.export.prefixes import Entry, PrefixTree, is_special_asn, prefix_set
+
+__all__ = ["GENERATIONS", "VENDORS", "Bgpq4", "Entry", "FormatError", "Options", "PrefixTree", "generate",
+           "is_special_asn", "prefix_set", "render"]
