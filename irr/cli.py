@@ -301,14 +301,27 @@ def submit(obj: Context, no_reply: bool) -> None:
 @click.option("--http-port", type=int, help="HTTP port (default from configuration: 8080).")
 @click.option("--whois-port", type=int, help="Whois port (default from configuration: 4343; 43 in production).")
 @click.option("--demo/--no-demo", default=True, help="Load the bundled demo data on first start.")
+@click.option("--query-only", is_flag=True, help="A query front end: answer whois and HTTP queries from "
+              "database.readonly_url (a streaming replica); no migrations or mirroring jobs here.")
 @click.pass_obj
-def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int | None, demo: bool) -> None:
+def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int | None, demo: bool,
+          query_only: bool) -> None:
     """Run the whois and HTTP servers (applies migrations first). Ctrl-C stops them."""
     from irr.server import serve as run
 
-    run(obj.config, obj.store, host=host or obj.config.host,
+    read_store = None
+    write_store = obj.store if (not query_only or obj.config.database_url) else None
+    if query_only:
+        if not obj.config.readonly_url:
+            raise click.UsageError("--query-only needs database.readonly_url (or IRR_DATABASE_READONLY_URL)")
+        from irr.database import make_engine
+        from irr.store import Store
+
+        read_store = Store(make_engine(obj.config.readonly_url))
+    run(obj.config, write_store, host=host or obj.config.host,
         http_port=obj.config.http_port if http_port is None else http_port,
-        whois_port=obj.config.whois_port if whois_port is None else whois_port, demo=demo)
+        whois_port=obj.config.whois_port if whois_port is None else whois_port, demo=demo and not query_only,
+        read_store=read_store)
 
 
 def main() -> None:

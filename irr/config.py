@@ -84,6 +84,7 @@ class SourceConfig:
 class Config:
     data_dir: Path
     database_url: str | None = None
+    readonly_url: str | None = None    # a streaming replica for query front ends (irr serve --query-only)
     host: str = "127.0.0.1"
     http_port: int = 8080
     whois_port: int = 4343
@@ -127,7 +128,7 @@ def default_data_dir() -> Path:
 
 
 _SECTIONS = {
-    "database": {"url"},
+    "database": {"url", "readonly_url"},
     "server": {"host", "http_port", "whois_port"},
     "whois": set(WHOIS_DEFAULTS),
     "email": {"smtp_host", "smtp_port", "from"},
@@ -171,6 +172,9 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     url = env.get("IRR_DATABASE_URL") or database.get("url") or None
     if url is not None:
         url = _sqlalchemy_url(url, where)
+    readonly_url = env.get("IRR_DATABASE_READONLY_URL") or database.get("readonly_url") or None
+    if readonly_url is not None:
+        readonly_url = _sqlalchemy_url(readonly_url, where)
     chosen_dir = data_dir or env.get("IRR_DATA_DIR") or raw.get("data_dir") or default_data_dir()
 
     host = server.get("host", "127.0.0.1")
@@ -233,7 +237,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     order = raw.get("source_order", list(sources))
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
-    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, host=host,
+    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, readonly_url=readonly_url, host=host,
                   http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,

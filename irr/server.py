@@ -58,19 +58,28 @@ def build_whois(config: Config, store):
                        NrtmServer(config, store)), memory
 
 
-def serve(config: Config, store, host: str, http_port: int, whois_port: int, demo: bool = True) -> None:
-    """Run until interrupted; stops cleanly (connections closed, embedded database stopped)."""
-    store.upgrade()
-    if demo and load_demo_if_empty(store):
-        print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
+def serve(config: Config, store, host: str, http_port: int, whois_port: int, demo: bool = True,
+          read_store=None) -> None:
+    """Run until interrupted; stops cleanly (connections closed, embedded database stopped).
+    With `read_store` (a replica) queries read it; without `store` (a query-only front end with
+    no primary) nothing is written: no migrations, no mirroring jobs, no submissions."""
     from irr.web import create_app
 
-    whois, memory = build_whois(config, store)
+    if store is not None and read_store is None:  # the writing instance; front ends never migrate
+        store.upgrade()
+        if demo and load_demo_if_empty(store):
+            print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
+    reads = read_store or store
+    whois, memory = build_whois(config, reads)
     from mirror.scheduler import Scheduler
 
-    scheduler = Scheduler(config, store)
-    scheduler.start()
-    httpd = make_server(host, http_port, create_app(config, store, memory), threaded=True)
+    scheduler = Scheduler(config, store) if store is not None and read_store is None else None
+    if scheduler is not None:
+        scheduler.start()
+    app = create_app(config, reads, memory)
+    if store is not None:
+        app.extensions["irr_write_store"] = store
+    httpd = make_server(host, http_port, app, threaded=True)
     http_thread = threading.Thread(target=httpd.serve_forever, name="http", daemon=True)
     http_thread.start()
 
@@ -88,9 +97,12 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
     try:
         asyncio.run(main())
     finally:
-        scheduler.stop()
+        if scheduler is not None:
+            scheduler.stop()
         memory.stop()
         httpd.shutdown()
         httpd.server_close()
-        store.engine.dispose()
+        reads.engine.dispose()
+        if store is not None and store is not reads:
+            store.engine.dispose()
         print("irr: stopped", flush=True)

@@ -133,6 +133,11 @@ class RoutingMemory:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(libpq, autocommit=True) as conn:
+                    if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                        # a streaming replica: NOTIFY doesn't reach standbys, so poll the serials
+                        while not self._stop.wait(2.0):
+                            self.refresh()
+                        return
                     conn.execute(f"LISTEN {DATA_CHANNEL}")
                     self.refresh()  # changes made while we were not listening
                     while not self._stop.is_set():

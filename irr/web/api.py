@@ -13,8 +13,9 @@ def get_pipeline():
     if pipeline is None:
         from irr.updates.service import build_pipeline
 
-        pipeline = current_app.extensions["irr_pipeline"] = build_pipeline(current_app.config["IRR_CONFIG"],
-                                                                            get_store())
+        # a query front end reads a replica; submissions go to the primary (the write store)
+        store = current_app.extensions.get("irr_write_store") or get_store()
+        pipeline = current_app.extensions["irr_pipeline"] = build_pipeline(current_app.config["IRR_CONFIG"], store)
     return pipeline
 
 
