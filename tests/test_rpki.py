@@ -91,6 +91,12 @@ def test_invalid_route_creation_is_refused_naming_the_roas(registry):
     assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
 
 
+def _status(reply: bytes) -> dict:
+    """The JSON of a `!J` answer (the last framed answer of the reply)."""
+    body = reply.decode().rsplit("\nC\n", 1)[0]
+    return json.loads(body[body.rindex("\nA") + 1:].split("\n", 1)[1] if "\nA" in body else body.split("\n", 1)[1])
+
+
 def test_valid_invalid_valid_transitions(registry, tmp_path):
     store = registry.store
     config = registry.config.__class__(**{**registry.config.__dict__, "sources": {
@@ -101,6 +107,8 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
     sent = []
     with running_whois(config, store) as whois:
         assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
+        assert _status(whois.query("!JVNNIC"))["VNNIC"]["rpki_rov_filter"] is True
+        assert _status(whois.query("!!", "!fno-rpki-filter", "!JVNNIC"))["VNNIC"]["rpki_rov_filter"] is False
         serial_before = store.journal_range("VNNIC")[1]
         status = load_roas(config, store, CSV.encode(), send=lambda to, s, b: sent.append((to, s, b)))
         assert "1 now invalid" in status

@@ -282,6 +282,8 @@ class IrrdCommands:
     def _status(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}
         names = session.all_sources if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
+        with self.store.engine.connect() as conn:
+            rpki_on = self.lookups.for_session(session).rpki_filter and self.store.roas_loaded(conn)
         out = {}
         for name in names:
             if name not in session.all_sources:
@@ -293,8 +295,8 @@ class IrrdCommands:
                 "source_type": "regular",
                 "authoritative": name in session.authoritative,
                 "object_class_filter": None,
-                "rpki_rov_filter": False,
-                "scopefilter_enabled": False,
+                "rpki_rov_filter": rpki_on,
+                "scopefilter_enabled": name in self.lookups.scope_hidden,
                 "route_preference": None,
                 "local_journal_kept": True,
                 "serial_oldest_journal": row.serial_oldest if row else None,
