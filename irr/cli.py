@@ -216,7 +216,12 @@ def status(obj: Context) -> None:
         success = f"{row.last_success:%Y-%m-%d %H:%M:%S}" if row.last_success else "-"
         click.echo(f"{row.name:<14}{kind:<14}{row.serial_newest if row.serial_newest is not None else '-':>12}"
                    f"{sum(counts.get(row.name, {}).values()):>11}  {success:<21} {(row.last_error or '')[:60]}")
-    click.echo(f"ROAs loaded: {store.roa_count()}")
+    summary = store.security_summary()
+    click.echo(f"\nROAs loaded: {summary['roas']:,}; scope entries: {summary['scope_entries']:,}")
+    for source in sorted(set(summary["rpki"]) | set(summary["out_of_scope"])):
+        states = summary["rpki"].get(source, {})
+        click.echo(f"{source:<14}routes " + ", ".join(f"{n:,} {state}" for state, n in sorted(states.items()))
+                   + f"; {summary['out_of_scope'].get(source, 0):,} objects out of scope")
 
 
 @cli.group()

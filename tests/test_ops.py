@@ -33,4 +33,25 @@ def test_irr_status(db_url, tmp_path):
     run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
     assert re.search(r"^DEMO\s+loaded\s+7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out
-    assert "ROAs loaded: 0" in out
+    assert "ROAs loaded: 0; scope entries: 0" in out
+    assert re.search(r"^DEMO\s+routes 1 unknown; 0 objects out of scope", out, re.MULTILINE), out
+    (tmp_path / "roas.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nAS2,192.0.2.0/24,24,apnic\n"
+                                       "AS1,198.51.100.0/24,24,apnic\n")
+    run_irr("rpki", "load", str(tmp_path / "roas.csv"), env={"IRR_DATABASE_URL": db_url})
+    out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
+    assert "ROAs loaded: 2; scope entries: 0" in out
+    assert re.search(r"^DEMO\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
+
+
+def test_status_page_shows_routing_security(store, tmp_path):
+    from irr.rpki.roas import Roa
+
+    store.apply([Change("TEST", "ADD", load(f"route: {p}\norigin: AS1\nmnt-by: M\nsource: TEST\n"))
+                 for p in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")], origin="test")
+    store.replace_roas([Roa("192.0.2.0/24", 24, 1, "apnic"), Roa("198.51.100.0/24", 24, 2, "apnic")])
+    client = create_app(load_config(None, tmp_path), store).test_client()
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert "ROAs loaded: 2; NIR scope entries: 0" in page
+    row = re.search(r'<th scope="row">TEST</th>(.*?)</tr>', page.split("Routing security")[1], re.S).group(1)
+    assert re.findall(r'<td class="num">([\d,]+)</td>', row) == ["1", "1", "1", "0", "0"]
+    assert "An toàn định tuyến" in client.get("/?lang=vi").get_data(as_text=True)

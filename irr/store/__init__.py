@@ -620,6 +620,20 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(RoaRow)).scalar_one()
 
+    def security_summary(self) -> dict:
+        """ROAs and scope entries loaded; per source, route objects by RPKI state and objects out
+        of scope. What the status page and `irr status` show."""
+        with self.engine.connect() as conn:
+            roas = conn.execute(select(func.count()).select_from(RoaRow)).scalar_one()
+            scope = conn.execute(select(func.count()).select_from(ScopeRow)).scalar_one()
+            rpki: dict[str, dict[str, int]] = {}
+            for source, state, n in conn.execute(select(ObjectRow.source, ObjectRow.rpki_status, func.count()).where(
+                    ObjectRow.object_class.in_(ROUTE_CLASSES)).group_by(ObjectRow.source, ObjectRow.rpki_status)):
+                rpki.setdefault(source, {})[state or "unknown"] = n
+            out_of_scope = dict(conn.execute(select(ObjectRow.source, func.count()).where(
+                ObjectRow.scope_status == "out").group_by(ObjectRow.source)).all())
+        return {"roas": roas, "scope_entries": scope, "rpki": rpki, "out_of_scope": out_of_scope}
+
     def record_error(self, source: str, message: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())

@@ -18,4 +18,5 @@ def index():
     names = [s.name for s in sources]
     classes = [c.name for c in CLASSES if any(c.name in counts.get(s, {}) for s in names)]
     return render_template("status.html", sources=sources, counts=counts, classes=classes, config=config,
-                           totals={s: sum(counts.get(s, {}).values()) for s in names})
+                           totals={s: sum(counts.get(s, {}).values()) for s in names},
+                           security=store.security_summary())
