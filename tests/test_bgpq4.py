@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mirror.importer import load_files
+from tests import bgpq4_dataset
 from tests.conftest import SHARED
 from tests.whois_helpers import config_for, running_whois
 
@@ -18,26 +19,6 @@ VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
 # bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (the README lists them).
 ONLY_116 = {15, 16, 19, 20, 25, 26, 39, 40}
 
-DATASET = """
-as-set: AS-TEST
-members: AS10, AS-SUB
-mnt-by: MAINT-TEST
-source: TEST
-
-as-set: AS-SUB
-members: AS20
-mnt-by: MAINT-TEST
-source: TEST
-
-route-set: RS-TEST
-members: 192.0.2.0/24^+, 198.51.100.0/24^25-26, AS10
-mnt-by: MAINT-TEST
-source: TEST
-"""
-ROUTES = ["10.0.0.0/24 AS10", "10.0.1.0/24 AS10", "10.0.2.0/24 AS10", "10.0.3.0/24 AS10", "172.16.0.0/16 AS20",
-          "172.16.0.0/17 AS20", "172.16.128.0/17 AS20", "203.0.113.0/24 AS20", "192.31.196.0/24 AS112",
-          "192.175.48.0/24 AS112", "2001:db8::/32 AS10", "2001:db8::/33 AS10", "2001:db8:8000::/33 AS10",
-          "2001:4:112::/48 AS112", "2620:4f:8000::/48 AS112"]
 
 
 def vectors() -> list[tuple[int, list[str], bytes, int]]:
@@ -71,11 +52,8 @@ def vector_server(pg_server_url, template_db, tmp_path_factory):
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
     store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
     tmp = tmp_path_factory.mktemp("bgpq4")
-    text = DATASET + "".join(
-        f"\n{'route6' if ':' in p else 'route'}: {p}\norigin: {a}\nmnt-by: MAINT-TEST\nsource: TEST\n"
-        for p, a in (r.split() for r in ROUTES))
-    (tmp / "vectors.db").write_text(text)
-    assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == 18
+    (tmp / "vectors.db").write_text(bgpq4_dataset.dataset_text())
+    assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == bgpq4_dataset.OBJECTS
     with running_whois(config_for(tmp, ("TEST",)), store) as server:
         yield server
     store.engine.dispose()

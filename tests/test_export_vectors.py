@@ -23,38 +23,14 @@ from irr.export.prefixes import Entry, PrefixTree, TooLarge, is_special_asn, nto
 from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View
 from mirror.importer import load_files
+from tests import bgpq4_dataset
 from tests.conftest import SHARED
 from tests.whois_helpers import config_for, running_whois
 
 VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
 UPSTREAM = VECTORS / "upstream-reference-AS112"
 
-DATASET = """
-as-set: AS-TEST
-members: AS10, AS-SUB
-mnt-by: MAINT-TEST
-source: TEST
-
-as-set: AS-SUB
-members: AS20
-mnt-by: MAINT-TEST
-source: TEST
-
-route-set: RS-TEST
-members: 192.0.2.0/24^+, 198.51.100.0/24^25-26, AS10
-mnt-by: MAINT-TEST
-source: TEST
-"""
-ROUTES = ["10.0.0.0/24 AS10", "10.0.1.0/24 AS10", "10.0.2.0/24 AS10", "10.0.3.0/24 AS10", "172.16.0.0/16 AS20",
-          "172.16.0.0/17 AS20", "172.16.128.0/17 AS20", "203.0.113.0/24 AS20", "192.31.196.0/24 AS112",
-          "192.175.48.0/24 AS112", "2001:db8::/32 AS10", "2001:db8::/33 AS10", "2001:db8:8000::/33 AS10",
-          "2001:4:112::/48 AS112", "2620:4f:8000::/48 AS112"]
 AS112 = ["192.31.196.0/24", "192.175.48.0/24", "2001:4:112::/48", "2620:4f:8000::/48"]
-
-
-def _routes(routes: list[tuple[str, str]], source: str) -> str:
-    return "".join(f"\n{'route6' if ':' in p else 'route'}: {p}\norigin: {a}\nmnt-by: MAINT-X\nsource: {source}\n"
-                    for p, a in routes)
 
 
 def _lab() -> tuple[str, int]:
@@ -113,7 +89,7 @@ def _lab() -> tuple[str, int]:
     text = "".join(f"\n{cls}: {name}\nmembers: {members}\nmnt-by: MAINT-X\nsource: LAB\n"
                    for cls, name, members in sets)
     unique = list(dict.fromkeys(routes))
-    return text + _routes(unique, "LAB"), len(sets) + len(unique)
+    return text + bgpq4_dataset.route_texts(unique, "LAB"), len(sets) + len(unique)
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +110,9 @@ def registry(pg_server_url, template_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("export-vectors")
     lab, lab_count = _lab()
     files = {
-        "TEST": (DATASET + _routes([tuple(r.split()) for r in ROUTES], "TEST"), 18),
+        "TEST": (bgpq4_dataset.dataset_text(), bgpq4_dataset.OBJECTS),
         "RIPE": ("as-set: AS-AS112\nmembers: AS112\nmnt-by: MAINT-X\nsource: RIPE\n", 1),
-        "RIPE-NONAUTH": (_routes([(p, "AS112") for p in AS112], "RIPE-NONAUTH"), 4),
+        "RIPE-NONAUTH": (bgpq4_dataset.route_texts([(p, "AS112") for p in AS112], "RIPE-NONAUTH"), 4),
         "APNIC": ("mntner: MAINT-AP\nsource: APNIC\n", 1),
         "AFRINIC": ("mntner: MAINT-AF\nsource: AFRINIC\n", 1),
         "LAB": (lab, lab_count),

@@ -10,31 +10,14 @@ import pytest
 from irr.store import Change
 from mirror.importer import load_files
 from rpsl.lenient import load
+from tests import bgpq4_dataset
 from tests.whois_helpers import config_for, running_whois
 
 # The bgpq4 vectors' data set (vectors/bgpq4/README.md) plus sets that exercise cycles, missing
 # members, member-of/mbrs-by-ref, operators, asdot and hierarchical names.
-ROUTES = [("10.0.0.0/24", 10), ("10.0.1.0/24", 10), ("10.0.2.0/24", 10), ("10.0.3.0/24", 10),
-          ("172.16.0.0/16", 20), ("172.16.0.0/17", 20), ("172.16.128.0/17", 20), ("203.0.113.0/24", 20),
-          ("192.31.196.0/24", 112), ("192.175.48.0/24", 112), ("198.18.0.0/15", 65538)]
-ROUTES6 = [("2001:db8::/32", 10), ("2001:db8::/33", 10), ("2001:db8:8000::/33", 10), ("2001:4:112::/48", 112),
-           ("2620:4f:8000::/48", 112)]
-SETS = """
-as-set: AS-TEST
-members: AS10, AS-SUB
-mnt-by: MAINT-TEST
-source: TEST
-
-as-set: AS-SUB
-members: AS20
-mnt-by: MAINT-TEST
-source: TEST
-
-route-set: RS-TEST
-members: 192.0.2.0/24^+, 198.51.100.0/24^25-26, AS10
-mnt-by: MAINT-TEST
-source: TEST
-
+ROUTES = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" not in p] + [("198.18.0.0/15", 65538)]
+ROUTES6 = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" in p]
+SETS = bgpq4_dataset.SETS + """
 as-set: AS-CYC1
 members: AS1, AS-CYC2, AS-CYC1
 mnt-by: MAINT-TEST
