@@ -2,12 +2,14 @@
 database per test cloned from a migrated template, generated dumps."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -67,15 +69,35 @@ def template_db(pg_server_url) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture
-def db_url(pg_server_url, template_db) -> str:
-    """SQLAlchemy URL of a fresh, migrated database for one test."""
+@contextlib.contextmanager
+def cloned_database(pg_server_url: str, template_db: str) -> Iterator[str]:
+    """A fresh database cloned from the migrated template, dropped afterwards: its SQLAlchemy URL."""
     name = f"irr_test_{os.getpid()}_{next(_counter)}"
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield _sqlalchemy_url(_replace_db(pg_server_url, name), "test")
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield _sqlalchemy_url(_replace_db(pg_server_url, name), "test")
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def cloned_store(pg_server_url: str, template_db: str) -> Iterator[Store]:
+    """A Store on a cloned database (see cloned_database)."""
+    with cloned_database(pg_server_url, template_db) as url:
+        store = Store(make_engine(url))
+        try:
+            yield store
+        finally:
+            store.engine.dispose()
+
+
+@pytest.fixture
+def db_url(pg_server_url, template_db) -> str:
+    """SQLAlchemy URL of a fresh, migrated database for one test."""
+    with cloned_database(pg_server_url, template_db) as url:
+        yield url
 
 
 @pytest.fixture

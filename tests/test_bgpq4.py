@@ -12,7 +12,7 @@ import pytest
 
 from mirror.importer import load_files
 from tests import bgpq4_dataset
-from tests.conftest import SHARED
+from tests.conftest import SHARED, cloned_store
 from tests.whois_helpers import config_for, running_whois
 
 VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
@@ -39,26 +39,12 @@ def vectors() -> list[tuple[int, list[str], bytes, int]]:
 @pytest.fixture(scope="module")
 def vector_server(pg_server_url, template_db, tmp_path_factory):
     """One server for all vectors (a module-scoped database holding the data set)."""
-    import psycopg
-
-    from irr.config import _sqlalchemy_url
-    from irr.database import make_engine
-    from irr.store import Store
-    from tests.conftest import _replace_db
-
-    name = "irr_test_bgpq4"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
-    tmp = tmp_path_factory.mktemp("bgpq4")
-    (tmp / "vectors.db").write_text(bgpq4_dataset.dataset_text())
-    assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == bgpq4_dataset.OBJECTS
-    with running_whois(config_for(tmp, ("TEST",)), store) as server:
-        yield server
-    store.engine.dispose()
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_store(pg_server_url, template_db) as store:
+        tmp = tmp_path_factory.mktemp("bgpq4")
+        (tmp / "vectors.db").write_text(bgpq4_dataset.dataset_text())
+        assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == bgpq4_dataset.OBJECTS
+        with running_whois(config_for(tmp, ("TEST",)), store) as server:
+            yield server
 
 
 def run_client(client: str, server, args: list[str]) -> tuple[bytes, int]:

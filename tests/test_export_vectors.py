@@ -24,7 +24,7 @@ from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View
 from mirror.importer import load_files
 from tests import bgpq4_dataset
-from tests.conftest import SHARED
+from tests.conftest import SHARED, cloned_store
 from tests.whois_helpers import config_for, running_whois
 
 VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
@@ -95,37 +95,23 @@ def _lab() -> tuple[str, int]:
 @pytest.fixture(scope="module")
 def registry(pg_server_url, template_db, tmp_path_factory):
     """One database for the module: the vectors' data (TEST), AS112's, the LAB set; in memory."""
-    import psycopg
-
-    from irr.config import _sqlalchemy_url
-    from irr.database import make_engine
-    from irr.store import Store
-    from tests.conftest import _replace_db
-
-    name = "irr_test_export_vectors"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
-    tmp = tmp_path_factory.mktemp("export-vectors")
-    lab, lab_count = _lab()
-    files = {
-        "TEST": (bgpq4_dataset.dataset_text(), bgpq4_dataset.OBJECTS),
-        "RIPE": ("as-set: AS-AS112\nmembers: AS112\nmnt-by: MAINT-X\nsource: RIPE\n", 1),
-        "RIPE-NONAUTH": (bgpq4_dataset.route_texts([(p, "AS112") for p in AS112], "RIPE-NONAUTH"), 4),
-        "APNIC": ("mntner: MAINT-AP\nsource: APNIC\n", 1),
-        "AFRINIC": ("mntner: MAINT-AF\nsource: AFRINIC\n", 1),
-        "LAB": (lab, lab_count),
-    }
-    for source, (text, count) in files.items():
-        (tmp / f"{source}.db").write_text(text)
-        assert load_files(store, source, [tmp / f"{source}.db"], serial=1).objects == count, source
-    memory = RoutingMemory(store)
-    memory.load_all()
-    yield store, memory, tmp
-    store.engine.dispose()
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_store(pg_server_url, template_db) as store:
+        tmp = tmp_path_factory.mktemp("export-vectors")
+        lab, lab_count = _lab()
+        files = {
+            "TEST": (bgpq4_dataset.dataset_text(), bgpq4_dataset.OBJECTS),
+            "RIPE": ("as-set: AS-AS112\nmembers: AS112\nmnt-by: MAINT-X\nsource: RIPE\n", 1),
+            "RIPE-NONAUTH": (bgpq4_dataset.route_texts([(p, "AS112") for p in AS112], "RIPE-NONAUTH"), 4),
+            "APNIC": ("mntner: MAINT-AP\nsource: APNIC\n", 1),
+            "AFRINIC": ("mntner: MAINT-AF\nsource: AFRINIC\n", 1),
+            "LAB": (lab, lab_count),
+        }
+        for source, (text, count) in files.items():
+            (tmp / f"{source}.db").write_text(text)
+            assert load_files(store, source, [tmp / f"{source}.db"], serial=1).objects == count, source
+        memory = RoutingMemory(store)
+        memory.load_all()
+        yield store, memory, tmp
 
 
 def view_of(memory, *names: str) -> View:

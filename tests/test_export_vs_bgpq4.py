@@ -11,7 +11,7 @@ from irr.export.generate import generate
 from irr.query.memory import RoutingMemory
 from irr.query.sets import View
 from mirror.importer import load_files
-from tests.conftest import generate_dump
+from tests.conftest import cloned_store, generate_dump
 from tests.whois_helpers import config_for, running_whois
 
 VARIANTS = [["-4"], ["-6"], ["-4", "-A"], ["-J", "-A"], ["-b"]]
@@ -19,29 +19,15 @@ VARIANTS = [["-4"], ["-6"], ["-4", "-A"], ["-J", "-A"], ["-b"]]
 
 @pytest.fixture(scope="module")
 def registry(pg_server_url, template_db, tmp_path_factory):
-    import psycopg
-
-    from irr.config import _sqlalchemy_url
-    from irr.database import make_engine
-    from irr.store import Store
-    from tests.conftest import _replace_db
-
-    name = "irr_test_export_vs_bgpq4"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
-    tmp = tmp_path_factory.mktemp("exports")
-    dump = generate_dump(tmp / "apnic-100k.db", 100_000, 3)
-    load_files(store, "APNIC", [dump], serial=1)
-    with running_whois(config_for(tmp, ("APNIC",)), store) as server:
-        memory = RoutingMemory(store)
-        memory.load_all()
-        names = sorted(pk for pk, d in memory.snapshots["APNIC"].sets.items() if d.object_class == "as-set")
-        yield server, View([memory.snapshots["APNIC"]]), names
-    store.engine.dispose()
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_store(pg_server_url, template_db) as store:
+        tmp = tmp_path_factory.mktemp("exports")
+        dump = generate_dump(tmp / "apnic-100k.db", 100_000, 3)
+        load_files(store, "APNIC", [dump], serial=1)
+        with running_whois(config_for(tmp, ("APNIC",)), store) as server:
+            memory = RoutingMemory(store)
+            memory.load_all()
+            names = sorted(pk for pk, d in memory.snapshots["APNIC"].sets.items() if d.object_class == "as-set")
+            yield server, View([memory.snapshots["APNIC"]]), names
 
 
 def test_every_as_set_matches_bgpq4(registry):

@@ -2,21 +2,17 @@
 VNNIC (written through the single write path, with a journal) and an APNIC mirror (bulk loaded)."""
 from __future__ import annotations
 
-import os
 import random
 import re
-from itertools import count
 
-import psycopg
 import pytest
 
-from irr.config import _sqlalchemy_url
 from irr.database import make_engine
 from irr.store import Change, Store, copy_line
 from irr.store.lookups import Lookups, LookupTimeout, Obj, address_key, canonical_key
 from rpsl.errors import ValueSyntaxError
 from rpsl.lenient import load
-from tests.conftest import _replace_db
+from tests.conftest import cloned_database
 
 MD5_HASH = "$1$SaltSalt$DummyMd5HashValue00000"
 BCRYPT_HASH = "$2b$12$abcdefghijklmnopqrstuuVQ9l2Gm0m5rD1p3dQy7Hq1hZbJbXl2S"
@@ -304,7 +300,6 @@ source:         APNIC
 
 SOURCES = ["VNNIC", "APNIC"]
 APNIC_SERIAL = 5000
-_db = count()
 
 
 def paragraphs(text: str) -> list[str]:
@@ -327,16 +322,11 @@ def load_registry(store: Store) -> None:
 @pytest.fixture(scope="module")
 def registry_url(pg_server_url, template_db) -> str:
     """One database per module, loaded once: these tests only read."""
-    name = f"irr_test_lookups_{os.getpid()}_{next(_db)}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    url = _sqlalchemy_url(_replace_db(pg_server_url, name), "test")
-    engine = make_engine(url)
-    load_registry(Store(engine))
-    engine.dispose()
-    yield url
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_database(pg_server_url, template_db) as url:
+        engine = make_engine(url)
+        load_registry(Store(engine))
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="module")

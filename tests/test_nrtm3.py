@@ -11,16 +11,15 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from irr.config import Config, SourceConfig, _sqlalchemy_url
+from irr.config import Config, SourceConfig
 from irr.database import make_engine
 from irr.store import Change, Store
 from mirror.importer import load_files
 from mirror.nrtm3 import Nrtm3Client, Nrtm3Error, parse_stream
 from rpsl.lenient import load
-from tests.conftest import REAL, REPO, _replace_db, generate_dump
+from tests.conftest import REAL, REPO, cloned_database, generate_dump
 from tests.whois_helpers import running_whois
 
 NRTM = REAL / "nrtm"
@@ -29,15 +28,10 @@ NRTM = REAL / "nrtm"
 @pytest.fixture
 def second_db(pg_server_url, template_db):
     """Another fresh database: the mirror's side."""
-    name = f"irr_test_mirror_{os.getpid()}_{time.monotonic_ns()}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    url = _sqlalchemy_url(_replace_db(pg_server_url, name), "test")
-    store = Store(make_engine(url))
-    yield url, store
-    store.engine.dispose()
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_database(pg_server_url, template_db) as url:
+        store = Store(make_engine(url))
+        yield url, store
+        store.engine.dispose()
 
 
 def objects(store: Store, source: str) -> dict[tuple[str, str], str]:

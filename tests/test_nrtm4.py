@@ -8,21 +8,18 @@ import hashlib
 import io
 import json
 import logging
-import os
 import threading
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 from flask import Flask
 from joserfc.jwk import ECKey
 from werkzeug.serving import make_server
 
 from irr.config import Config, SourceConfig
-from irr.database import make_engine
 from irr.store import Change, Store
 from irr.web.nrtm4 import bp
 from mirror import jsonseq, nrtm4
@@ -42,7 +39,7 @@ from mirror.nrtm4 import (
 )
 from rpsl.lenient import load
 from rpsl.output import mask_hashes
-from tests.conftest import _counter, _replace_db, _sqlalchemy_url
+from tests.conftest import cloned_store
 
 SESSION = "ca128382-78d9-41d1-8927-1ecef15275be"
 VECTOR = (b'\x1e{"nrtm_version":4,"source":"EXAMPLE","session_id":"ca128382-78d9-41d1-8927-1ecef15275be",'
@@ -78,14 +75,8 @@ class Clock:
 @pytest.fixture
 def mirror_store(pg_server_url, template_db):
     """A second database: the client's."""
-    name = f"irr_test_{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    s = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
-    yield s
-    s.engine.dispose()
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with cloned_store(pg_server_url, template_db) as s:
+        yield s
 
 
 class Repo:

@@ -5,20 +5,15 @@ Vietnamese; each page is saved to test-artifacts/screenshots/. Then: the web for
 HTTP API make the same journal entries and notifications; CSRF; passwords never come back."""
 from __future__ import annotations
 
-import contextlib
 import re
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from irr.config import _sqlalchemy_url
-from irr.database import make_engine
-from irr.store import Change, Store
+from irr.store import Change
 from rpsl.lenient import load
-from tests.conftest import _replace_db
+from tests.conftest import cloned_store
 from tests.update_helpers import ROUTE, ROUTE6
 from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Site, serve
 
@@ -272,21 +267,6 @@ def test_wrong_password_and_bad_values_shown_beside_their_fields(page, site, lan
 
 
 # -- one pipeline whatever the channel ------------------------------------------------------------
-@contextlib.contextmanager
-def fresh_store(pg_server_url: str, template_db: str) -> Iterator[Store]:
-    """Another database cloned from the migrated template (the `store` fixture makes one per test)."""
-    name = f"irr_test_web_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    store = Store(make_engine(_sqlalchemy_url(_replace_db(pg_server_url, name), "test")))
-    try:
-        yield store
-    finally:
-        store.engine.dispose()
-        with psycopg.connect(pg_server_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def _normalised(text: str) -> str:
     text = re.sub(r"(last-modified:\s+)\S+", r"\1<now>", text)
     return "\n".join(line for line in text.split("\n") if not line.startswith("> "))
@@ -313,7 +293,7 @@ def test_web_email_and_api_make_the_same_journal_and_notifications(browser, pg_s
 
     foreign = ROUTE.replace("203.0.113.0/24", "198.51.100.0/24")
     records = {}
-    with fresh_store(pg_server_url, template_db) as store, serve(store, tmp_path / "web") as site:
+    with cloned_store(pg_server_url, template_db) as store, serve(store, tmp_path / "web") as site:
         page = new_page(browser, site, "en")
         page.goto(site.url + "/create/route")
         fill_route_form(page)
@@ -339,14 +319,14 @@ def test_web_email_and_api_make_the_same_journal_and_notifications(browser, pg_s
         page.context.close()
         records["web"] = _record(site)
 
-    with fresh_store(pg_server_url, template_db) as store, serve(store, tmp_path / "mail") as site:
+    with cloned_store(pg_server_url, template_db) as store, serve(store, tmp_path / "mail") as site:
         member = ("Nguyễn Văn An", "an@member.example")
         for body in (ROUTE, _autnum_with_imports(site), foreign, ROUTE + "delete: withdrawn\n"):
             raw = mutt_inline(member, "auto-dbm@vnnic.example", "change", "password: member-pw\n\n" + body)
             handle_email(raw, site.config, site.store, site.pipeline, reply=False)
         records["email"] = _record(site)
 
-    with fresh_store(pg_server_url, template_db) as store, serve(store, tmp_path / "api") as site:
+    with cloned_store(pg_server_url, template_db) as store, serve(store, tmp_path / "api") as site:
         client = site.app.test_client()
         for body in (ROUTE, _autnum_with_imports(site), foreign):
             client.post("/v1/submit/", json={"objects": [{"object_text": body}], "passwords": ["member-pw"]})
