@@ -115,6 +115,7 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
         # gone from filters, queries and NRTM
         assert whois.query("!gAS64500") == b"D\n"
         assert b"203.0.113.0/24" not in whois.query("-T route 203.0.113.0/24")
+        assert b"203.0.113.0/24" in whois.query("--no-rpki-filter -T route 203.0.113.0/24")
         assert b"203.0.113.0/24" in whois.query("!!", "!fno-rpki-filter", "!r203.0.113.0/24")
         nrtm = whois.query(f"-g VNNIC:3:{serial_before + 1}-LAST").decode()
         assert f"DEL {serial_before + 1}\n\nroute:          203.0.113.0/24" in nrtm

@@ -61,5 +61,8 @@ def test_scope_refuses_and_hides(store, tmp_path):
     answer = ripe_query("-T route 192.0.2.0/24", session, lookups, store)
     assert "source:         RADB" in answer or "source: RADB" in answer
     assert "source: APNIC" not in answer
+    # one query with --no-scope-filter shows it; the next is filtered again
+    assert "source: APNIC" in ripe_query("--no-scope-filter -T route 192.0.2.0/24", session, lookups, store)
+    assert "source: APNIC" not in ripe_query("-T route 192.0.2.0/24", session, lookups, store)
     session.filters_disabled.add("NO-SCOPE-FILTER")
     assert "source: APNIC" in ripe_query("-T route 192.0.2.0/24", session, lookups, store)

@@ -40,16 +40,18 @@ INVERSE_ATTRIBUTES: tuple[str, ...] = tuple(sorted({a.name for c in CLASSES for 
 CONTACT_ATTRIBUTES = ("admin-c", "tech-c", "zone-c")  # followed unless -r (RIPE/APNIC)
 MEMBER_ATTRIBUTES = ("members", "mp-members")
 MODES = {"x": "exact", "l": "less-one", "L": "less", "M": "more"}
-NO_ARGUMENT = frozenset("kKrBGFaxlLM\x01")
+NO_ARGUMENT = frozenset("kKrBGFaxlLM\x01\x03\x04")
 WITH_ARGUMENT = frozenset("istTqVg\x02")
 LONG_FLAGS = {
     "--exact": "x", "--one-less": "l", "--all-less": "L", "--all-more": "M", "--inverse": "i",
     "--no-referenced": "r", "--no-filtering": "B", "--no-grouping": "G", "--brief": "F",
     "--primary-keys": "K", "--select-types": "T", "--sources": "s", "--all-sources": "a",
     "--persistent-connection": "k", "--template": "t", "--client": "V",
-    "--list-versions": "\x01", "--show-version": "\x02",
+    "--list-versions": "\x01", "--show-version": "\x02", "--no-rpki-filter": "\x03", "--no-scope-filter": "\x04",
 }
 LIST_VERSIONS, SHOW_VERSION = "\x01", "\x02"  # long-only flags: no letter reaches them
+# this query only, like !fno-rpki-filter / !fno-scope-filter for the connection
+FILTER_FLAGS = {"\x03": "NO-RPKI-FILTER", "\x04": "NO-SCOPE-FILTER"}
 # Shapes of free-text keys (the values themselves are checked by rpsl.keys).
 _AS_NUMBER = re.compile(r"AS[0-9.]+", re.IGNORECASE)
 _AS_RANGE = re.compile(r"(AS[0-9.]+)\s*-\s*(AS[0-9.]+)", re.IGNORECASE)
@@ -126,7 +128,9 @@ def ripe_query(line: str, session: Session, lookups: Lookups, store) -> str:
     if "\x00" in line:  # PostgreSQL text can't hold NUL; IRRd refuses such queries too
         return error("Queries may not contain null bytes")
     try:
-        return _answer(parse_query(line), session, lookups.for_session(session), store)
+        query = parse_query(line)
+        disabled = [FILTER_FLAGS[f] for f, _ in query.flags if f in FILTER_FLAGS]
+        return _answer(query, session, lookups.for_session(session, disabled), store)
     except QueryError as e:
         return error(str(e))
     except ValueSyntaxError as e:

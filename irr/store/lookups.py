@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg.errors
@@ -172,9 +172,10 @@ class Lookups:
         """The same lookups showing RPKI-invalid routes and out-of-scope objects too."""
         return self._copy(rpki_filter=False, scope_hidden=frozenset())
 
-    def for_session(self, session) -> Lookups:
-        """The lookups a whois connection sees (`!fno-rpki-filter`, `!fno-scope-filter`)."""
-        disabled = getattr(session, "filters_disabled", ())
+    def for_session(self, session, disabled_here: Iterable[str] = ()) -> Lookups:
+        """The lookups a whois connection sees (`!fno-rpki-filter`, `!fno-scope-filter`), and one
+        query with `disabled_here` (RIPE `--no-rpki-filter`, `--no-scope-filter`)."""
+        disabled = {*getattr(session, "filters_disabled", ()), *disabled_here}
         if "NO-RPKI-FILTER" in disabled or "NO-SCOPE-FILTER" in disabled:
             return self._copy(rpki_filter=self.rpki_filter and "NO-RPKI-FILTER" not in disabled,
                               scope_hidden=frozenset() if "NO-SCOPE-FILTER" in disabled else self.scope_hidden)
