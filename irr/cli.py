@@ -222,6 +222,11 @@ def status(obj: Context) -> None:
         states = summary["rpki"].get(source, {})
         click.echo(f"{source:<14}routes " + ", ".join(f"{n:,} {state}" for state, n in sorted(states.items()))
                    + f"; {summary['out_of_scope'].get(source, 0):,} objects out of scope")
+    for job in store.jobs():
+        success = f"{job.last_success:%Y-%m-%d %H:%M:%S}" if job.last_success else "never"
+        click.echo(f"{job.name} job: last success {success} ({job.last_status or '-'})"
+                   + (f"; last error {job.last_error_at:%Y-%m-%d %H:%M:%S}: {job.last_error[:80]}"
+                      if job.last_error else ""))
 
 
 @cli.group()
@@ -242,9 +247,12 @@ def rpki_load(obj: Context, location: str) -> None:
     obj.store.upgrade()
     try:
         data = fetch(location) if "://" in location else Path(location).read_bytes()
-        click.echo(load_roas(obj.config, obj.store, data))
+        message = load_roas(obj.config, obj.store, data)
     except (OSError, ValueError, RoaFormatError) as e:
+        obj.store.record_job("roas", error=str(e))
         raise click.ClickException(f"ROAs not loaded, nothing changed: {e}") from None
+    obj.store.record_job("roas", status=message)
+    click.echo(message)
 
 
 @cli.group()
@@ -262,9 +270,12 @@ def scope_load(obj: Context) -> None:
         raise click.ClickException("no [scope] in the configuration (delegated_url, prefixes or asns)")
     obj.store.upgrade()
     try:
-        click.echo(load_scope(obj.config, obj.store))
+        message = load_scope(obj.config, obj.store)
     except (OSError, ValueError) as e:
+        obj.store.record_job("scope", error=str(e))
         raise click.ClickException(f"scope not changed: {e}") from None
+    obj.store.record_job("scope", status=message)
+    click.echo(message)
 
 
 @cli.command()

@@ -23,7 +23,8 @@ def query_kind(query: str) -> str:
 
 
 class SourceCollector:
-    """Per-source figures at scrape time: objects per class, serial, last success / error, ROAs."""
+    """Per-source figures at scrape time: objects per class, serial, last success / error, ROAs,
+    and the registry-wide jobs' last success / error."""
 
     def __init__(self, store):
         self.store = store
@@ -51,6 +52,16 @@ class SourceCollector:
         roas = GaugeMetricFamily("irr_roas", "Validated ROA payloads loaded")
         roas.add_metric([], self.store.roa_count())
         yield roas
+        job_success = GaugeMetricFamily("irr_job_last_success_timestamp_seconds",
+                                        "When the registry-wide job (roas, scope) last succeeded", labels=["job"])
+        job_failing = GaugeMetricFamily("irr_job_error", "1 when the registry-wide job's last run failed",
+                                        labels=["job"])
+        for job in self.store.jobs():
+            if job.last_success is not None:
+                job_success.add_metric([job.name], job.last_success.timestamp())
+            job_failing.add_metric([job.name], 1 if job.last_error else 0)
+        yield job_success
+        yield job_failing
 
 
 _collectors: dict[int, SourceCollector] = {}

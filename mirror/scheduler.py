@@ -1,7 +1,8 @@
 """Mirroring jobs on their timers, inside `irr serve`: dump imports, NRTMv3 and NRTMv4 polls,
-exports and NRTMv4 publication. Never two jobs of the same source at once; each outcome is
-recorded in the source's status row (last success, last error, serial), which `!j`, `!J`,
-`-q sources` and the status page show."""
+exports and NRTMv4 publication; the registry-wide ROA and scope refreshes. Never two jobs of the
+same source at once; each outcome is recorded in the source's status row (last success, last
+error, serial), which `!j`, `!J`, `-q sources` and the status page show, or for the registry-wide
+jobs in the jobs table (`irr status`, the status page, /metrics)."""
 from __future__ import annotations
 
 import logging
@@ -13,12 +14,13 @@ from pathlib import Path
 from irr.config import Config, SourceConfig
 
 log = logging.getLogger(__name__)
+REGISTRY_JOBS = ("roas", "scope")
 
 
 @dataclass
 class Job:
     source: str
-    kind: str          # import | nrtm3 | nrtm4 | export | nrtm4-publish
+    kind: str          # import | nrtm3 | nrtm4 | export | nrtm4-publish; registry-wide: roas | scope
     interval: float
     run: object        # callable() -> str
     next_run: float = 0.0
@@ -37,7 +39,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         for source in self.config.sources.values():
             self.jobs.extend(jobs_for(self.config, self.store, source))
-        if self.config.scope_delegated_url:
+        if self.config.scope_configured:
             from irr.rpki.scope import load_scope
 
             self.jobs.append(Job("SCOPE", "scope", self.config.scope_timer,
@@ -53,14 +55,20 @@ class Scheduler:
         lock = self.lock(job.source)
         if not lock.acquire(blocking=False):
             return None
+        registry_wide = job.kind in REGISTRY_JOBS
         try:
             job.last_status = job.run()
             log.info("%s %s: %s", job.kind, job.source, job.last_status)
+            if registry_wide:
+                self.store.record_job(job.kind, status=job.last_status)
         except Exception as e:  # recorded and retried on the next turn
             job.last_status = f"error: {e}"
             log.warning("%s %s failed: %s", job.kind, job.source, e)
             try:
-                self.store.record_error(job.source, f"{job.kind}: {e}")
+                if registry_wide:  # not a source: no row in the sources table
+                    self.store.record_job(job.kind, error=str(e))
+                else:
+                    self.store.record_error(job.source, f"{job.kind}: {e}")
             except Exception:
                 log.exception("could not record the error")
         finally:

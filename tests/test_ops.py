@@ -24,6 +24,13 @@ def test_metrics_and_health(store, tmp_path):
     assert 'irr_source_serial{source="TEST"} 1.0' in text
     assert 'irr_whois_queries_total{kind="!g"}' in text and 'irr_whois_queries_total{kind="ripe"}' in text
     assert "irr_whois_query_seconds_bucket" in text and "irr_roas 0.0" in text
+    assert "irr_job_error" not in text.replace("# HELP irr_job_error", "").replace("# TYPE irr_job_error", "")
+    store.record_job("roas", error="https://rpki.example/roas.json: 503 Service Unavailable")
+    store.record_job("scope", status="scope: 12 ranges; 0 objects changed state")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'irr_job_error{job="roas"} 1.0' in text and 'irr_job_error{job="scope"} 0.0' in text
+    assert re.search(r'^irr_job_last_success_timestamp_seconds\{job="scope"\} \d', text, re.MULTILINE)
+    assert 'irr_job_last_success_timestamp_seconds{job="roas"}' not in text
     health = client.get("/health")
     assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "primary"}
 
@@ -41,6 +48,13 @@ def test_irr_status(db_url, tmp_path):
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
     assert "ROAs loaded: 2; scope entries: 0" in out
     assert re.search(r"^DEMO\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
+    assert re.search(r"^roas job: last success \d{4}-\d\d-\d\d [\d:]+ \(.*2 ROAs", out, re.MULTILINE), out
+    (tmp_path / "bad.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nASX,192.0.2.0/24,24,apnic\n")
+    failed = run_irr("rpki", "load", str(tmp_path / "bad.csv"), env={"IRR_DATABASE_URL": db_url}, check=False)
+    assert failed.returncode != 0 and "ROAs not loaded, nothing changed" in failed.stderr
+    out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
+    assert "ROAs loaded: 2" in out and re.search(r"^roas job: last success .*; last error .*ASX", out, re.MULTILINE), out
+    assert not re.search(r"^(RPKI|SCOPE)\s", out, re.MULTILINE), out
 
 
 def test_status_page_shows_routing_security(store, tmp_path):
@@ -55,3 +69,8 @@ def test_status_page_shows_routing_security(store, tmp_path):
     row = re.search(r'<th scope="row">TEST</th>(.*?)</tr>', page.split("Routing security")[1], re.S).group(1)
     assert re.findall(r'<td class="num">([\d,]+)</td>', row) == ["1", "1", "1", "0", "0"]
     assert "An toàn định tuyến" in client.get("/?lang=vi").get_data(as_text=True)
+    store.record_job("roas", error="https://rpki.example/roas.json: 503 Service Unavailable")
+    page = client.get("/?lang=en").get_data(as_text=True)
+    row = re.search(r'<th scope="row">ROA refresh</th>(.*?)</tr>', page, re.S).group(1)
+    assert "<td>-</td>" in row and "503 Service Unavailable" in row
+    assert "Cập nhật ROA" in client.get("/?lang=vi").get_data(as_text=True)

@@ -74,3 +74,25 @@ def test_scheduled_import_and_errors_are_visible(store, tmp_path):
     sources = ripe_query("-q sources", session, Lookups(store.engine), store)
     assert "RADB:3:N:0-42" in sources and "% RADB: serial 42, last success" in sources
     assert "% BROKEN: serial None, last success never, last error: import:" in sources
+
+
+def test_registry_wide_jobs_are_recorded_apart_from_sources(store, tmp_path):
+    """A failing ROA download is shown as the `roas` job's error, not as a phantom source `RPKI`."""
+    roas = tmp_path / "roas.csv"
+    config = Config(data_dir=tmp_path, roa_url=f"file://{roas}", scope_prefixes=("192.0.2.0/24",))
+    scheduler = Scheduler(config, store)
+    jobs = {job.kind: job for job in scheduler.jobs}
+    assert sorted(jobs) == ["roas", "scope"]     # scope from configured prefixes alone, not only delegated stats
+
+    assert scheduler.run_job(jobs["roas"]).startswith("error:")
+    assert scheduler.run_job(jobs["scope"]).startswith("scope: 1 ranges")
+    assert store.sources() == []
+    recorded = {job.name: job for job in store.jobs()}
+    assert recorded["roas"].last_success is None and "roas.csv" in recorded["roas"].last_error
+    assert recorded["scope"].last_error is None and recorded["scope"].last_status.startswith("scope: 1 ranges")
+
+    roas.write_text("ASN,IP Prefix,Max Length,Trust Anchor\nAS1,192.0.2.0/24,24,apnic\n")
+    assert "error" not in scheduler.run_job(jobs["roas"])
+    roa_job = {job.name: job for job in store.jobs()}["roas"]
+    assert roa_job.last_success is not None and roa_job.last_error is None and "1" in roa_job.last_status
+    assert store.roa_count() == 1 and store.sources() == []

@@ -118,6 +118,16 @@ class SourceRow(Base):
     last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class JobRow(Base):
+    """A registry-wide job (`roas`, `scope`): what `irr status`, the status page and /metrics show."""
+    __tablename__ = "jobs"
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 OBJECTS = ObjectRow.__table__
 COPY_COLUMNS = ("source", "object_class", "pk", "object_text", "prefix", "prefix_length", "ip_first", "ip_last",
                 "origin", "asn_first", "asn_last", "members", "lookup_keys", "last_modified")
@@ -494,6 +504,18 @@ class Store:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
                 last_success=func.now(), last_error=None))
+
+    def record_job(self, name: str, status: str | None = None, error: str | None = None) -> None:
+        """A registry-wide job ran: its status line on success, else its error (the last success stays)."""
+        values = ({"last_error": error[:2000], "last_error_at": func.now()} if error is not None else
+                  {"last_success": func.now(), "last_status": (status or "")[:2000], "last_error": None})
+        with self.engine.begin() as conn:
+            conn.execute(insert(JobRow).values(name=name, **values).on_conflict_do_update(
+                index_elements=[JobRow.name], set_=values))
+
+    def jobs(self) -> list[JobRow]:
+        with self._session() as session:
+            return list(session.scalars(select(JobRow).order_by(JobRow.name)))
 
     # -- RPKI -----------------------------------------------------------------------------------
     def roas_loaded(self, conn: Connection) -> bool:

@@ -19,4 +19,4 @@ def index():
     classes = [c.name for c in CLASSES if any(c.name in counts.get(s, {}) for s in names)]
     return render_template("status.html", sources=sources, counts=counts, classes=classes, config=config,
                            totals={s: sum(counts.get(s, {}).values()) for s in names},
-                           security=store.security_summary())
+                           security=store.security_summary(), jobs=store.jobs())
