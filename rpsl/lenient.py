@@ -122,9 +122,9 @@ def load(text: str, line: int = 1) -> Loaded:
                     lookup.extend(prefix + keys.name(t) for t in keys.tokens(value))
                 elif value:
                     lookup.append(prefix + value.upper())
-            elif kind == _UPPER:
+            elif kind == _UPPER:  # as index_tokens: blanks collapsed
                 if value:
-                    lookup.append(prefix + value.upper())
+                    lookup.append(prefix + " ".join(value.split()).upper())
             elif kind == _KEY:
                 if name not in key_values:
                     key_values[name] = value

@@ -461,4 +461,5 @@ def index_tokens(attr: Attr, value: str) -> list[str]:
         return [keys.name(t) for t in keys.tokens(value)]
     if syntax == "fingerprint":
         return [value.replace(" ", "").upper()]
-    return [value.upper()]
+    # blanks collapsed: a name typed with two spaces (or continued on a new line) is still found
+    return [" ".join(value.split()).upper()]

@@ -171,3 +171,28 @@ def test_upgrade_is_idempotent(store: Store):
     store.upgrade()
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+
+
+def test_migration_0006_collapses_blanks_in_stored_name_keys(store: Store):
+    """Rows indexed before 0006 kept a name's double spaces; the migration collapses them in place."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from irr.store.lookups import Lookups
+    from tests.conftest import REPO
+
+    person = "person: Tran  Thi\tBinh\nnic-hdl: TTB9-VN\ne-mail: b@example.vn\nsource: VNNIC\n"
+    store.apply([Change("VNNIC", "ADD", loaded(person))], origin="test")
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(REPO / "migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+        conn.execute(sa.text("UPDATE rpsl_objects SET lookup_keys = :keys WHERE pk = 'TTB9-VN'"),
+                     {"keys": ["person=TRAN  THI\tBINH", "e-mail=B@EXAMPLE.VN"]})
+    assert Lookups(store.engine).contacts_by_name(["VNNIC"], "Tran Thi Binh") == []
+    store.upgrade()
+    with store.engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT lookup_keys FROM rpsl_objects WHERE pk = 'TTB9-VN'")).scalar()
+    assert keys == ["person=TRAN THI BINH", "e-mail=B@EXAMPLE.VN"]
+    assert [o.pk for o in Lookups(store.engine).contacts_by_name(["VNNIC"], "tran  thi binh")] == ["TTB9-VN"]

@@ -415,3 +415,15 @@ def test_fast_path_equals_full_parser_on_generated_objects(text: str, insertions
 @settings(max_examples=500, deadline=None)
 def test_fast_path_equals_full_parser_on_any_text(text: str) -> None:
     assert_same(text, 2)
+
+
+def test_names_are_indexed_with_blanks_collapsed_on_both_paths():
+    """Two spaces, a tab or a continuation line inside a name do not hide it from name searches."""
+    from rpsl.objects import parse
+
+    text = ("person:  Nguyen  Van\tAn\n+        Junior\nnic-hdl: NVA9-VN\n"
+            "e-mail: an@vnnic.vn\nsource: VNNIC\n")
+    fast = load(text).index.lookup_keys
+    full = parse(text).index().lookup_keys
+    assert "person=NGUYEN VAN AN JUNIOR" in fast
+    assert sorted(fast) == sorted(full)
