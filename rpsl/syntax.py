@@ -926,7 +926,8 @@ class _Build(Transformer):
         scheme, value = c[0].upper(), str(c[1])
         shape, description = _HASH_SHAPES[scheme]
         if _STRICT.get() and value != PASSWORD_HASH_DUMMY_VALUE and not shape.fullmatch(value):
-            _fail(f"{c[0]} {value} is not a valid {scheme} hash: expected {description}")
+            # the value is not repeated: it may be a password typed where its hash belongs
+            _fail(f"the {scheme} value is not a valid {scheme} hash: expected {description}")
         return AuthLine(scheme, value)
 
     def auth_key_cert(self, c: list[Token]) -> AuthLine:
@@ -1061,6 +1062,9 @@ def _grammar_error(syntax: str, value: str, err: UnexpectedInput) -> ValueSyntax
     text = value.strip()
     if not text:
         return ValueSyntaxError(f"empty value is not a valid {what}", 0)
+    if syntax == "auth":  # never repeated: it may hold a password typed in clear
+        incomplete = isinstance(err, UnexpectedToken) and err.token.type == "$END"
+        return ValueSyntaxError(f"the value is not a valid {what}" + (": it is incomplete" if incomplete else ""), 0)
     if isinstance(err, UnexpectedToken) and err.token.type == "$END":
         return ValueSyntaxError(f"{text} is not a valid {what}: it is incomplete", len(value))
     pos = err.token.start_pos if isinstance(err, UnexpectedToken) else getattr(err, "pos_in_stream", None)

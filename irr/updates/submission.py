@@ -16,7 +16,10 @@ from rpsl import reader
 from rpsl.schema import SCHEMA
 
 PSEUDO = ("password", "override", "delete", "dry-run")
-_PSEUDO_LINE = re.compile(r"^(password|override|delete|dry-run)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
+# Credentials are taken (and removed) even when indented like a continuation line: otherwise they
+# would join the previous attribute's value and be echoed in replies, notifications and the object.
+_PSEUDO_LINE = re.compile(r"^(?:(password|override)|(delete|dry-run))[ \t]*:[ \t]*(.*?)[ \t]*$|"
+                          r"^[ \t+]+(password|override)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"^([A-Za-z0-9_-]+)[ \t]*:")
 GENERATED = frozenset(a.name for c in SCHEMA.values() for a in c.attributes if a.generated)
 
@@ -71,7 +74,8 @@ def from_texts(parts: Iterable[tuple[str, frozenset[str]]], meta: dict[str, str]
                 if not m:
                     kept.append(line)
                     continue
-                name, value = m.group(1).lower(), m.group(2)
+                name = (m.group(1) or m.group(2) or m.group(4)).lower()
+                value = m.group(3) if m.group(4) is None else m.group(5)
                 if name == "password":
                     if value:
                         sub.passwords.append(value)
