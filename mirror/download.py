@@ -14,12 +14,18 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
+from irr.redaction import redact_urls
+
 CHUNK = 1 << 20
 USER_AGENT = "irr-vn mirror"
 
 
 class DownloadError(OSError):
-    """A fetch failed (unreachable, HTTP status, timeout, too large, truncated); nothing was kept."""
+    """A fetch failed (unreachable, HTTP status, timeout, too large, truncated); nothing was kept.
+    The message names the URL without its credentials."""
+
+    def __init__(self, message: str):
+        super().__init__(redact_urls(message))
 
 
 def _local_path(url: str) -> Path | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irr.config import Config, SourceConfig
+from irr.redaction import redact_urls
 
 log = logging.getLogger(__name__)
 REGISTRY_JOBS = ("roas", "scope")
@@ -62,8 +63,8 @@ class Scheduler:
             if registry_wide:
                 self.store.record_job(job.kind, status=job.last_status)
         except Exception as e:  # recorded and retried on the next turn
-            job.last_status = f"error: {e}"
-            log.warning("%s %s failed: %s", job.kind, job.source, e)
+            job.last_status = f"error: {redact_urls(str(e))}"
+            log.warning("%s %s failed: %s", job.kind, job.source, redact_urls(str(e)))
             try:
                 if registry_wide:  # not a source: no row in the sources table
                     self.store.record_job(job.kind, error=str(e))

@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -128,3 +129,10 @@ def run_irr(*args: str, env: dict | None = None, check: bool = True, timeout: in
     if check and proc.returncode != 0:
         raise AssertionError(f"irr {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a moment)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

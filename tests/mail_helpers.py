@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import quopri
-import socket
 import threading
 import time
 import unicodedata
@@ -26,6 +25,8 @@ from email.parser import BytesParser
 from email.utils import formataddr, formatdate, make_msgid
 
 from aiosmtpd.controller import Controller
+
+from tests.conftest import free_port
 
 SignDetached = Callable[[bytes], str]      # bytes -> armoured detached signature
 ClearSign = Callable[[str], str]           # text -> clear-signed text
@@ -68,7 +69,7 @@ class SmtpSink:
 
     def start(self) -> SmtpSink:
         for _ in range(5):   # the free port may be taken between probing and binding
-            port = _free_port()
+            port = free_port()
             controller = Controller(self, hostname=self.host, port=port, enable_SMTPUTF8=True)
             try:
                 controller.start()
@@ -107,12 +108,6 @@ class SmtpSink:
     def clear(self) -> None:
         with self._changed:
             self.messages.clear()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------------------------

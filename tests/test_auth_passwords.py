@@ -185,17 +185,20 @@ def test_verify_hash_override():
     ("PGPKEY-80F238C6 extra", "PGPKEY"),
     ("X509-1", "X.509"),
     ("IRRD-INTERNAL-AUTH", "reserved"),
-    ("KERBEROS x", "unknown auth scheme KERBEROS"),
+    ("KERBEROS x", "unknown auth scheme: use"),
+    ("hunter2", "unknown auth scheme: use"),
+    ("BCRYPT-PW $2b$14$" + "a" * 53, "cost 14 is out of range: use 4 to 13"),
     ("", "empty"),
 ])
 def test_new_auth_problems(value, words):
     problem = new_auth_problem(value)
     assert problem and words in problem
+    assert "hunter2" not in problem.lower()
 
 
 @pytest.mark.parametrize("value", [
     "MD5-PW $1$abc$" + "a" * 22, "md5-pw $1$abcdefgh$" + "a" * 22, "BCRYPT-PW $2b$10$" + "a" * 53,
-    "BCRYPT-PW $2a$04$" + "a" * 53, "PGPKEY-80F238C6", "pgpkey-80f238c6", "SSO user@example.net",
+    "BCRYPT-PW $2a$04$" + "a" * 53, "BCRYPT-PW $2b$13$" + "a" * 53, "PGPKEY-80F238C6", "pgpkey-80f238c6", "SSO user@example.net",
 ])
 def test_new_auth_fine(value):
     assert new_auth_problem(value) is None

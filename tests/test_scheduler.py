@@ -10,7 +10,7 @@ from irr.query.ripe import ripe_query
 from irr.query.session import Session
 from irr.store.lookups import Lookups
 from mirror.scheduler import Job, Scheduler, jobs_for
-from tests.conftest import generate_dump
+from tests.conftest import free_port, generate_dump
 
 
 def test_jobs_follow_the_configuration(store, tmp_path):
@@ -96,3 +96,22 @@ def test_registry_wide_jobs_are_recorded_apart_from_sources(store, tmp_path):
     roa_job = {job.name: job for job in store.jobs()}["roas"]
     assert roa_job.last_success is not None and roa_job.last_error is None and "1" in roa_job.last_status
     assert store.roa_count() == 1 and store.sources() == []
+
+
+def test_credentials_in_mirror_urls_never_reach_errors_or_logs(store, tmp_path, caplog):
+    """A dump URL with a password or token: the recorded error (shown by !J, -q sources, the status
+    page) and the log name the host and path, never the credentials."""
+    import logging
+
+    from irr.redaction import RedactingFilter
+
+    port = free_port()  # nothing listens there: the download fails at once
+    config = Config(data_dir=tmp_path, sources={"RADB": SourceConfig(
+        "RADB", dump_urls=(f"http://mirror:s3cret-pw@127.0.0.1:{port}/radb.db.gz?token=s3cret-token",))})
+    caplog.handler.addFilter(RedactingFilter())
+    with caplog.at_level(logging.WARNING):
+        status = Scheduler(config, store).run_job(jobs_for(config, store, config.sources["RADB"])[0])
+    error = {s.name: s for s in store.sources()}["RADB"].last_error
+    for text in (status, error, caplog.text):
+        assert f"http://***@127.0.0.1:{port}/radb.db.gz?***" in text, text
+        assert "s3cret" not in text

@@ -87,3 +87,12 @@ def test_a_password_typed_where_its_hash_belongs_is_not_repeated(registry):  # n
         assert not request.ok and any("auth" in e for e in request.errors), request.errors
         for reply in (email_reply(outcome), json.dumps(api_reply(outcome))):
             assert "hunter2" not in reply, (auth, reply)
+
+
+def test_more_than_ten_passwords_are_refused_before_any_check(registry):  # noqa: F811
+    """Each password is checked against every hash: their number is bounded."""
+    passwords = "".join(f"password: guess-{i}\n" for i in range(10)) + "password: member-pw\n"
+    request = one(submit(registry, passwords + "\n" + ROUTE))
+    assert not request.ok and any("11 passwords in one submission: at most 10" in e for e in request.errors)
+    assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
+    assert one(submit(registry, passwords.replace("password: guess-0\n", "") + "\n" + ROUTE)).ok

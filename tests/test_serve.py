@@ -12,13 +12,7 @@ import urllib.request
 
 import psutil
 
-from tests.conftest import REPO, run_irr
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import REPO, free_port, run_irr
 
 
 def _postgres_processes(data_dir) -> list[psutil.Process]:
@@ -32,8 +26,8 @@ def _postgres_processes(data_dir) -> list[psutil.Process]:
 
 def test_serve_first_start_demo_and_clean_stop(tmp_path):
     data_dir = tmp_path / "data"
-    port = _free_port()
-    whois_port = _free_port()
+    port = free_port()
+    whois_port = free_port()
     env = dict(os.environ)
     env.pop("IRR_DATABASE_URL", None)
     env.pop("IRR_CONFIG", None)

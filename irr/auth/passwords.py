@@ -17,6 +17,8 @@ PASSWORD_SCHEMES = ("CRYPT-PW", "MD5-PW", "BCRYPT-PW")
 LEGACY_SCHEMES = frozenset({"CRYPT-PW"})     # verified (mirrored data) but refused in new submissions
 NEW_HASH_COST = 12                            # bcrypt cost of hashes made by hash_password
 MAX_BCRYPT_COST = 16                          # dearer hashes are not verified (one cost-31 check takes days)
+MAX_NEW_BCRYPT_COST = 13                      # new auth lines: about 0.5 s a check, so a wrong-password
+                                              # submission cannot hold the source's write lock for long
 MAX_PASSWORD_LENGTH = 1024                    # md5-crypt work grows with the length: refuse absurd passwords
 _BCRYPT_MAX_BYTES = 72                        # bcrypt only ever used the first 72 bytes
 
@@ -125,8 +127,8 @@ def new_auth_problem(auth_value: str) -> str | None:
             return f"{scheme} hash is malformed: expected {description}"
         if scheme == "BCRYPT-PW":
             cost = int(_BCRYPT.fullmatch(rest[0]).group(1))
-            if not 4 <= cost <= MAX_BCRYPT_COST:
-                return f"BCRYPT-PW cost {cost} is out of range: use 4 to {MAX_BCRYPT_COST} (12 is usual)"
+            if not 4 <= cost <= MAX_NEW_BCRYPT_COST:
+                return f"BCRYPT-PW cost {cost} is out of range: use 4 to {MAX_NEW_BCRYPT_COST} (12 is usual)"
         return None
     if scheme.startswith("PGPKEY-"):
         if rest or not _PGPKEY.fullmatch(scheme):
@@ -142,4 +144,5 @@ def new_auth_problem(auth_value: str) -> str | None:
         return None if len(rest) == 1 else "SSO must be followed by exactly one account name"
     if scheme == "IRRD-INTERNAL-AUTH":
         return "IRRD-INTERNAL-AUTH is reserved for IRRd's web interface"
-    return f"unknown auth scheme {scheme}: use BCRYPT-PW, MD5-PW or PGPKEY-<8 hex digits>"
+    # the word is not repeated: it may be a password typed where a scheme belongs
+    return "unknown auth scheme: use BCRYPT-PW, MD5-PW or PGPKEY-<8 hex digits>"

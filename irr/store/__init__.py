@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from irr.redaction import redact_urls
 from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
 
@@ -507,8 +508,8 @@ class Store:
 
     def record_job(self, name: str, status: str | None = None, error: str | None = None) -> None:
         """A registry-wide job ran: its status line on success, else its error (the last success stays)."""
-        values = ({"last_error": error[:2000], "last_error_at": func.now()} if error is not None else
-                  {"last_success": func.now(), "last_status": (status or "")[:2000], "last_error": None})
+        values = ({"last_error": redact_urls(error)[:2000], "last_error_at": func.now()} if error is not None else
+                  {"last_success": func.now(), "last_status": redact_urls(status or "")[:2000], "last_error": None})
         with self.engine.begin() as conn:
             conn.execute(insert(JobRow).values(name=name, **values).on_conflict_do_update(
                 index_elements=[JobRow.name], set_=values))
@@ -660,7 +661,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
             conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                last_error=message[:2000], last_error_at=func.now()))
+                last_error=redact_urls(message)[:2000], last_error_at=func.now()))
 
     # -- reads ----------------------------------------------------------------------------------
     def _session(self) -> Session:

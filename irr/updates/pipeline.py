@@ -19,7 +19,7 @@ from irr.config import Config
 from irr.store import Change, Store
 from irr.store.lookups import Lookups, canonical_key
 from irr.updates.authorise import Authoriser, Credentials
-from irr.updates.submission import Request, Submission, strip_generated
+from irr.updates.submission import MAX_PASSWORDS, Request, Submission, strip_generated
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 from rpsl.lenient import from_object
@@ -169,6 +169,10 @@ class Pipeline:
                     r.infos.append("The override password is not valid: it was ignored.")
         for req in sub.requests:
             self._prepare(req)
+        if len(sub.passwords) > MAX_PASSWORDS:
+            for req in sub.requests:
+                req.errors.append(f"{len(sub.passwords)} passwords in one submission: at most {MAX_PASSWORDS} "
+                                  "are accepted; nothing was changed")
         accepted = [r for r in sub.requests if r.ok]
         if accepted:
             try:

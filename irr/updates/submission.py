@@ -16,6 +16,7 @@ from rpsl import reader
 from rpsl.schema import SCHEMA
 
 PSEUDO = ("password", "override", "delete", "dry-run")
+MAX_PASSWORDS = 10  # each is checked against each hash of each maintainer: bounded work per submission
 # Credentials are taken (and removed) even when indented like a continuation line: otherwise they
 # would join the previous attribute's value and be echoed in replies, notifications and the object.
 _PSEUDO_LINE = re.compile(r"^(?:(password|override)|(delete|dry-run))[ \t]*:[ \t]*(.*?)[ \t]*$|"
