@@ -10,6 +10,8 @@
 
     [whois]
     max_connections = 200
+    max_connections_per_address = 50
+    max_queued_queries = 1000  # pipelined queries read ahead per connection
     idle_timeout = 30
     max_line_length = 8192
     max_answer_seconds = 30
@@ -45,7 +47,8 @@ SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
 
 
 WHOIS_DEFAULTS: dict[str, int | float] = {
-    "max_connections": 200, "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0,
+    "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
+    "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
 }
 

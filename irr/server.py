@@ -45,8 +45,11 @@ def build_whois(config: Config, store):
     lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
                       scope_hidden=config.scope_hidden_sources)
     commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
-    limits = WhoisLimits(int(w["max_connections"]), int(w["idle_timeout"]), int(w["max_line_length"]),
-                         float(w["max_answer_seconds"]), int(w["threads"]))
+    limits = WhoisLimits(max_connections=int(w["max_connections"]),
+                         max_connections_per_address=int(w["max_connections_per_address"]),
+                         max_queued_queries=int(w["max_queued_queries"]), idle_timeout=int(w["idle_timeout"]),
+                         max_line_length=int(w["max_line_length"]), max_answer_seconds=float(w["max_answer_seconds"]),
+                         threads=int(w["threads"]))
     authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
 
     def ripe(line: str, session) -> str:

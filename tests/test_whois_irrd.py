@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import socket
+import threading
 import time
 
 import pytest
@@ -254,6 +255,56 @@ def test_limits_junk_and_hostile_clients(whois):
         reply = whois.query(b"!!\n" + b"\n".join(lines[i:i + 500]) + b"\n")
         assert reply  # answered, not crashed
     assert data(whois.query("!gAS10"))
+
+
+def test_a_flood_of_pipelined_queries_is_read_as_it_is_answered(whois):
+    """200,000 queries (1.4 MB) sent without reading the answers (6.6 MB): the server reads ahead
+    a bounded queue (TCP holds the rest back), answers every one in order, and serves other clients
+    meanwhile."""
+    flood = socket.create_connection(("127.0.0.1", whois.port), timeout=30)
+    n = 200_000
+    sender = threading.Thread(target=flood.sendall, args=(b"!!\n" + b"!gAS10\n" * n + b"!q\n",))
+    sender.start()
+    peak = 0
+    for _ in range(20):
+        time.sleep(0.05)
+        peak = max([peak] + [len(c.queue) for c in list(whois.whois.connections)])
+    assert 500 <= peak <= 1000, peak   # refilled from half of max_queued_queries; the rest waits in TCP
+    assert data(whois.query("!gAS10"))                      # another client is not held up
+    one = whois.query("!gAS10")
+    received = bytearray()
+    while chunk := flood.recv(1 << 16):
+        received += chunk
+    sender.join(30)
+    flood.close()
+    assert received == one * n
+
+
+def test_an_endless_line_after_a_complete_one_is_refused(whois):
+    with socket.create_connection(("127.0.0.1", whois.port), timeout=10) as conn:
+        conn.sendall(b"!!\n" + b"!g" + b"A" * 10000)
+        reply = b""
+        while chunk := conn.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"F Query too long")             # at once, not after the idle timeout
+
+
+def test_one_address_cannot_take_every_connection(store, tmp_path):
+    dump = tmp_path / "test.db"
+    dump.write_text(dataset_text())
+    load_files(store, "TEST", [dump], serial=1)
+    config = config_for(tmp_path, ("TEST",))
+    config.whois.update(max_connections=100, max_connections_per_address=2)
+    with running_whois(config, store) as server:
+        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+        time.sleep(0.2)
+        try:
+            assert server.query("!gAS10") == b"%% Too many connections, try again later\n"
+        finally:
+            for conn in held:
+                conn.close()
+        time.sleep(0.2)
+        assert data(server.query("!gAS10"))
 
 
 def test_idle_timeout_closes_connection(whois):

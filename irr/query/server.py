@@ -18,11 +18,14 @@ from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
 from irr.query.session import Session
 
 log = logging.getLogger(__name__)
+ANSWERS_PER_TURN = 64  # memory answers written in one go before other connections get a turn
 
 
 @dataclass(frozen=True)
 class WhoisLimits:
     max_connections: int = 200
+    max_connections_per_address: int = 50  # one host cannot take every slot
+    max_queued_queries: int = 1000   # pipelined lines waiting per connection; then reading pauses
     idle_timeout: int = 30          # seconds; `!t` changes it per connection (1-1000)
     max_line_length: int = 8192     # bytes
     max_answer_seconds: float = 30.0
@@ -112,13 +115,17 @@ class Connection(asyncio.Protocol):
     def __init__(self, server: WhoisServer):
         self.server = server
         self.transport: asyncio.Transport | None = None
-        self.buffer = b""
+        self.buffer = bytearray()   # received, not yet queued; lines start at buffer_pos
+        self.buffer_pos = 0
+        self.overlong = False       # an endless line was refused: the rest of the input is ignored
         self.queue: deque[bytes] = deque()
         self.busy = False
         self.closing = False
         self.answered = 0
         self.idle_handle: asyncio.TimerHandle | None = None
         self.writing_paused = False
+        self.reading_paused = False
+        self.address = "?"
         self.ready = False
         self.eof = False
         self.stream_state: tuple[str, int, int] | None = None
@@ -128,7 +135,11 @@ class Connection(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.session = self.server.session(f"{peer[0]}:{peer[1]}" if peer else "?")
-        if len(self.server.connections) >= self.server.limits.max_connections:
+        self.address = peer[0] if peer else "?"
+        limits = self.server.limits
+        same_address = sum(1 for c in self.server.connections if c.address == self.address)
+        if len(self.server.connections) >= limits.max_connections or \
+                same_address >= limits.max_connections_per_address:
             transport.write(b"%% Too many connections, try again later\n")
             self.closing = True  # input is ignored; closing a moment later lets the answer arrive (no RST)
             asyncio.get_running_loop().call_later(0.5, transport.close)
@@ -177,31 +188,52 @@ class Connection(asyncio.Protocol):
 
     # -- input ----------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
-        if self.closing:
+        if self.closing or self.overlong:
             return
         self._touch()
         self.buffer += data
-        if b"\n" not in self.buffer:
-            if len(self.buffer) > self.server.limits.max_line_length:
-                self._reply(error(f"Query too long (maximum {self.server.limits.max_line_length} bytes)"))
-                self.close()
-            return
-        *lines, self.buffer = self.buffer.split(b"\n")
-        for raw in lines:
-            if len(raw) > self.server.limits.max_line_length:
-                self.queue.append(b"\x00too-long")
-            else:
-                self.queue.append(raw)
+        self._fill()
         self._process()
 
     def eof_received(self) -> bool:
         """The client has sent everything: answer what is queued, then close."""
         self.eof = True
-        if self.buffer.strip():
-            self.queue.append(self.buffer)
-            self.buffer = b""
+        self._fill()
         self._process()
         return True  # keep the transport open to write pending answers
+
+    def _fill(self) -> None:
+        """Move complete lines from the input buffer to the queue, at most max_queued_queries of
+        them: while more wait, reading is paused and TCP holds the client back."""
+        limits = self.server.limits
+        buffer, pos = self.buffer, self.buffer_pos
+        while len(self.queue) < limits.max_queued_queries:
+            end = buffer.find(b"\n", pos)
+            if end < 0:
+                break
+            self.queue.append(bytes(buffer[pos:end]) if end - pos <= limits.max_line_length else b"\x00too-long")
+            pos = end + 1
+        if pos and (pos == len(buffer) or pos > 1 << 16):  # compact now and then, not per line
+            del buffer[:pos]
+            pos = 0
+        self.buffer_pos = pos
+        complete_waiting = buffer.find(b"\n", pos) >= 0
+        if not complete_waiting:
+            if len(buffer) - pos > limits.max_line_length:  # an endless line: answered in turn, then closed
+                self.queue.append(b"\x00too-long-close")
+                self.overlong = True
+                buffer.clear()
+                self.buffer_pos = 0
+            elif self.eof and bytes(buffer[pos:]).strip():  # a last line without its newline
+                self.queue.append(bytes(buffer[pos:]))
+                buffer.clear()
+                self.buffer_pos = 0
+        if complete_waiting and not self.reading_paused:
+            self.reading_paused = True
+            self.transport.pause_reading()
+        elif not complete_waiting and self.reading_paused and not self.eof:
+            self.reading_paused = False
+            self.transport.resume_reading()
 
     # -- answering ------------------------------------------------------------------------------
     def _process(self) -> None:
@@ -214,10 +246,20 @@ class Connection(asyncio.Protocol):
             self.close()
 
     def _answer_queued(self) -> None:
+        answered = 0
         while self.ready and not self.busy and self.queue and not self.closing and not self.writing_paused:
+            if answered == ANSWERS_PER_TURN:  # let other connections have the event loop, then go on
+                asyncio.get_running_loop().call_soon(self._process)
+                break
+            answered += 1
             raw = self.queue.popleft()
-            if raw == b"\x00too-long":
+            if self.reading_paused and len(self.queue) < self.server.limits.max_queued_queries // 2:
+                self._fill()
+            if raw.startswith(b"\x00too-long"):
                 self._reply(error(f"Query too long (maximum {self.server.limits.max_line_length} bytes)"))
+                if raw == b"\x00too-long-close":
+                    self.close()
+                    return
                 continue
             line = raw.strip(b" \t\r\n")
             if not line:
