@@ -7,6 +7,7 @@
     host = "127.0.0.1"
     http_port = 8080
     whois_port = 4343          # 43 in production
+    http_max_connections = 64  # requests at once (more: 503); http_timeout = 60 s of client silence
 
     [whois]
     max_connections = 200
@@ -91,6 +92,8 @@ class Config:
     host: str = "127.0.0.1"
     http_port: int = 8080
     whois_port: int = 4343
+    http_max_connections: int = 64     # requests served at once by `irr serve` (more: 503)
+    http_timeout: int = 60             # seconds a client may stay silent within a request
     whois: dict[str, int | float] = field(default_factory=lambda: dict(WHOIS_DEFAULTS))
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -132,7 +135,7 @@ def default_data_dir() -> Path:
 
 _SECTIONS = {
     "database": {"url", "readonly_url"},
-    "server": {"host", "http_port", "whois_port"},
+    "server": {"host", "http_port", "whois_port", "http_max_connections", "http_timeout"},
     "whois": set(WHOIS_DEFAULTS),
     "email": {"smtp_host", "smtp_port", "from"},
     "auth": {"override_password_hash"},
@@ -189,6 +192,12 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise ConfigError(f"{where}: server.{name} must be a port number (0-65535), not {port!r}")
         ports[name] = port
+    http_limits = {}
+    for name, default in (("http_max_connections", 64), ("http_timeout", 60)):
+        value = server.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where}: server.{name} must be a positive whole number, not {value!r}")
+        http_limits[name] = value
     whois = dict(WHOIS_DEFAULTS)
     for name, value in (raw.get("whois") or {}).items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -241,7 +250,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
     return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, readonly_url=readonly_url, host=host,
-                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   roa_url=roa_url, roa_timer=roa_timer,

@@ -100,6 +100,9 @@ def test_invalid_configuration_is_reported_clearly(tmp_path):
     bad.write_text("[databse]\nurl = 'x'\n")
     proc = run_irr("--config", str(bad), "db", "upgrade", check=False)
     assert "unknown setting 'databse'" in proc.stderr
+    bad.write_text("[server]\nhttp_max_connections = 0\n")
+    proc = run_irr("--config", str(bad), "db", "upgrade", check=False)
+    assert "server.http_max_connections must be a positive whole number, not 0" in proc.stderr
 
 
 def test_configured_database_url_replaces_embedded(db_url, tmp_path):
