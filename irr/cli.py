@@ -304,11 +304,15 @@ def mirror(obj: Context, source: str, force: bool) -> None:
 def submit(obj: Context, no_reply: bool) -> None:
     """Process an e-mail submission read from stdin (what an MTA pipes to it); the
     acknowledgement goes back to the sender by SMTP, notifications to the maintainers."""
+    from irr.updates.mail import MAX_MESSAGE_SIZE
     from irr.updates.service import handle_email
 
-    raw = sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read(MAX_MESSAGE_SIZE + 1)  # no more is kept in memory ...
+    size = len(raw)
+    while chunk := sys.stdin.buffer.read(1 << 20):      # ... the rest is only counted (the MTA expects it read)
+        size += len(chunk)
     obj.store.upgrade()
-    outcome, title, body = handle_email(raw, obj.config, obj.store, reply=not no_reply)
+    outcome, title, body = handle_email(raw, obj.config, obj.store, reply=not no_reply, size=size)
     if no_reply:
         click.echo(f"Subject: {title}\n\n{body}")
     else:

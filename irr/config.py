@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
 
 
 WHOIS_DEFAULTS: dict[str, int | float] = {
@@ -240,7 +240,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
 
     sources: dict[str, SourceConfig] = {}
     for name, table in (raw.get("sources") or {}).items():
-        if not SOURCE_NAME.match(name):
+        if not SOURCE_NAME.fullmatch(name):
             raise ConfigError(f"{where}: source name {name!r} must be upper case letters, digits and '-' "
                               "(e.g. VNNIC, APNIC, RIPE-NONAUTH)")
         if not isinstance(table, dict):

@@ -255,3 +255,19 @@ def test_irr_submit_command_reads_stdin_and_replies(registry, db_url, tmp_path):
         time.sleep(0.05)
     reply = [m for m in registry.sink.messages if MEMBER[1] in m.rcpt_tos][0]
     assert reply.message["Subject"] == "SUCCESS: cli" and reply.message["In-Reply-To"]
+
+
+def test_irr_submit_refuses_a_message_over_the_limit_without_holding_it(registry, db_url, tmp_path):
+    """A 3 MB message: only its first megabyte is kept; the sender is told the real size; nothing changes."""
+    config = tmp_path / "irr.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n\n[sources.VNNIC]\nauthoritative = true\n')
+    raw = mutt_inline(MEMBER, "auto-dbm@vnnic.example", "big", "password: member-pw\n\n" + ROUTE6)
+    raw += b"\n" + b"x" * 3_000_000 + b"\n"
+    proc = subprocess.run([sys.executable, "-m", "irr.cli", "--config", str(config), "--data-dir",
+                           str(registry.config.data_dir), "submit", "--no-reply"], input=raw, capture_output=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    reply = proc.stdout.decode()
+    assert reply.startswith("Subject: FAILED: big")
+    assert f"The message is {len(raw)} bytes long, more than the limit of 1000000 bytes" in reply
+    assert registry.store.get("VNNIC", "route6", "2001:DB8::/32AS64500") is None

@@ -32,7 +32,7 @@ from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
 
 log = logging.getLogger(__name__)
-SOURCE_NAME = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
 
 
 class Base(DeclarativeBase):
@@ -147,7 +147,7 @@ class StoreError(Exception):
 
 
 def check_source(source: str) -> str:
-    if not SOURCE_NAME.match(source):
+    if not SOURCE_NAME.fullmatch(source):
         raise StoreError(f"invalid source name {source!r}: use upper case letters, digits and '-'")
     return source
 

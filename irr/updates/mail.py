@@ -84,14 +84,17 @@ class IncomingMail:
 # ---------------------------------------------------------------------------------------------
 # reading
 
-def read_message(raw: bytes, keyring: Keyring | None, *, max_size: int = MAX_MESSAGE_SIZE) -> IncomingMail:
-    """Parse a raw message; verify PGP signatures with `keyring` (None: nothing counts as signed)."""
+def read_message(raw: bytes, keyring: Keyring | None, *, max_size: int = MAX_MESSAGE_SIZE,
+                 size: int | None = None) -> IncomingMail:
+    """Parse a raw message; verify PGP signatures with `keyring` (None: nothing counts as signed).
+    `size`: the message's real size when `raw` is only its beginning (a reader stopped at the limit)."""
     raw = _strip_mbox_from(raw)
     header_bytes = _split_entity(raw[:max_size + 1] if len(raw) > max_size else raw)[0]
     mail = _envelope(header_bytes)
-    if len(raw) > max_size:
+    if len(raw) > max_size or (size or 0) > max_size:
         # Headers are still read so that the sender gets a reply saying why nothing was done.
-        mail.problems.append(f"The message is {len(raw)} bytes long, more than the limit of {max_size} bytes; "
+        mail.problems.append(f"The message is {max(size or 0, len(raw))} bytes long, more than the limit of "
+                             f"{max_size} bytes; "
                              "nothing in it was processed.")
         return mail
     if not mail.from_address:

@@ -26,13 +26,14 @@ def build_pipeline(config: Config, store, notify: bool = True) -> Pipeline:
 
 
 def handle_email(raw: bytes, config: Config, store, pipeline: Pipeline | None = None,
-                 reply: bool = True) -> tuple[Outcome | None, str, str]:
+                 reply: bool = True, size: int | None = None) -> tuple[Outcome | None, str, str]:
     """Process one RFC 822 message as an MTA pipes it; reply to the sender by SMTP.
+    `size`: the real size when `raw` is only the beginning of a message over the limit.
     Returns (outcome, reply subject, reply body)."""
     from irr.updates.mail import read_message, send_mail
 
     pipeline = pipeline or build_pipeline(config, store)
-    mail = read_message(raw, pipeline.keyring)
+    mail = read_message(raw, pipeline.keyring, size=size)
     meta = {"Message-ID": mail.message_id or "", "From": mail.from_address, "Date": mail.date or "",
             "Subject": mail.subject}
     if mail.problems and not mail.parts:
