@@ -19,7 +19,9 @@ def query_kind(query: str) -> str:
     """A small fixed set of label values: the `!` command letter, nrtm, or ripe."""
     if query.startswith("!"):
         return "!" + query[1:2] if query[1:2].isalnum() or query[1:2] == "!" else "!?"
-    return "nrtm" if query.startswith("-g") else "ripe"
+    from irr.query.nrtm import is_nrtm
+
+    return "nrtm" if is_nrtm(query) else "ripe"
 
 
 class SourceCollector:

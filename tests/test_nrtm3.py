@@ -138,9 +138,17 @@ def test_server_answers_like_irrd(store, upstream, tmp_path):
         assert reply.endswith("\n%END APNIC\n\n\n")
         assert "$1$" not in server.query(f"-g APNIC:3:{oldest}-LAST").decode()
         assert server.query(f"-g apnic:3:{newest}-last").decode().startswith(f"%START Version: 3 APNIC {newest}-{newest}")
+        for flags in ("-V irrd-4.5 -g", "-s APNIC -g", "-r -a -g"):     # what clients send along with -g
+            reply = server.query(f"{flags} APNIC:3:{newest}-LAST").decode()
+            assert reply.startswith(f"%START Version: 3 APNIC {newest}-{newest}"), (flags, reply)
         assert server.query(f"-g APNIC:3:{newest + 1}-LAST") == b"% Warning: there are no newer updates available\n\n\n"
         assert server.query(f"-g APNIC:3:{oldest - 1}-LAST") == \
-            f"%% ERROR: Serials {oldest - 1} - {newest} do not exist\n\n\n".encode()
+            f"%% ERROR: Serials {oldest - 1} - {oldest} do not exist\n\n\n".encode()
+        # beyond newest+1 (a reset server, a confused client): an error, never an empty success
+        assert server.query(f"-g APNIC:3:{newest + 2}-LAST") == \
+            f"%% ERROR: Serials {newest} - {newest + 2} do not exist\n\n\n".encode()
+        assert server.query(f"-g APNIC:3:{newest}-{newest + 5}") == \
+            f"%% ERROR: Serials {newest} - {newest + 5} do not exist\n\n\n".encode()
         assert server.query("-g APNIC:3:5-2") == b"%% ERROR: Start of the serial range (5) must be lower or equal to end of the serial range (2)\n\n\n"
         assert server.query("-g APNIC:9:1-LAST") == b"%% ERROR: Invalid NRTM version: 9\n\n\n"
         assert server.query("-g NOPE:3:1-LAST") == b"%% ERROR: Unknown source: NOPE\n\n\n"

@@ -31,11 +31,31 @@ class NrtmRequest:
     keepalive: bool
 
 
+def is_nrtm(query: str) -> bool:
+    """Is this a `-g` query, whatever flags come with it?"""
+    return query.startswith("-") and "-g" in query.split()
+
+
+# flags a mirror client may send along with -g: the -g source decides, so they are ignored
+_IGNORED_WITH_ARGUMENT = frozenset({"-V", "-s"})
+_IGNORED = frozenset({"-a", "-r"})
+
+
 def parse_request(query: str) -> NrtmRequest:
-    """`-g SRC:3:FIRST-LAST` with an optional `-k` (before or after)."""
-    tokens = query.split()
-    keepalive = "-k" in tokens
-    tokens = [t for t in tokens if t != "-k"]
+    """`-g SRC:3:FIRST-LAST`, with `-k` and a client's `-V NAME`, `-s`, `-a`, `-r` before or after."""
+    words = query.split()
+    tokens: list[str] = []
+    keepalive = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-k":
+            keepalive = True
+        elif word in _IGNORED_WITH_ARGUMENT:
+            i += 1
+        elif word not in _IGNORED:
+            tokens.append(word)
+        i += 1
     if len(tokens) != 2 or tokens[0] != "-g":
         raise NrtmError("Invalid NRTM query: use -g SOURCE:3:FIRST-LAST [-k]")
     m = _G.match(tokens[1])
@@ -105,8 +125,14 @@ class NrtmServer:
             if request.keepalive:
                 return f"{header} {request.first}-{newest}\n\n", request.first
             return "% Warning: there are no newer updates available\n\n\n", request.first
-        if request.first < oldest or last > newest:
-            raise NrtmError(f"Serials {request.first} - {last} do not exist")
+        # IRRd's checks and texts, in its order
+        if request.first < oldest:
+            raise NrtmError(f"Serials {request.first} - {oldest} do not exist")
+        if request.last is not None and request.last > newest:
+            raise NrtmError(f"Serials {newest} - {request.last} do not exist")
+        if request.last is None and request.first > newest:
+            # a start past newest+1 with LAST: the server was reset, or the client is confused
+            raise NrtmError(f"Serials {newest} - {request.first} do not exist")
         if last - request.first + 1 > source.nrtm_max_serials:
             raise NrtmError(f"Serial range requested exceeds maximum range of {source.nrtm_max_serials}")
         body = [f"{header} {request.first}-{last}\n\n"]

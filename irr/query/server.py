@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
+from irr.query.nrtm import is_nrtm
 from irr.query.session import Session
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ class Connection(asyncio.Protocol):
             if query[:2].lower() == "!q":
                 self.close()
                 return
-            if query.startswith("-g ") or query.startswith("-k -g "):
+            if is_nrtm(query):
                 self._nrtm(query)
                 continue
             if query.startswith("!") and query[1:2] in MEMORY_COMMANDS:
