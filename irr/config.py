@@ -16,6 +16,7 @@
     idle_timeout = 30
     max_line_length = 8192
     max_answer_seconds = 30
+    max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
     max_set_depth = 50
     max_set_size = 2000000
 
@@ -49,7 +50,7 @@ SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
 
 WHOIS_DEFAULTS: dict[str, int | float] = {
     "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
-    "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0,
+    "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
 }
 

@@ -74,7 +74,7 @@ def build_whois(config: Config, store):
     memory.start_listener(store.engine.url.render_as_string(hide_password=False))
     w = config.whois
     lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
-                      scope_hidden=config.scope_hidden_sources)
+                      max_rows=int(w["max_objects"]), scope_hidden=config.scope_hidden_sources)
     commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
     limits = WhoisLimits(max_connections=int(w["max_connections"]),
                          max_connections_per_address=int(w["max_connections_per_address"]),

@@ -120,11 +120,14 @@ def test_inverse_lookups(ask):
     assert objects(ask("-r -i mbrs-by-ref maint-vnnic")) == [("as-set", "AS-VNIX", "VNNIC")]
     assert [o[0] for o in objects(ask("-r -T inetnum,inet6num -i tech-c TTB2-VN"))] == ["inetnum"]
     assert ask("-i admin-c NOBODY-VN") == NOT_FOUND
+    # as IRRd: -i person / -i role find person and role objects by their name
+    assert objects(ask("-r -i person Tran Thi Binh")) == [("person", "Tran Thi Binh", "VNNIC")]
+    assert objects(ask("-r -i role vnnic  hostmaster")) == [("role", "VNNIC Hostmaster", "VNNIC")]
 
 
 def test_inverse_errors(ask):
-    response = ask("-i person Nguyen")
-    assert response.startswith("%% ERROR: Inverse attribute search not supported for person, only supported for "
+    response = ask("-i descr Nguyen")
+    assert response.startswith("%% ERROR: Inverse attribute search not supported for descr, only supported for "
                                "attributes: abuse-c, abuse-mailbox, admin-c,")
     assert "mnt-by" in response and "origin" in response and response.endswith("zone-c\n\n\n")
     assert ask("-i origin AS-FOO") == error_text("'AS-FOO' is not an AS number (expected AS<number>)")

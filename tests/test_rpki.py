@@ -103,10 +103,20 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
         **registry.config.sources, "VNNIC": registry.config.sources["VNNIC"].__class__(
             "VNNIC", True, nrtm_access=("127.0.0.1",))}})
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    from irr.store.lookups import Lookups
+
+    route = Lookups(store.engine).routes(["VNNIC"], "203.0.113.0/24", "exact")[0]
+    assert "rpki-ov-state" not in route.whois_text()          # no ROAs yet: no state to show
     load_roas(config, store, json.dumps(RPKI_CLIENT).encode())
     sent = []
     with running_whois(config, store) as whois:
         assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
+        # IRRd's rpki-ov-state line on route output, in both query languages
+        assert b"source:         VNNIC\nrpki-ov-state:  valid\n" in whois.query("!r203.0.113.0/24")
+        assert b"\nrpki-ov-state:  valid\n\n\n" in whois.query("-r -T route 203.0.113.0/24")
+        not_found = route.__class__("VNNIC", "route", route.pk, route.text, rpki_status="not_found")
+        assert not_found.whois_text().endswith(
+            "\nrpki-ov-state:  not_found # No ROAs found, or RPKI validation not enabled for source\n")
         assert _status(whois.query("!JVNNIC"))["VNNIC"]["rpki_rov_filter"] is True
         assert _status(whois.query("!!", "!fno-rpki-filter", "!JVNNIC"))["VNNIC"]["rpki_rov_filter"] is False
         serial_before = store.journal_range("VNNIC")[1]
@@ -116,7 +126,7 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
         assert whois.query("!gAS64500") == b"D\n"
         assert b"203.0.113.0/24" not in whois.query("-T route 203.0.113.0/24")
         assert b"203.0.113.0/24" in whois.query("--no-rpki-filter -T route 203.0.113.0/24")
-        assert b"203.0.113.0/24" in whois.query("!!", "!fno-rpki-filter", "!r203.0.113.0/24")
+        assert b"rpki-ov-state:  invalid\n" in whois.query("!!", "!fno-rpki-filter", "!r203.0.113.0/24")
         nrtm = whois.query(f"-g VNNIC:3:{serial_before + 1}-LAST").decode()
         assert f"DEL {serial_before + 1}\n\nroute:          203.0.113.0/24" in nrtm
         # the maintainer's upd-to was told, once

@@ -360,8 +360,13 @@ def test_configured_limits(store, tmp_path):
     dump.write_text(dataset_text())
     load_files(store, "TEST", [dump], serial=1)
     config = config_for(tmp_path, ("TEST",))
-    config.whois.update(max_set_size=2, max_set_depth=1)
+    config.whois.update(max_set_size=2, max_set_depth=1, max_objects=3)
     with running_whois(config, store) as server:
+        # more objects than max_objects: an error, never a silently shortened list
+        assert server.query("!r0.0.0.0/0,M") == b"F Too many objects (more than 3): make the query more specific\n"
+        assert server.query("!r0.0.0.0/0,o") == b"D\n"
+        assert server.query("!oMAINT-TEST").startswith(b"F Too many objects (more than 3)")
+        assert b"Output truncated at 3 objects" in server.query("-i mnt-by MAINT-TEST")
         assert server.query("!iAS-TEST,1") == b"A10\nAS10 AS20\nC\n"
         assert server.query("!iAS-CYC1,1").startswith(b"F Set too large to resolve: AS-CYC1: more than 2")
         assert server.query("!a4AS-TEST").startswith(b"F Set too large to resolve")

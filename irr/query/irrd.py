@@ -17,7 +17,6 @@ from irr.query.memory import RoutingMemory
 from irr.store.lookups import canonical_key
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
-from rpsl.output import mask_hashes
 
 C = b"C\n"
 D = b"D\n"
@@ -130,8 +129,8 @@ class IrrdCommands:
         if command == "m":
             return found(self._exact(parameter, session))
         if command == "o":
-            return found(self._texts(self.lookups.for_session(session).by_inverse(session.sources, "mnt-by",
-                                                                                  parameter.upper())))
+            return found(self._texts(self._whole(self.lookups.for_session(session).by_inverse(
+                session.sources, "mnt-by", parameter.upper()))))
         if command == "r":
             return self._routes(parameter, session)
         if command in ("q", "Q"):
@@ -235,9 +234,16 @@ class IrrdCommands:
         return answer(texts[option])
 
     # -- database-backed commands ---------------------------------------------------------------
+    def _whole(self, objects):
+        """`!` answers are never cut short silently: a list over the limit is an error instead."""
+        if objects.truncated:
+            raise QueryError(f"Too many objects (more than {self.lookups.max_rows}): "
+                             "make the query more specific")
+        return objects
+
     @staticmethod
     def _texts(objects) -> str:
-        return "\n".join(mask_hashes(o.text) for o in objects)
+        return "\n".join(o.whois_text() for o in objects)
 
     def _exact(self, parameter: str, session) -> str:
         object_class, sep, pk = parameter.partition(",")
@@ -257,7 +263,7 @@ class IrrdCommands:
             keys.prefix(address) if "/" in address else keys.address(address)
         except ValueSyntaxError:
             raise QueryError(f"Invalid input for route search: {parameter}") from None
-        objects = self.lookups.for_session(session).routes(session.sources, address, modes[option])
+        objects = self._whole(self.lookups.for_session(session).routes(session.sources, address, modes[option]))
         if option == "o":
             origins = []
             for obj in objects:

@@ -36,7 +36,9 @@ from rpsl.schema import CLASSES, SCHEMA, get_class
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "%  No entries found for the selected source(s).\n\n\n"
-INVERSE_ATTRIBUTES: tuple[str, ...] = tuple(sorted({a.name for c in CLASSES for a in c.attributes if a.inverse}))
+# inverse keys, and (as IRRd allows) the names of person and role objects
+INVERSE_ATTRIBUTES: tuple[str, ...] = tuple(sorted({a.name for c in CLASSES for a in c.attributes if a.inverse}
+                                                   | {"person", "role"}))
 CONTACT_ATTRIBUTES = ("admin-c", "tech-c", "zone-c")  # followed unless -r (RIPE/APNIC)
 MEMBER_ATTRIBUTES = ("members", "mp-members")
 MODES = {"x": "exact", "l": "less-one", "L": "less", "M": "more"}
@@ -208,7 +210,7 @@ def _answer(query: Query, session: Session, lookups: Lookups, store) -> str:
             contacts = _contacts(objs, lookups)
             truncated = truncated or contacts.truncated
             objs = _unique([*objs, *contacts])
-        blocks = [mask_hashes(o.text).rstrip("\n") for o in objs]
+        blocks = [o.whois_text().rstrip("\n") for o in objs]
     if truncated:
         blocks.append(f"%  Output truncated at {lookups.max_rows} objects; please make the query more specific.")
     return "\n\n".join(blocks) + "\n\n\n"

@@ -29,6 +29,7 @@ from irr.store import VISIBLE, ObjectRow, in_scope_or_shown
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 from rpsl.objects import index_tokens
+from rpsl.output import mask_hashes
 from rpsl.schema import CLASSES
 
 SCHEMA_ORDER: tuple[str, ...] = tuple(c.name for c in CLASSES)
@@ -55,6 +56,17 @@ class Obj:
     # The object's `attr=VALUE` index entries: lets callers follow references (admin-c, ...)
     # without parsing the text.
     lookup_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    rpki_status: str | None = field(default=None, compare=False)  # routes, once ROAs are loaded
+
+    def whois_text(self) -> str:
+        """The text whois answers show: hashes masked and, for a route validated against ROAs,
+        IRRd's `rpki-ov-state:` line."""
+        text = mask_hashes(self.text)
+        if self.rpki_status is None or self.object_class not in ("route", "route6"):
+            return text
+        comment = " # No ROAs found, or RPKI validation not enabled for source" \
+            if self.rpki_status == "not_found" else ""
+        return f"{text.rstrip(chr(10))}\nrpki-ov-state:  {self.rpki_status}{comment}\n"
 
     def values(self, attribute: str) -> list[str]:
         """Indexed values of a lookup/inverse attribute (upper case, as in lookup_keys)."""
@@ -275,7 +287,8 @@ class Lookups:
     # -- helpers --------------------------------------------------------------------------------
     def _base(self, sources: Sequence[str], classes: Sequence[str] | None) -> Select:
         stmt = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, ObjectRow.object_text,
-                      ObjectRow.lookup_keys, ObjectRow.ip_first, ObjectRow.ip_last, ObjectRow.prefix_length)
+                      ObjectRow.lookup_keys, ObjectRow.rpki_status, ObjectRow.ip_first, ObjectRow.ip_last,
+                      ObjectRow.prefix_length)
         # = ANY(array) rather than IN (...): one bound parameter whatever the number of sources,
         # and PostgreSQL still prunes the source partitions.
         stmt = stmt.where(ObjectRow.source == any_(_array([s.upper() for s in sources])))
@@ -311,7 +324,7 @@ class Lookups:
             *(by_class + rest if class_first else rest + by_class),
         ).limit(self.max_rows + 1)
         rows = self._execute(stmt)
-        out = Objects(Obj(r.source, r.object_class, r.pk, r.object_text, tuple(r.lookup_keys or ()))
+        out = Objects(Obj(r.source, r.object_class, r.pk, r.object_text, tuple(r.lookup_keys or ()), r.rpki_status)
                       for r in rows[: self.max_rows])
         out.truncated = len(rows) > self.max_rows
         return out
