@@ -192,6 +192,9 @@ def test_a_queries(whois):
     assert data(whois.query("!a6AS-TEST")) == {"2001:db8::/32", "2001:db8::/33", "2001:db8:8000::/33"}
     assert len(data(whois.query("!aAS-TEST"))) == 12
     assert whois.query("!a4AS-NOPE") == b"D\n"
+    # only as-sets, as IRRd: a route-set's members are ranges, not a prefix list (`!iRS-TEST,1` gives them)
+    assert whois.query("!aRS-TEST") == b"D\n" and whois.query("!a4RS-TEST") == b"D\n"
+    assert data(whois.query("!iRS-TEST,1"))
 
 
 def test_sources_selection(whois):
@@ -219,7 +222,7 @@ def test_session_commands(whois):
 
 
 def test_serials(whois):
-    assert whois.query("!jTEST,OTHER,NOPE") == b"A49\nTEST:N:0-100\nOTHER:N:0-7\nNOPE:X:Database unknown\nC\n"
+    assert whois.query("!jTEST,OTHER,NOPE") == b"A49\nTEST:Y:0-100\nOTHER:Y:0-7\nNOPE:X:Database unknown\nC\n"
     status = whois.query("!J-*")
     assert b'"TEST"' in status and b'"serial_newest_mirror": 100' in status
 

@@ -279,10 +279,10 @@ class IrrdCommands:
             row = status.get(name)
             if name not in session.all_sources:
                 lines.append(f"{name}:X:Database unknown")
-            elif row is None or row.serial_newest is None:
-                lines.append(f"{name}:N:-")
+            elif row is None or row.serial_newest is None:  # Y: a journal is kept for every source
+                lines.append(f"{name}:Y:-")
             else:
-                lines.append(f"{name}:N:0-{row.serial_newest}")
+                lines.append(f"{name}:Y:0-{row.serial_newest}")
         return "\n".join(lines)
 
     def _status(self, parameter: str, session) -> str:

@@ -198,12 +198,11 @@ def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
 
 
 def resolve_prefixes(view: View, name: str, version: int | None, excludes: Iterable[str] = ()) -> list[str] | None:
-    """`!a`: every prefix originated by the ASes of an as-set (route-sets: their prefixes)."""
+    """`!a`: every prefix originated by the ASes of an as-set. Only as-sets, as IRRd: a route-set's
+    members carry range operators, which a plain prefix list cannot say (`!i<set>,1` gives them)."""
     found = view.find(name)
-    if found is None:
+    if found is None or found[1].object_class != "as-set":
         return None
-    if found[1].object_class == "route-set":
-        return resolve_route_set(view, name, excludes, version)
     out: dict[str, None] = {}
     for asn in resolve_as_set(view, name, excludes) or ():
         for prefix in view.prefixes(int(asn[2:]), version):
