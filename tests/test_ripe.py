@@ -23,7 +23,7 @@ ALL = ["VNNIC", "APNIC", "RADB"]
 
 @pytest.fixture
 def session() -> Session:
-    return Session(sources=["VNNIC", "APNIC"], all_sources=list(ALL))
+    return Session(sources=["VNNIC", "APNIC"], all_sources=list(ALL), default_sources=["VNNIC", "APNIC"])
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_sources_are_persistent_and_checked(ask, session: Session):
     assert ask("-s RADB") == NOT_FOUND and session.sources == ["RADB"]
     assert [o[2] for o in objects(ask("-r -s apnic,vnnic AS131072"))] == ["APNIC", "APNIC", "VNNIC", "VNNIC"]
     assert [o[2] for o in objects(ask("-r -a -T aut-num AS131072"))] == ["VNNIC", "APNIC"]
-    assert session.sources == ALL
+    assert session.sources == ["VNNIC", "APNIC"]          # -a: back to the default sources, as IRRd
     assert ask("-s") == error_text("Missing argument for flag/search: s")
 
 

@@ -166,3 +166,17 @@ def test_bulk_loads_validate_their_routes(registry, tmp_path):
     assert store.get("APNIC", "route", "203.0.113.0/24AS64501").rpki_status == "valid"
     assert store.get("APNIC", "route", "203.0.113.0/24AS64500").rpki_status == "invalid"
     assert store.get("APNIC", "route", "192.0.2.0/24AS64500").rpki_status == "not_found"
+
+
+def test_a_failed_notification_is_reported_not_counted(registry):
+    """The ROAs load even when mail fails, and the status line says who was not told."""
+    store = registry.store
+    assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    load_roas(registry.config, store, json.dumps(RPKI_CLIENT).encode())
+
+    def refused(to, subject, body):
+        raise ConnectionRefusedError("SMTP server not reachable")
+
+    status = load_roas(registry.config, store, CSV.encode(), send=refused)
+    assert "1 now invalid" in status and "0 maintainers notified, 1 could not be (mail failed)" in status
+    assert store.roa_count() == 2

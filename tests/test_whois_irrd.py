@@ -216,6 +216,8 @@ def test_session_commands(whois):
     assert whois.query("!v").startswith(b"A") and b"irr-vn -- version" in whois.query("!v")
     assert whois.query("!!", "!eAS-SUB", "!e-lc", "!iAS-TEST,1") == b"C\nA7\nAS-SUB\nC\nA5\nAS10\nC\n"
     assert whois.query("!fno-rpki-filter").startswith(b"A")
+    assert whois.query("!fno-such-filter") == b"F Unrecognised command: f\n"
+    assert whois.query("!r10.0.0.0/24,") == b"F Invalid route search option: \n"
     # without !! a connection carries one query; pipelined lines after it are dropped
     assert whois.query("!gAS112", "!gAS10").count(b"C\n") == 1
     assert whois.query("!!", "!gAS112", "!q", "!gAS10").count(b"C\n") == 1
@@ -223,6 +225,7 @@ def test_session_commands(whois):
 
 def test_serials(whois):
     assert whois.query("!jTEST,OTHER,NOPE") == b"A49\nTEST:Y:0-100\nOTHER:Y:0-7\nNOPE:X:Database unknown\nC\n"
+    assert whois.query("!!", "!sOTHER", "!j-*") == b"C\nA25\nTEST:Y:0-100\nOTHER:Y:0-7\nC\n"  # the defaults
     status = whois.query("!J-*")
     assert b'"TEST"' in status and b'"serial_newest_mirror": 100' in status
 

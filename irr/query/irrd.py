@@ -229,7 +229,7 @@ class IrrdCommands:
                                           "connection.",
         }
         if option not in texts:
-            return error(f"Unrecognised command: {option[:1].lower()}")
+            return error("Unrecognised command: f")
         session.filters_disabled.add(option)
         return answer(texts[option])
 
@@ -255,9 +255,9 @@ class IrrdCommands:
         return self._texts(objects[:1])
 
     def _routes(self, parameter: str, session) -> bytes:
-        address, _, option = parameter.partition(",")
+        address, comma, option = parameter.partition(",")
         modes = {"": "exact", "o": "exact", "l": "less-one", "L": "less", "M": "more"}
-        if option not in modes:
+        if option not in modes or (comma and not option):
             raise QueryError(f"Invalid route search option: {option}")
         try:
             keys.prefix(address) if "/" in address else keys.address(address)
@@ -273,7 +273,7 @@ class IrrdCommands:
 
     def _serials(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}
-        names = session.sources if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
+        names = session.defaults() if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
         lines = []
         for name in names:
             row = status.get(name)

@@ -150,8 +150,8 @@ def _answer(query: Query, session: Session, lookups: Lookups, store) -> str:
     for letter, arg in query.flags:
         if letter == "s":
             sources = _sources(arg or "", session)
-        elif letter == "a":
-            sources = list(session.all_sources)
+        elif letter == "a":  # as IRRd: back to the default sources
+            sources = session.defaults()
     classes = _classes(query.args("T")) if query.has("T") else None
     modes = [f for f, _ in query.flags if f in MODES or f == "i"]
     if len(set(modes)) > 1:

@@ -109,7 +109,8 @@ class WhoisServer:
         known = self.all_sources()
         mirrorable = self.nrtm.mirrorable(peer) if self.nrtm is not None else frozenset()
         return Session(list(self.default_sources) or known, known, self.authoritative,
-                       timeout=self.limits.idle_timeout, peer=peer, mirrorable=mirrorable)
+                       timeout=self.limits.idle_timeout, peer=peer, mirrorable=mirrorable,
+                       default_sources=list(self.default_sources))
 
 
 class Connection(asyncio.Protocol):

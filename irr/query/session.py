@@ -16,3 +16,8 @@ class Session:
     filters_disabled: set[str] = field(default_factory=set)  # `!fno-...`
     peer: str = ""
     mirrorable: frozenset[str] = frozenset()  # sources this client may mirror over NRTMv3
+    default_sources: list[str] = field(default_factory=list)  # configured source_order (empty: all)
+
+    def defaults(self) -> list[str]:
+        """What `-a` returns to and `!j-*` lists, as IRRd: the configured default sources, else all."""
+        return list(self.default_sources or self.all_sources)

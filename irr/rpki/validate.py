@@ -30,19 +30,21 @@ def load_roas(config: Config, store, data: bytes, send=None) -> str:
     invalid_now = [t for t in transitions if t["new"] == "invalid" and t["old"] != "invalid"]
     valid_again = [t for t in transitions if t["old"] == "invalid" and t["new"] != "invalid"]
     authoritative = {name for name, s in config.sources.items() if s.authoritative}
-    told = notify_invalid(config, store, [t for t in invalid_now if t["source"] in authoritative], send)
+    told, failed = notify_invalid(config, store, [t for t in invalid_now if t["source"] in authoritative], send)
     for r in roaset.rejected[:20]:
         log.warning("ROA entry rejected: %s", r)
     return (f"{len(roaset.roas)} ROAs loaded ({roaset.format}), {len(roaset.rejected)} rejected; "
             f"{len(transitions)} routes changed state: {len(invalid_now)} now invalid, {len(valid_again)} valid "
-            f"again; {told} maintainers notified ({time.monotonic() - t0:.1f} s)")
+            f"again; {told} maintainers notified" + (f", {failed} could not be (mail failed)" if failed else "")
+            + f" ({time.monotonic() - t0:.1f} s)")
 
 
-def notify_invalid(config: Config, store, routes: list[dict], send=None) -> int:
+def notify_invalid(config: Config, store, routes: list[dict], send=None) -> tuple[int, int]:
     """Tell the maintainers (upd-to) of authoritative routes that became RPKI invalid, one mail
-    per address; this happens at the transition only, so each change is told once."""
+    per address; this happens at the transition only, so each change is told once.
+    Returns (addresses told, addresses whose mail failed)."""
     if not routes:
-        return 0
+        return 0, 0
     from irr.store.lookups import Lookups
 
     if send is None:
@@ -52,6 +54,7 @@ def notify_invalid(config: Config, store, routes: list[dict], send=None) -> int:
             send_mail(config, to, subject, body)
 
     lookups = Lookups(store.engine).unfiltered()
+    failed = 0
     by_address: dict[str, list[dict]] = {}
     for route in routes:
         obj = parse_object(route["text"])
@@ -69,6 +72,7 @@ def notify_invalid(config: Config, store, routes: list[dict], send=None) -> int:
         try:
             send([address], "RPKI invalid route objects in " + "/".join(sorted({r["source"] for r in items})),
                  "\n".join(body) + "\n")
-        except Exception:
-            log.exception("could not notify %s", address)
-    return len(by_address)
+        except Exception as e:  # the ROAs stay loaded; the operator sees the failure in the status line
+            log.warning("could not notify %s: %s", address, e)
+            failed += 1
+    return len(by_address) - failed, failed
