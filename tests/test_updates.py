@@ -302,3 +302,28 @@ def test_reverse_domain_needs_the_address_holder(registry):
     assert not req.ok and any("parent [inetnum] 203.0.113.0 - 203.0.113.255" in e and "mnt-lower" in e
                               for e in req.errors)
     assert one(submit(registry, "password: other-pw\npassword: member-pw\n\n" + domain)).ok
+
+
+def test_passwords_are_verified_before_the_write_lock_is_taken(registry):
+    """bcrypt is slow on purpose: a submission's passwords are checked while another writer holds
+    the source's lock, so wrong passwords never keep other updates waiting."""
+    from irr.updates.authorise import Credentials
+
+    sub = from_texts([("password: not-it\npassword: nor-this\n\n" + ROUTE, frozenset())])
+    for req in sub.requests:
+        registry._prepare(req)
+    creds = Credentials(list(sub.passwords))
+    done = threading.Event()
+    with registry.store.engine.begin() as conn:
+        registry.store.lock_sources(conn, ["VNNIC"])          # another writer holds VNNIC
+        worker = threading.Thread(target=lambda: (registry._verify_passwords_unlocked(sub.requests, creds),
+                                                  done.set()))
+        worker.start()
+        assert done.wait(60), "the password check waited for the write lock"
+    worker.join()
+    member = registry.store.get("VNNIC", "mntner", "MAINT-MEMBER").object_text
+    lines = [line.split(":", 1)[1].strip() for line in member.split("\n") if line.startswith("auth:")]
+    assert {line: creds.verified.get(line) for line in lines} == dict.fromkeys(lines, False)
+    assert [r.operation for r in sub.requests] == [""]          # the trial ran on copies
+    request = one(registry.process(sub, origin="test"))
+    assert not request.ok and request.auth_failed

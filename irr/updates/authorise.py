@@ -29,6 +29,13 @@ class Credentials:
     passwords: list[str]
     override: bool = False          # a valid override: no maintainer checks, no notifications
     checked: dict = field(default_factory=dict)  # (mntner, signers) -> bool, passwords are slow to verify
+    verified: dict = field(default_factory=dict)  # auth line -> a password matches it (always true of that text)
+
+    def matches(self, auth_line: str) -> bool:
+        """Does one of the passwords match this hash line? Each line is verified once."""
+        if auth_line not in self.verified:
+            self.verified[auth_line] = any(verify_auth_line(pw, auth_line) for pw in self.passwords)
+        return self.verified[auth_line]
 
 
 def _prefix_covered(prefix: str, ranges: list[str]) -> bool:
@@ -98,7 +105,7 @@ class Authoriser:
         for line in auth_lines:
             scheme = line.split(" ", 1)[0].upper()
             if scheme in PASSWORD_SCHEMES:
-                if any(verify_auth_line(pw, line) for pw in self.creds.passwords):
+                if self.creds.matches(line):
                     return True
             elif scheme.startswith("PGPKEY-") and signers:
                 keycert = self.ctx.object("key-cert", scheme)

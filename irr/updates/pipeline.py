@@ -10,6 +10,7 @@ in one transaction, and the rejected ones change nothing.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -175,6 +176,7 @@ class Pipeline:
                                   "are accepted; nothing was changed")
         accepted = [r for r in sub.requests if r.ok]
         if accepted:
+            self._verify_passwords_unlocked(sub.requests, creds)
             try:
                 with self.store.engine.begin() as conn:
                     sources = sorted({r.source for r in accepted})
@@ -334,6 +336,25 @@ class Pipeline:
         req.key_armored = armored
 
     # -- the whole submission -------------------------------------------------------------------
+    def _verify_passwords_unlocked(self, requests: list[Request], creds: Credentials) -> None:
+        """Verify the passwords before the sources' write lock is taken: hashes are slow on
+        purpose, and a submission full of wrong passwords must not hold every other writer up.
+        A trial run of the checks on copies fills `creds.verified` (a result about a hash text,
+        true whenever that text is met again); every decision is taken again under the lock."""
+        if not creds.passwords or creds.override:
+            return
+        trial = copy.deepcopy([r for r in requests if r.ok])
+        scratch = Credentials(list(creds.passwords), verified=creds.verified)
+        try:
+            with self.store.engine.connect() as conn:
+                lookups = self.lookups.bound(conn)
+                contexts = {s: Context(lookups, s, trial) for s in {r.source for r in trial}}
+                for req in trial:
+                    self._classify(req, contexts[req.source], scratch)
+                self._validate(trial, contexts, scratch)
+        except Exception:  # only a head start: the locked run checks everything itself
+            log.warning("password pre-check failed; passwords are checked under the lock", exc_info=True)
+
     def _validate(self, requests: list[Request], contexts: dict[str, Context], creds: Credentials) -> None:
         """References and authorisation, until the accepted set no longer changes."""
         authorisers = {s: Authoriser(ctx, creds) for s, ctx in contexts.items()}
