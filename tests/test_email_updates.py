@@ -271,3 +271,37 @@ def test_irr_submit_refuses_a_message_over_the_limit_without_holding_it(registry
     assert reply.startswith("Subject: FAILED: big")
     assert f"The message is {len(raw)} bytes long, more than the limit of 1000000 bytes" in reply
     assert registry.store.get("VNNIC", "route6", "2001:DB8::/32AS64500") is None
+
+
+def test_automatic_mail_is_processed_but_never_answered(registry):
+    """RFC 3834: no reply to Auto-Submitted or bulk mail, bounces or the registry's own address
+    (mail loops, backscatter); the submission itself is still processed."""
+    before = len(registry.sink.messages)
+    raw = mutt_inline(MEMBER, "auto-dbm@vnnic.example", "auto", "password: member-pw\n\n" + ROUTE6)
+    looped = raw.replace(b"Subject: auto", b"Auto-Submitted: auto-replied\nSubject: auto", 1)
+    outcome, _, _ = handle_email(looped, registry.config, registry.store, registry.pipeline)
+    assert outcome.successful and registry.store.get("VNNIC", "route6", "2001:DB8::/32AS64500") is not None
+    for header in (b"Precedence: bulk\n", b"Reply-To: irr@vnnic.example\n", b"Reply-To: MAILER-DAEMON@x.example\n"):
+        handle_email(raw.replace(b"Subject: auto", header + b"Subject: auto", 1), registry.config, registry.store,
+                     registry.pipeline)
+    time.sleep(0.5)
+    assert [m for m in registry.sink.messages[before:] if MEMBER[1] in m.rcpt_tos] == []
+    # an ordinary message is still answered, and quotes stray text only briefly
+    chatter = "\n".join(f"line {i} of a long story" for i in range(40))
+    outcome, reply = registry.mail(mutt_inline(MEMBER, "auto-dbm@vnnic.example", "chat", chatter))
+    assert "line 4 of" in reply.text and "line 5 of" not in reply.text and "[... 35 more lines]" in reply.text
+
+
+def test_one_submission_notifies_at_most_twenty_addresses(registry):
+    """Recipients partly come from the submitted object (notify:): bounded, so the registry can't be
+    turned into a mailer for chosen addresses."""
+    before = len(registry.sink.messages)
+    many = "".join(f"notify:         victim{i}@target.example\n" for i in range(60))
+    route = ROUTE6.replace("source:", many + "source:", 1)
+    outcome, reply = registry.mail(mutt_inline(MEMBER, "auto-dbm@vnnic.example", "many",
+                                               "password: member-pw\n\n" + route))
+    assert outcome.successful
+    assert "Notifications go to at most 20 addresses per submission" in reply.text
+    time.sleep(0.5)
+    told = {r for m in registry.sink.messages[before:] for r in m.rcpt_tos if r.endswith("@target.example")}
+    assert 0 < len(told) <= 20

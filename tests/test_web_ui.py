@@ -367,6 +367,21 @@ def test_csrf_and_passwords_are_never_kept(site, caplog):
         "rpsl": "password: member-pw\n" + ROUTE})
     html = text_mode.get_data(as_text=True)
     assert "member-pw" not in html and "staff-override" not in html and "Preview:" in html
+    for hidden in ("   password: member-pw\n", "+password: member-pw\n"):   # indented: still a credential
+        indented = client.post("/create/route", data={
+            "csrf_token": token, "mode": "text", "op": "preview",
+            "rpsl": ROUTE.replace("descr:", hidden + "descr:", 1)})
+        assert "member-pw" not in indented.get_data(as_text=True)
+    in_a_row = client.post("/create/route", data={**form, "op": "preview", "csrf_token": token, "password": "",
+                                                  "value": ["203.0.113.0/24", "x\n password: member-pw", "AS64500",
+                                                            "MAINT-MEMBER", "VNNIC"]})
+    assert "member-pw" not in in_a_row.get_data(as_text=True)
+    # the language links stay on this site, whatever the path; every response says what it is
+    lost = client.get("/%5Cevil.example/login").get_data(as_text=True)
+    assert re.findall(r'href="([^"]*)" [^>]*id="lang-vi"', lost) == ["?lang=vi"]
+    plain = client.get("/v1/filters/prefix-set/AS64500?sources=VNNIC&name=<b>x</b>")
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    assert plain.headers["Content-Security-Policy"].startswith("default-src 'none'")
     smuggled = client.post("/create/route", data={**form, "csrf_token": token, "attr": form["attr"] + ["password"],
                                                   "value": form["value"] + ["x"]})
     assert "Not attributes of class route: password" in smuggled.get_data(as_text=True)

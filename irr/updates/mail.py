@@ -74,11 +74,26 @@ class IncomingMail:
     message_id: str | None
     parts: list[MailPart] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    automatic: bool = False   # Auto-Submitted, Precedence bulk/list/junk: never answered (RFC 3834)
 
     @property
     def reply_address(self) -> str:
         """Reply-To if present, else From (address only)."""
         return self.reply_to or self.from_address
+
+    def no_reply_reason(self, own_address: str) -> str | None:
+        """Why this message must not be answered (mail loops, backscatter), or None."""
+        address = self.reply_address.lower()
+        if not address:
+            return "no sender address"
+        if self.automatic:
+            return "an automatic message (Auto-Submitted or Precedence)"
+        local = address.split("@", 1)[0]
+        if local in ("mailer-daemon", "postmaster") or local.startswith(("owner-", "bounce")):
+            return "a bounce or list address"
+        if address == own_address.lower():
+            return "the registry's own address"
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,9 +154,12 @@ def _envelope(header_bytes: bytes) -> IncomingMail:
     headers = HeaderParser(policy=policy.default).parsestr(
         header_bytes.decode("utf-8", "backslashreplace"), headersonly=True)
     from_address = _address(headers, "From") or ""
+    auto_submitted = (_raw_header(headers, "Auto-Submitted") or "no").split(";")[0].strip().lower()
+    precedence = (_raw_header(headers, "Precedence") or "").strip().lower()
     return IncomingMail(from_address=from_address, reply_to=_address(headers, "Reply-To"),
                         subject=_header(headers, "Subject") or "", date=_raw_header(headers, "Date"),
-                        message_id=_raw_header(headers, "Message-ID"))
+                        message_id=_raw_header(headers, "Message-ID"),
+                        automatic=auto_submitted != "no" or precedence in ("bulk", "list", "junk"))
 
 
 def _header(headers: Message, name: str) -> str | None:

@@ -20,6 +20,10 @@ from rpsl.objects import RPSLObject, parse
 from rpsl.output import mask_hashes
 
 log = logging.getLogger(__name__)
+# Recipients come partly from the submitted objects themselves (notify:, the mnt-nfy: of a new
+# self-maintained mntner, the mnt-by: names whose upd-to hears of failures): bounded, so that one
+# submission cannot turn the registry into a mailer for thousands of chosen addresses.
+MAX_RECIPIENTS = 20
 
 
 class Notifier:
@@ -63,7 +67,13 @@ class Notifier:
 
     def notify(self, outcome: Outcome, lookups) -> int:
         sent = 0
-        for address, items in self.targets(outcome, lookups).items():
+        targets = list(self.targets(outcome, lookups).items())
+        if len(targets) > MAX_RECIPIENTS:
+            log.warning("a submission would notify %d addresses: only the first %d are told",
+                        len(targets), MAX_RECIPIENTS)
+            outcome.notes.append(f"Notifications go to at most {MAX_RECIPIENTS} addresses per submission: "
+                                 f"{len(targets) - MAX_RECIPIENTS} were left out.")
+        for address, items in targets[:MAX_RECIPIENTS]:
             sources = "/".join(sorted({r.source for r, _ in items}))
             try:
                 self.send([address], f"Notification of {sources} database changes", self.body(outcome, items))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from irr.auth.passwords import hash_password, is_dummy, new_auth_problem, verify_hash
 from irr.config import Config
@@ -52,6 +52,7 @@ class Outcome:
     submission: Submission
     dry_run: bool
     override_used: bool
+    notes: list[str] = field(default_factory=list)   # about the submission as a whole (notifications)
 
     @property
     def requests(self) -> list[Request]:

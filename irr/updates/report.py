@@ -7,6 +7,7 @@ from irr.updates.submission import Request
 from rpsl.output import mask_hashes
 
 RULE = "~" * 52
+MAX_QUOTED_PARAGRAPHS, MAX_QUOTED_LINES = 3, 5   # of text that is not an object, echoed in a reply
 _TYPES = ("create", "modify", "delete")
 
 
@@ -60,11 +61,19 @@ def email_reply(outcome: Outcome) -> str:
             lines += [mask_hashes(text).rstrip("\n"), ""]
             lines += [f"ERROR: {e}" for e in req.errors] + [f"INFO: {i}" for i in req.infos] + [""]
     lines.append(RULE)
+    lines += [f"NOTE: {n}" for n in outcome.notes]
     ignored = outcome.submission.ignored
     if ignored:
+        # quoted briefly: a reply must not carry whatever text a forged sender wants delivered
         lines += ["", "The following paragraph(s) are not RPSL objects and were NOT PROCESSED:", ""]
-        for para in ignored:
-            lines += [mask_hashes(para), ""]
+        for para in ignored[:MAX_QUOTED_PARAGRAPHS]:
+            para_lines = mask_hashes(para).split("\n")
+            lines += [line[:80] for line in para_lines[:MAX_QUOTED_LINES]]
+            if len(para_lines) > MAX_QUOTED_LINES:
+                lines.append(f"[... {len(para_lines) - MAX_QUOTED_LINES} more lines]")
+            lines.append("")
+        if len(ignored) > MAX_QUOTED_PARAGRAPHS:
+            lines += [f"[... {len(ignored) - MAX_QUOTED_PARAGRAPHS} more paragraphs]", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -49,7 +49,10 @@ def handle_email(raw: bytes, config: Config, store, pipeline: Pipeline | None = 
         notes = list(mail.problems) + [p for part in mail.parts for p in part.problems]
         if notes:
             body += "\nNotes on your message:\n" + "\n".join(f"- {p}" for p in notes) + "\n"
-    if reply and mail.reply_address:
+    refused = mail.no_reply_reason(config.mail_from)
+    if reply and refused:
+        log.warning("no reply to %s: %s", mail.reply_address or "(nobody)", refused)
+    elif reply:
         try:
             send_mail(config, [mail.reply_address], title, body, in_reply_to=mail.message_id,
                       references=mail.message_id)

@@ -70,12 +70,14 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
         lang = request.args.get("lang")
         if lang in LANGUAGES:
             response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy",
-                                        "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; "
+                                        "form-action 'self'; base-uri 'none'")
+        else:  # text, JSON, files: never run as a page, whatever a client guesses
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
 
     @app.context_processor
@@ -111,8 +113,9 @@ def _lang_url(lang: str) -> str:
     """The current page (GET) in another language."""
     from urllib.parse import urlencode
 
+    # only the query string: a path like `/\\evil.example` would make the link leave the site
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
-    return f"{request.path}?{urlencode(args)}"
+    return f"?{urlencode(args)}"
 
 
 def get_store():

@@ -37,7 +37,8 @@ from rpsl.schema import CLASSES, SCHEMA, ObjectClass
 bp = Blueprint("edit", __name__)
 MAX_PASSWORD_FIELDS = 8
 # password: / override: lines typed into the RPSL text are used, then dropped from what is shown again
-_SECRET_LINE = re.compile(r"^(password|override)[ \t]*:.*$\n?", re.IGNORECASE | re.MULTILINE)
+# (indented or `+` lines too: the pipeline takes those as credentials as well)
+_SECRET_LINE = re.compile(r"^[ \t+]*(password|override)[ \t]*:.*$\n?", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -167,7 +168,8 @@ def _post(state: EditState):
     state.password_fields = _password_fields()
     state.text = _SECRET_LINE.sub("", form.get("rpsl", "").replace("\r\n", "\n"))
     state.signed = _SECRET_LINE.sub("", form.get("signed", "").replace("\r\n", "\n"))
-    rows, refused = rows_from_form(form.getlist("attr"), form.getlist("value"), state.cls)
+    values = [_SECRET_LINE.sub("", v.replace("\r\n", "\n")) for v in form.getlist("value")]
+    rows, refused = rows_from_form(form.getlist("attr"), values, state.cls)
     if refused:
         state.general.append(gettext("Not attributes of class %(cls)s: %(names)s", cls=state.cls.name,
                                      names=", ".join(sorted(set(refused)))[:200]))
