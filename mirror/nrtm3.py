@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 _START = re.compile(r"^% *START *Version: *(\d+) +([\w-]+) +(\d+)-(\d+)( FILTERED)?$")
 _OPERATION = re.compile(r"^(ADD|DEL)(?: (\d+))?$")
-_UNAVAILABLE = re.compile(r"do not exist|invalid range|not within|older than|no journal", re.IGNORECASE)
+# serials we need are gone: reload from the dumps. ("No journal kept" is not one: reloading would
+# not help, and every poll would download the dumps again; the error is shown instead.)
+_UNAVAILABLE = re.compile(r"do not exist|invalid range|not within|older than", re.IGNORECASE)
+# RIPE/APNIC answer a mirror that is up to date with `%ERROR:401: invalid range: Not within A-N`
+_NOT_WITHIN = re.compile(r"not within (\d+) *- *(\d+)", re.IGNORECASE)
 _NO_NEWER = ("% Warning: there are no newer updates available", "% Warning (1): there are no newer updates available",
              "% Warning: there are no updates available")
 
@@ -54,8 +58,10 @@ class Stream:
 
 
 def _paragraphs(text: str) -> list[str]:
+    """Paragraphs end at an empty line only: a line of blanks inside an object (PGP armour in a
+    key-cert) is a continuation line, as in dumps and in IRRd."""
     text = text.replace("\r\n", "\n")
-    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+    return [p.strip("\n") for p in re.split(r"\n\n+", text) if p.strip()]
 
 
 def parse_stream(text: str, source: str, expected_first: int | None = None) -> Stream:
@@ -82,6 +88,11 @@ def parse_stream(text: str, source: str, expected_first: int | None = None) -> S
             pending = None
             continue
         if first_line.startswith(("%ERROR", "% ERROR", "%% ERROR", "ERROR:")):
+            window = _NOT_WITHIN.search(para)
+            if window and expected_first is not None and int(window.group(2)) == expected_first - 1 \
+                    and not started:
+                stream.up_to_date = True  # we asked for newest+1: nothing new, not a lost history
+                return stream
             raise Nrtm3Error(f"server error: {para.strip()}", unavailable=bool(_UNAVAILABLE.search(para)))
         if any(first_line.startswith(w) for w in _NO_NEWER):
             if not started:

@@ -16,6 +16,7 @@ import pytest
 from irr.config import Config, SourceConfig
 from irr.database import make_engine
 from irr.store import Change, Store
+from mirror.full_import import FullImport
 from mirror.importer import load_files
 from mirror.nrtm3 import Nrtm3Client, Nrtm3Error, parse_stream
 from rpsl.lenient import load
@@ -292,3 +293,48 @@ def test_unavailable_serials_or_a_gap_trigger_a_full_import(second_db, tmp_path,
     assert "1500 objects loaded" in status
     assert {s.name: s.serial_newest for s in mirror.sources()}["APNIC"] == 500
     assert mirror.get("APNIC", "route", "10.77.0.0/16AS1") is None  # the dump replaced everything
+
+
+def test_an_up_to_date_mirror_of_ripe_or_apnic_does_not_reload(second_db, tmp_path):
+    """RIPE's NRTM (and APNIC's) answers a request for newest+1 with `%ERROR:401: invalid range:
+    Not within 1-N`: nothing new, not a lost history. The mirror stays where it is."""
+    url, mirror = second_db
+    dump = generate_dump(tmp_path / "dump.db", 300, 9)
+    (tmp_path / "APNIC.CURRENTSERIAL").write_text("100\n")
+    load_files(mirror, "APNIC", [dump], serial=100, mirror=True)
+    mirror.apply([Change("APNIC", "ADD", load("route: 10.77.0.0/16\norigin: AS1\nsource: APNIC\n"), serial=101)],
+                 origin="test")
+    peer = FakePeer(b"% The RIPE Database is subject to Terms and Conditions.\n\n"
+                    b"%ERROR:401: invalid range: Not within 1-101\n\n")
+    try:
+        source = SourceConfig("APNIC", nrtm_host="127.0.0.1", nrtm_port=peer.port, dump_urls=(f"file://{dump}",),
+                              serial_url=f"file://{tmp_path}/APNIC.CURRENTSERIAL")
+        status = Nrtm3Client(mirror, source, FullImport(mirror, source, tmp_path / "work"), timeout=2).run_once()
+    finally:
+        peer.close()
+    assert status == "APNIC: up to date at serial 101"
+    assert mirror.serial("APNIC") == 101 and mirror.journal_range("APNIC") == (101, 101)
+    assert mirror.get("APNIC", "route", "10.77.0.0/16AS1") is not None
+    # the same error for a start far below: serials are gone, that one is a reload
+    with pytest.raises(Nrtm3Error) as err:
+        parse_stream("%ERROR:401: invalid range: Not within 50-101\n\n", "APNIC", 20)
+    assert err.value.unavailable
+
+
+def test_a_line_of_blanks_inside_an_object_stays_in_it(store, second_db, tmp_path):
+    """A key-cert's PGP armour holds a line of spaces: a continuation line, not the end of the object."""
+    from rpsl.reader import iter_paragraphs
+
+    keycert = next(p.text for p in iter_paragraphs(REAL / "irrd-rpsl-samples.db") if p.text.startswith("key-cert:"))
+    assert any(line and not line.strip() for line in keycert.split("\n"))
+    obj = load(keycert)
+    store.apply([], origin="test", serial_newest={obj.source: 10})
+    store.apply([Change(obj.source, "ADD", obj)], origin="test")
+    url, down = second_db
+    down.apply([], origin="test", serial_newest={obj.source: 10})
+    config = Config(data_dir=tmp_path, sources={obj.source: SourceConfig(obj.source, True, nrtm_access=("127.0.0.1",))},
+                    source_order=(obj.source,))
+    with running_whois(config, store) as server:
+        status = Nrtm3Client(down, SourceConfig(obj.source, nrtm_host="127.0.0.1", nrtm_port=server.port)).run_once()
+    assert "1 operation" in status or "serial 11" in status, status
+    assert down.get(obj.source, "key-cert", obj.pk).object_text == store.get(obj.source, "key-cert", obj.pk).object_text
