@@ -456,7 +456,9 @@ class Nrtm4Publisher:
         version = state["version"]
         name = self._filename("snapshot", state["session_id"], version)
         header = file_header("snapshot", self.name, state["session_id"], version)
-        records = ({"object": mask_hashes(text)} for _, _, text in self.store.iter_objects(self.name, conn=conn))
+        # what the deltas publish: RPKI-invalid routes are left out (their DEL is in the journal)
+        records = ({"object": mask_hashes(text)}
+                   for _, _, text in self.store.iter_objects(self.name, conn=conn, visible_only=True))
         digest, count = write_jsonseq_gz(self.directory, name, _chain(header, records))
         state["snapshot"] = {"version": version, "filename": name, "hash": digest, "timestamp": now,
                              "serial": state["serial"]}

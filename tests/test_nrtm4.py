@@ -709,3 +709,45 @@ def test_mirror_republishes_with_its_own_session(repo, mirror_store, tmp_path):
     unf = parse_notification(verify(first.read_bytes(), PUB2), "EXAMPLE")
     snapshot = gunzip(downstream.directory / unf.snapshot.url)
     assert snapshot.count(b"\x1e") == 3  # header and both routes
+
+
+def test_a_delete_of_an_object_never_held_leaves_no_empty_journal_entry(repo, mirror_store):
+    """A delta may delete what this mirror never had: nothing to delete, and no journal entry (an
+    NRTMv3 DEL without object text would break every mirror of this one)."""
+    repo.change("ADD", ROUTE)
+    repo.publish()
+    client = repo.client(mirror_store)
+    client.run_once()
+    state = repo.state()
+    session = state["session_id"]
+    snapshot = FileRef(1, state["snapshot"]["filename"], state["snapshot"]["hash"])
+    name = f"nrtm-delta.{session}.2.{'cd' * 16}.json.gz"
+    records = [file_header("delta", "EXAMPLE", session, 2),
+               {"action": "delete", "object_class": "route", "primary_key": "198.51.100.0/24AS1"},
+               {"action": "add_modify", "object": ROUTE6}]
+    digest = repo.write_file(name, records)
+    repo.write_unf(2, snapshot, [FileRef(2, name, digest)])
+    client.run_once()
+    journal = mirror_store.journal("EXAMPLE")
+    assert all(e.object_text.strip() for e in journal)
+    assert (journal[-1].operation, journal[-1].object_class) == ("ADD", "route6")
+    assert not any(e.pk == "198.51.100.0/24AS1" for e in journal)
+
+
+def test_snapshots_leave_rpki_invalid_routes_out_like_the_deltas(store, tmp_path):
+    import json as json_module
+
+    from irr.rpki.validate import load_roas
+
+    config = Config(data_dir=tmp_path, sources={"EXAMPLE": SourceConfig("EXAMPLE", True, nrtm4_server=True)},
+                    source_order=("EXAMPLE",))
+    for prefix in ("203.0.113.0/24", "192.0.2.0/24"):
+        store.apply([Change("EXAMPLE", "ADD", load(f"route: {prefix}\norigin: AS64500\nsource: EXAMPLE"))],
+                    origin="test")
+    load_roas(config, store, json_module.dumps(
+        {"roas": [{"asn": 64501, "prefix": "203.0.113.0/24", "maxLength": 24, "ta": "x"}]}).encode())
+    assert store.journal("EXAMPLE")[-1].operation == "DEL"          # the delta side: the invalid route goes
+    directory = publish_directory(config, "EXAMPLE")
+    Nrtm4Publisher(store, config.sources["EXAMPLE"], directory, KEY1).run_once()
+    snapshot = gzip.decompress(next(directory.glob("nrtm-snapshot.*")).read_bytes()).decode().replace("\\/", "/")
+    assert "192.0.2.0/24" in snapshot and "203.0.113.0/24" not in snapshot

@@ -285,8 +285,9 @@ class Store:
 
     # -- single write path ----------------------------------------------------------------------
     def apply(self, changes: list[Change], origin: str, conn: Connection | None = None,
-              serial_newest: dict[str, int] | None = None) -> list[int]:
-        """Write changes and their journal entries in one transaction; return their serials.
+              serial_newest: dict[str, int] | None = None) -> list[int | None]:
+        """Write changes and their journal entries in one transaction; return their serials
+        (None for a deletion of an object that was not there and has no text to journal).
         `serial_newest` (mirrors): the serial each source has reached after these changes."""
         if conn is None:
             with self.engine.begin() as c:
@@ -325,6 +326,11 @@ class Store:
                     if not change.missing_ok:
                         raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
                     text = obj.text  # a mirror replays a deletion it never saw the object for
+                    if not text.strip() and change.serial is None:
+                        # nothing was deleted and there is no text to tell our own mirrors (an NRTM
+                        # DEL needs one): no journal entry, no serial
+                        serials.append(None)
+                        continue
             else:
                 raise StoreError(f"unknown operation {change.operation!r}")
             counter = counters[source]
