@@ -162,11 +162,16 @@ def run_once(config: Config, store, source_name: str, force: bool = False, progr
         raise ValueError(f"source {source_name} is not in the configuration")
     statuses = []
     for job in jobs_for(config, store, source):
-        if job.kind == "import" and (force or progress):
+        if job.kind in ("import", "nrtm3") and (force or progress) and source.dump_urls:
+            # --force reloads from the dumps whatever the serials say: how a stuck mirror recovers
             from mirror.full_import import FullImport
 
             full = FullImport(store, source, config.data_dir / "mirror" / source.name.lower(), progress=progress)
             statuses.append(full.run_once(force=force))
+        elif job.kind == "nrtm4" and force:
+            from mirror.nrtm4 import Nrtm4Client
+
+            statuses.append(Nrtm4Client(store, source).run_once(force=True))
         else:
             statuses.append(job.run())
     if not statuses:

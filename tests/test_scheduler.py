@@ -115,3 +115,25 @@ def test_credentials_in_mirror_urls_never_reach_errors_or_logs(store, tmp_path, 
     for text in (status, error, caplog.text):
         assert f"http://***@127.0.0.1:{port}/radb.db.gz?***" in text, text
         assert "s3cret" not in text
+
+
+def test_irr_mirror_force_reloads_an_nrtm_mirror_from_its_dumps(store, tmp_path):
+    """`irr mirror APNIC --force` on an NRTMv3 mirror: a full reload (how a stuck mirror recovers),
+    even though NRTM says there is nothing new."""
+    from mirror.importer import load_files
+    from mirror.scheduler import run_once
+    from tests.test_nrtm3 import FakePeer
+
+    dump = generate_dump(tmp_path / "dump.db", 300, 9)
+    (tmp_path / "APNIC.CURRENTSERIAL").write_text("500\n")
+    load_files(store, "APNIC", [dump], serial=100, mirror=True)
+    peer = FakePeer(b"% Warning: there are no newer updates available\n\n\n")
+    try:
+        source = SourceConfig("APNIC", nrtm_host="127.0.0.1", nrtm_port=peer.port, dump_urls=(f"file://{dump}",),
+                              serial_url=f"file://{tmp_path}/APNIC.CURRENTSERIAL")
+        config = Config(data_dir=tmp_path, sources={"APNIC": source}, source_order=("APNIC",))
+        assert run_once(config, store, "APNIC") == ["APNIC: up to date at serial 100"]
+        statuses = run_once(config, store, "APNIC", force=True)
+    finally:
+        peer.close()
+    assert "objects loaded" in statuses[0] and store.serial("APNIC") == 500
