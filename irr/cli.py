@@ -283,7 +283,8 @@ def scope_load(obj: Context) -> None:
 
 @cli.command()
 @click.argument("source")
-@click.option("--force", is_flag=True, help="Reload everything (dumps, or the NRTMv4 snapshot) even when the serial has not changed.")
+@click.option("--force", is_flag=True,
+              help="Reload everything (dumps, or the NRTMv4 snapshot) even when the serial has not changed.")
 @click.pass_obj
 def mirror(obj: Context, source: str, force: bool) -> None:
     """Run one cycle of SOURCE's mirroring (import, NRTM poll, export, NRTMv4 publication) by hand."""

@@ -135,6 +135,10 @@ def _blocks(paths: Sequence[Path], on_bytes: Callable[[int], None]) -> Iterator[
                 yield block, line, path.name
 
 
+class EmptyDumpError(ValueError):
+    """A dump with no object of the source would have replaced one that has objects."""
+
+
 def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: int | None = None,
                workers: int | None = None, progress: bool = False, classes: Sequence[str] | None = None,
                mirror: bool = False) -> LoadReport:
@@ -184,12 +188,23 @@ def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: i
             while pending:
                 yield consume(pending.popleft().get())
 
+    had = sum(store.counts().get(source, {}).values())
+
+    def checked() -> Iterator[str]:
+        yield from chunks()
+        if had and not report.loaded:
+            # an empty file, an HTML error page saved as the dump, the wrong file: never let it
+            # wipe a source that has objects (the load is rolled back, nothing changes)
+            raise EmptyDumpError(f"{', '.join(p.name for p in dumps) or 'no dump file'} holds no {source} object "
+                                 f"({sum(report.skipped.values())} skipped): refusing to replace the {had:,} "
+                                 f"objects of {source}")
+
     def stage(name: str) -> None:
         if bar is not None:
             bar.set_description(f"{name} {source}")
 
     try:
-        result = store.replace_source(source, chunks(), serial, progress=stage, clear_journal=mirror)
+        result = store.replace_source(source, checked(), serial, progress=stage, clear_journal=mirror)
     finally:
         if bar is not None:
             bar.close()

@@ -189,3 +189,22 @@ def test_sigkill_at_any_point_keeps_previous_objects(db_url, tmp_path, dump_10k)
     engine.dispose()
     out = run_irr("load", "--source", "APNIC", "--serial", "30", str(big), env=env)
     assert "60000 objects loaded" in out.stdout
+
+
+def test_an_empty_or_html_dump_never_wipes_a_source(store, tmp_path):
+    """A mirror that downloads an error page (or an empty file) instead of the dump keeps its data."""
+    from mirror.importer import EmptyDumpError
+    from mirror.importer import load_files as load_dump
+
+    good = tmp_path / "apnic.db"
+    good.write_text("route: 192.0.2.0/24\norigin: AS1\nsource: APNIC\n\naut-num: AS1\nas-name: X\nsource: APNIC\n")
+    load_dump(store, "APNIC", [good], serial=10, mirror=True)
+    html = tmp_path / "html.db"
+    html.write_text("<html><head><title>503 Service Unavailable</title></head>\n<body>try later</body></html>\n")
+    empty = tmp_path / "empty.db.gz"
+    empty.write_bytes(gzip.compress(b""))
+    for bad in (html, empty):
+        with pytest.raises(EmptyDumpError, match="refusing to replace the 2 objects of APNIC"):
+            load_dump(store, "APNIC", [bad], serial=20, mirror=True)
+        assert store.counts()["APNIC"] == {"route": 1, "aut-num": 1} and store.serial("APNIC") == 10
+    load_dump(store, "NEWSRC", [empty], serial=1)          # a new, empty source may start empty
