@@ -180,3 +180,26 @@ def test_a_failed_notification_is_reported_not_counted(registry):
     status = load_roas(registry.config, store, CSV.encode(), send=refused)
     assert "1 now invalid" in status and "0 maintainers notified, 1 could not be (mail failed)" in status
     assert store.roa_count() == 2
+
+
+def test_roa_changes_do_not_push_a_dump_mirror_past_its_upstream_serial(store, tmp_path):
+    """A dump-mirrored source's serial is its upstream's CURRENTSERIAL: ROA transitions must not add
+    local journal entries there, or the next dump (1020 < 1000 + 50) would look old and be skipped."""
+    from irr.config import Config, SourceConfig
+    from mirror.full_import import FullImport
+
+    routes = "".join(f"route: 10.{i}.0.0/16\norigin: AS65000\nsource: RADB\n\n" for i in range(50))
+    (tmp_path / "radb.db").write_text(routes)
+    (tmp_path / "RADB.CURRENTSERIAL").write_text("1000\n")
+    source = SourceConfig("RADB", dump_urls=(f"file://{tmp_path}/radb.db",),
+                          serial_url=f"file://{tmp_path}/RADB.CURRENTSERIAL")
+    full = FullImport(store, source, tmp_path / "work")
+    full.run_once()
+    config = Config(data_dir=tmp_path, sources={"RADB": source}, source_order=("RADB",))
+    status = load_roas(config, store, json.dumps(
+        {"roas": [{"asn": 64500, "prefix": "10.0.0.0/8", "maxLength": 24, "ta": "x"}]}).encode())
+    assert "50 now invalid" in status and store.serial("RADB") == 1000
+    (tmp_path / "radb.db").write_text(routes + "route: 192.0.2.0/24\norigin: AS65000\nsource: RADB\n\n")
+    (tmp_path / "RADB.CURRENTSERIAL").write_text("1020\n")
+    full.run_once()
+    assert store.get("RADB", "route", "192.0.2.0/24AS65000") is not None and store.serial("RADB") == 1020

@@ -14,9 +14,11 @@ log = logging.getLogger(__name__)
 
 
 def journal_sources(config: Config, store) -> frozenset[str]:
-    """Sources whose journal uses our own serials: all but NRTMv3 mirrors, which keep their
-    upstream's serials (IRRd too turns those into local serials when RPKI filtering is on)."""
-    synchronised = {name for name, s in config.sources.items() if s.nrtm_host}
+    """Sources whose journal uses our own serials: all but NRTMv3 and dump mirrors, whose serial
+    is their upstream's (a local entry would push it past upstream's and the next import would
+    look old). IRRd turns those into local serials when RPKI filtering is on; not done here."""
+    synchronised = {name for name, s in config.sources.items()
+                    if s.nrtm_host or (s.dump_urls and not s.nrtm4_url)}
     return frozenset(s.name for s in store.sources()) - synchronised
 
 
