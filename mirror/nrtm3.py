@@ -144,7 +144,7 @@ def parse_stream(text: str, source: str, expected_first: int | None = None) -> S
 def _complete(data: str, source: str) -> bool:
     """Has the server sent a whole answer (end marker, error or warning)?"""
     tail = data[-4096:]
-    if re.search(rf"(?:^|\n)% ?END {re.escape(source)}[ \t]*\n", tail):
+    if re.search(rf"(?:^|\n)% ?END {re.escape(source)}[ \t\r]*\n", tail):
         return True
     return "%START" not in data and bool(re.search(r"(?:^|\n)(?:%ERROR|% ERROR|%% ERROR|% Warning)[^\n]*\n", tail))
 

@@ -338,3 +338,12 @@ def test_a_line_of_blanks_inside_an_object_stays_in_it(store, second_db, tmp_pat
         status = Nrtm3Client(down, SourceConfig(obj.source, nrtm_host="127.0.0.1", nrtm_port=server.port)).run_once()
     assert "1 operation" in status or "serial 11" in status, status
     assert down.get(obj.source, "key-cert", obj.pk).object_text == store.get(obj.source, "key-cert", obj.pk).object_text
+
+
+def test_a_crlf_answer_is_complete_at_its_end_marker():
+    """A server that ends lines with CRLF and keeps the connection open: its %END still ends the answer."""
+    from mirror.nrtm3 import _complete
+
+    answer = "%START Version: 3 APNIC 5-5\r\n\r\nADD 5\r\n\r\nroute: 10.0.0.0/8\r\nsource: APNIC\r\n\r\n%END APNIC\r\n"
+    assert _complete(answer, "APNIC") and not _complete(answer[:-14], "APNIC")
+    assert [op.serial for op in parse_stream(answer, "APNIC", 5).operations] == [5]
