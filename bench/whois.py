@@ -10,7 +10,6 @@ it prints queries/s and latency percentiles with one client on a persistent conn
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import socket
@@ -23,17 +22,13 @@ from pathlib import Path
 import psutil
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import CLEAN_1M, REPO, database, load_clean_1m, serving  # noqa: E402
+
+from irr.database import make_engine  # noqa: E402
+
 WHOISBENCH = REPO.parent / "shared" / "tools" / "whoisbench.py"
-
-from irr.database import EmbeddedPostgres, make_engine  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ask(port: int, query: str) -> bytes:
@@ -47,27 +42,15 @@ def ask(port: int, query: str) -> bytes:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dump", type=Path, default=Path(tempfile.gettempdir()) / "clean-1m.db")
+    ap.add_argument("--dump", type=Path, default=CLEAN_1M)
     ap.add_argument("--no-load", action="store_true", help="the database already holds the dump")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 50])
     args = ap.parse_args()
 
-    server = None
-    url = os.environ.get("IRR_DATABASE_URL")
-    if not url:
-        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
-        url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
-    env = dict(os.environ, IRR_DATABASE_URL=url)
-    proc = None
-    try:
+    with database() as url:
         if not args.no_load:
-            if not args.dump.exists():
-                subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1",
-                                "--scale", "1000000", "--oddity-rate", "0", "--out", str(args.dump)], check=True,
-                               stdout=subprocess.DEVNULL)
-            subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1",
-                            str(args.dump)], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            load_clean_1m(url, args.dump)
 
         # query files from the data
         engine = make_engine(url)
@@ -79,67 +62,56 @@ def main() -> None:
             set_names = conn.execute(sa.text("SELECT pk, object_class FROM rpsl_objects WHERE source = 'APNIC' "
                                              "AND object_class IN ('as-set', 'route-set')")).all()
         engine.dispose()
-        whois_port, http_port = free_port(), free_port()
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "serve", "--no-demo", "--whois-port",
-                                 str(whois_port), "--http-port", str(http_port)], env=env, cwd=REPO,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            if "whois on" in line:
-                break
-        start_seconds = time.monotonic() - t0
-        # the 20 largest sets, by the size of their recursive expansion
-        sizes = []
-        cold = []
-        for name, cls in set_names:
-            t1 = time.perf_counter()
-            reply = ask(whois_port, f"!i{name},1")
-            cold.append(time.perf_counter() - t1)
-            sizes.append((reply.count(b" ") + 1 if reply.startswith(b"A") else 0, name, cls))
-        sizes.sort(reverse=True)
-        largest = [n for _, n, _ in sizes[:20]]
-        largest_as = [n for _, n, c in sizes if c == "as-set"][:20]
-        cold_a4 = []
-        for name in largest_as:
-            t1 = time.perf_counter()
-            ask(whois_port, f"!a4{name}")
-            cold_a4.append(time.perf_counter() - t1)
-        print(f"first (uncached) answers, one connection each: !i,1 all {len(cold)} sets {sum(cold):.1f} s "
-              f"(max {max(cold) * 1000:.1f} ms); !a4 20 largest as-sets mean {sum(cold_a4) / 20 * 1000:.1f} ms "
-              f"(max {max(cold_a4) * 1000:.1f} ms)")
-        rng = random.Random(1)
-        files = {
-            "!g": [f"!gas{a}" for a in rng.sample(v4, min(5000, len(v4)))],
-            "!6": [f"!6as{a}" for a in rng.sample(v6, min(5000, len(v6)))],
-            "!i,1 random sets": [f"!i{n},1" for n, _ in rng.sample(set_names, min(5000, len(set_names)))],
-            "!i,1 20 largest": [f"!i{n},1" for n in largest],
-            "!a4 20 largest as-sets": [f"!a4{n}" for n in largest_as],
-        }
-        print(f"server start (routing data loaded): {start_seconds:.1f} s; largest set has {sizes[0][0]} members")
-        for label, queries in files.items():
-            qfile = Path(tempfile.mkstemp(suffix=".txt")[1])
-            qfile.write_text("\n".join(queries) + "\n")
-            for clients in args.clients:
-                out = subprocess.run([sys.executable, str(WHOISBENCH), f"127.0.0.1:{whois_port}", "--queries",
-                                      str(qfile), "--clients", str(clients), "--seconds", str(args.seconds)],
-                                     capture_output=True, text=True).stdout.strip()
-                m = re.search(r"qps=(\d+) .*p99_ms=([\d.]+).*answers=(\{.*\}) errors=(\d+)", out)
-                if m:
-                    print(f"{label:<24} clients={clients:<3} {int(m.group(1)):>7} q/s  p99 {float(m.group(2)):.2f} ms"
-                          f"  answers={m.group(3)} errors={m.group(4)}")
-                else:
-                    print(f"{label:<24} clients={clients:<3} {out}")
-            qfile.unlink()
-        rss = psutil.Process(proc.pid).memory_info().rss
-        pg = sum(p.memory_info().rss for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
-        print(f"server RSS: {rss / 2**20:,.0f} MB (PostgreSQL processes together: {pg / 2**20:,.0f} MB, "
-              "shared buffers counted once per process)")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(30)
-        if server is not None:
-            server.stop()
+        with serving(url) as (proc, whois_port):
+            start_seconds = time.monotonic() - t0
+            # the 20 largest sets, by the size of their recursive expansion
+            sizes = []
+            cold = []
+            for name, cls in set_names:
+                t1 = time.perf_counter()
+                reply = ask(whois_port, f"!i{name},1")
+                cold.append(time.perf_counter() - t1)
+                sizes.append((reply.count(b" ") + 1 if reply.startswith(b"A") else 0, name, cls))
+            sizes.sort(reverse=True)
+            largest = [n for _, n, _ in sizes[:20]]
+            largest_as = [n for _, n, c in sizes if c == "as-set"][:20]
+            cold_a4 = []
+            for name in largest_as:
+                t1 = time.perf_counter()
+                ask(whois_port, f"!a4{name}")
+                cold_a4.append(time.perf_counter() - t1)
+            print(f"first (uncached) answers, one connection each: !i,1 all {len(cold)} sets {sum(cold):.1f} s "
+                  f"(max {max(cold) * 1000:.1f} ms); !a4 20 largest as-sets mean {sum(cold_a4) / 20 * 1000:.1f} ms "
+                  f"(max {max(cold_a4) * 1000:.1f} ms)")
+            rng = random.Random(1)
+            files = {
+                "!g": [f"!gas{a}" for a in rng.sample(v4, min(5000, len(v4)))],
+                "!6": [f"!6as{a}" for a in rng.sample(v6, min(5000, len(v6)))],
+                "!i,1 random sets": [f"!i{n},1" for n, _ in rng.sample(set_names, min(5000, len(set_names)))],
+                "!i,1 20 largest": [f"!i{n},1" for n in largest],
+                "!a4 20 largest as-sets": [f"!a4{n}" for n in largest_as],
+            }
+            print(f"server start (routing data loaded): {start_seconds:.1f} s; largest set has {sizes[0][0]} members")
+            for label, queries in files.items():
+                qfile = Path(tempfile.mkstemp(suffix=".txt")[1])
+                qfile.write_text("\n".join(queries) + "\n")
+                for clients in args.clients:
+                    out = subprocess.run([sys.executable, str(WHOISBENCH), f"127.0.0.1:{whois_port}", "--queries",
+                                          str(qfile), "--clients", str(clients), "--seconds", str(args.seconds)],
+                                         capture_output=True, text=True).stdout.strip()
+                    m = re.search(r"qps=(\d+) .*p99_ms=([\d.]+).*answers=(\{.*\}) errors=(\d+)", out)
+                    if m:
+                        qps, p99, answers, errors = int(m.group(1)), float(m.group(2)), m.group(3), m.group(4)
+                        print(f"{label:<24} clients={clients:<3} {qps:>7} q/s  p99 {p99:.2f} ms"
+                              f"  answers={answers} errors={errors}")
+                    else:
+                        print(f"{label:<24} clients={clients:<3} {out}")
+                qfile.unlink()
+            rss = psutil.Process(proc.pid).memory_info().rss
+            pg = sum(p.memory_info().rss for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+            print(f"server RSS: {rss / 2**20:,.0f} MB (PostgreSQL processes together: {pg / 2**20:,.0f} MB, "
+                  "shared buffers counted once per process)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+"""What the benchmarks share: a database (IRR_DATABASE_URL or a throwaway embedded PostgreSQL),
+the clean 1M-object dump loaded into it, and `irr serve` on free loopback ports."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from irr.database import EmbeddedPostgres  # noqa: E402
+
+CLEAN_1M = Path(tempfile.gettempdir()) / "clean-1m.db"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    """IRR_DATABASE_URL, or a throwaway embedded PostgreSQL removed afterwards."""
+    url = os.environ.get("IRR_DATABASE_URL")
+    if url:
+        yield url
+        return
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
+    try:
+        yield "postgresql+psycopg://" + server.start().split("://", 1)[1]
+    finally:
+        server.stop()
+
+
+def load_clean_1m(url: str, dump: Path) -> None:
+    """Generate the clean 1M dump when missing (gen_rpsl --seed 1, no oddities); load it as APNIC."""
+    if not dump.exists():
+        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1",
+                        "--scale", "1000000", "--oddity-rate", "0", "--out", str(dump)], check=True,
+                       stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
+                   env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def serving(url: str) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`irr serve` on the database until the block ends: (process, whois port), once it answers."""
+    whois_port, http_port = free_port(), free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "serve", "--no-demo", "--whois-port", str(whois_port),
+                             "--http-port", str(http_port)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in proc.stdout:
+            if "whois on" in line:
+                break
+        yield proc, whois_port
+    finally:
+        proc.terminate()
+        proc.wait(30)
