@@ -8,7 +8,6 @@ the whole journal range.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import subprocess
 import sys
@@ -19,9 +18,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import database  # noqa: E402
 
 from irr.config import Config, SourceConfig  # noqa: E402
-from irr.database import EmbeddedPostgres, make_engine  # noqa: E402
+from irr.database import make_engine  # noqa: E402
 from irr.store import Store  # noqa: E402
 
 
@@ -52,12 +54,7 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
     first_serial = int(args.journal.read_text(errors="replace").split("\n", 1)[0].split()[-1].split("-")[0])
 
-    server = None
-    url = os.environ.get("IRR_DATABASE_URL")
-    if not url:
-        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
-        url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
-    try:
+    with database() as url:
         store = Store(make_engine(url))
         store.upgrade()
         from mirror.full_import import FullImport
@@ -91,9 +88,6 @@ def main() -> None:
         print(f"NRTMv3 server: -g APNIC:3:{oldest}-LAST ({newest - oldest + 1:,} serials, {len(text) / 2**20:.1f} MB) "
               f"answered in {serve:.2f} s = {(newest - oldest + 1) / serve:,.0f} serials/s")
         store.engine.dispose()
-    finally:
-        if server is not None:
-            server.stop()
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import database  # noqa: E402
 
 from irr.config import Config  # noqa: E402
-from irr.database import EmbeddedPostgres, make_engine  # noqa: E402
+from irr.database import make_engine  # noqa: E402
 from irr.store import Store  # noqa: E402
 
 
@@ -66,12 +69,7 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true")
     ap.add_argument("--roas", type=int, default=500_000)
     args = ap.parse_args()
-    server = None
-    url = os.environ.get("IRR_DATABASE_URL")
-    if not url:
-        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
-        url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
-    try:
+    with database() as url:
         if not args.no_load:
             subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1",
                             str(args.dump)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True,
@@ -115,9 +113,6 @@ def main() -> None:
         print(f"peak RSS: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB, "
               f"largest PostgreSQL process {peak_pg / 2**20:,.0f} MB")
         store.engine.dispose()
-    finally:
-        if server is not None:
-            server.stop()
 
 
 if __name__ == "__main__":
