@@ -270,16 +270,11 @@ def test_client_killed_mid_batch_resumes_without_lost_or_repeated_serials(store,
     assert _masked(objects(mirror, "APNIC")) == _masked(objects(store, "APNIC"))
 
 
-@pytest.mark.parametrize("payload", [
-    b"%% ERROR: Serials 101 - 300 do not exist\n\n\n",
-    b"%START Version: 3 APNIC 150-300\n\nADD 150\n\nroute: 10.1.0.0/16\norigin: AS1\nsource: APNIC\n\n%END APNIC\n\n",
-])
-def test_unavailable_serials_or_a_gap_trigger_a_full_import(second_db, tmp_path, payload):
-    from mirror.full_import import FullImport
-
-    url, mirror = second_db
-    dump = generate_dump(tmp_path / "dump.db", 1500, 9)
-    (tmp_path / "APNIC.CURRENTSERIAL").write_text("500\n")
+def _poll_mirror_at_101(mirror, tmp_path, objects: int, current_serial: int, payload: bytes) -> str:
+    """A mirror loaded from a dump at serial 100 plus one NRTM change (101), polled once against a
+    peer answering `payload`; the dumps say `current_serial`. Returns the client's status line."""
+    dump = generate_dump(tmp_path / "dump.db", objects, 9)
+    (tmp_path / "APNIC.CURRENTSERIAL").write_text(f"{current_serial}\n")
     load_files(mirror, "APNIC", [dump], serial=100, mirror=True)
     mirror.apply([Change("APNIC", "ADD", load("route: 10.77.0.0/16\norigin: AS1\nsource: APNIC\n"), serial=101)],
                  origin="test")
@@ -287,9 +282,18 @@ def test_unavailable_serials_or_a_gap_trigger_a_full_import(second_db, tmp_path,
     try:
         source = SourceConfig("APNIC", nrtm_host="127.0.0.1", nrtm_port=peer.port, dump_urls=(f"file://{dump}",),
                               serial_url=f"file://{tmp_path}/APNIC.CURRENTSERIAL")
-        status = Nrtm3Client(mirror, source, FullImport(mirror, source, tmp_path / "work"), timeout=2).run_once()
+        return Nrtm3Client(mirror, source, FullImport(mirror, source, tmp_path / "work"), timeout=2).run_once()
     finally:
         peer.close()
+
+
+@pytest.mark.parametrize("payload", [
+    b"%% ERROR: Serials 101 - 300 do not exist\n\n\n",
+    b"%START Version: 3 APNIC 150-300\n\nADD 150\n\nroute: 10.1.0.0/16\norigin: AS1\nsource: APNIC\n\n%END APNIC\n\n",
+])
+def test_unavailable_serials_or_a_gap_trigger_a_full_import(second_db, tmp_path, payload):
+    url, mirror = second_db
+    status = _poll_mirror_at_101(mirror, tmp_path, 1500, 500, payload)
     assert "1500 objects loaded" in status
     assert {s.name: s.serial_newest for s in mirror.sources()}["APNIC"] == 500
     assert mirror.get("APNIC", "route", "10.77.0.0/16AS1") is None  # the dump replaced everything
@@ -299,19 +303,8 @@ def test_an_up_to_date_mirror_of_ripe_or_apnic_does_not_reload(second_db, tmp_pa
     """RIPE's NRTM (and APNIC's) answers a request for newest+1 with `%ERROR:401: invalid range:
     Not within 1-N`: nothing new, not a lost history. The mirror stays where it is."""
     url, mirror = second_db
-    dump = generate_dump(tmp_path / "dump.db", 300, 9)
-    (tmp_path / "APNIC.CURRENTSERIAL").write_text("100\n")
-    load_files(mirror, "APNIC", [dump], serial=100, mirror=True)
-    mirror.apply([Change("APNIC", "ADD", load("route: 10.77.0.0/16\norigin: AS1\nsource: APNIC\n"), serial=101)],
-                 origin="test")
-    peer = FakePeer(b"% The RIPE Database is subject to Terms and Conditions.\n\n"
-                    b"%ERROR:401: invalid range: Not within 1-101\n\n")
-    try:
-        source = SourceConfig("APNIC", nrtm_host="127.0.0.1", nrtm_port=peer.port, dump_urls=(f"file://{dump}",),
-                              serial_url=f"file://{tmp_path}/APNIC.CURRENTSERIAL")
-        status = Nrtm3Client(mirror, source, FullImport(mirror, source, tmp_path / "work"), timeout=2).run_once()
-    finally:
-        peer.close()
+    status = _poll_mirror_at_101(mirror, tmp_path, 300, 100, b"% The RIPE Database is subject to Terms and "
+                                 b"Conditions.\n\n%ERROR:401: invalid range: Not within 1-101\n\n")
     assert status == "APNIC: up to date at serial 101"
     assert mirror.serial("APNIC") == 101 and mirror.journal_range("APNIC") == (101, 101)
     assert mirror.get("APNIC", "route", "10.77.0.0/16AS1") is not None
