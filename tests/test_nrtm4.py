@@ -751,3 +751,22 @@ def test_snapshots_leave_rpki_invalid_routes_out_like_the_deltas(store, tmp_path
     Nrtm4Publisher(store, config.sources["EXAMPLE"], directory, KEY1).run_once()
     snapshot = gzip.decompress(next(directory.glob("nrtm-snapshot.*")).read_bytes()).decode().replace("\\/", "/")
     assert "192.0.2.0/24" in snapshot and "203.0.113.0/24" not in snapshot
+
+
+def test_a_relative_data_dir_is_served_over_http(store, tmp_path, monkeypatch):
+    """`irr --data-dir data serve`: the update notification file answered 500, because Flask's
+    send_file takes a relative path from the package directory, not the working directory."""
+    from irr.config import load_config
+    from irr.web import create_app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "irr.toml").write_text('[sources.EXAMPLE]\nauthoritative = true\nnrtm4_server = true\n')
+    config = load_config("irr.toml", "data")
+    assert config.data_dir == tmp_path / "data" and config.data_dir.is_absolute()
+    store.apply([Change("EXAMPLE", "ADD", load(MNTNER.rstrip("\n")))], origin="test")
+    Nrtm4Publisher(store, config.sources["EXAMPLE"], publish_directory(config, "EXAMPLE"), KEY1).run_once()
+    client = create_app(config, store).test_client()
+    response = client.get("/nrtm4/EXAMPLE/" + UNF_NAME)
+    assert response.status_code == 200 and verify(response.data, PUB1) is not None
+    snapshot = parse_notification(jws_payload(response.data), "EXAMPLE").snapshot.url
+    assert client.get("/nrtm4/EXAMPLE/" + snapshot).status_code == 200
