@@ -197,8 +197,12 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
     import json
 
     from irr.export.health import check
+    from irr.query.sets import SetLimitError
 
-    report = check(_view(obj, sources), name)
+    try:
+        report = check(_view(obj, sources), name)
+    except SetLimitError as e:
+        raise click.ClickException(f"too large: {e}") from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.text(), nl=as_json)
     if not report.exists:
         sys.exit(1)

@@ -98,8 +98,15 @@ def as_path(objects: str):
 def health(name: str):
     """/v1/filters/health/AS-FOO: depth, sizes, cycles, missing members, largest contributors."""
     from irr.export.health import check
+    from irr.query.sets import SetLimitError
 
     memory = get_memory()
     memory.refresh()
     sources = _sources(memory)
-    return jsonify(check(memory.view(sources, _limits()), name).as_dict())
+    unknown = [s for s in sources if s not in memory.snapshots]
+    if unknown:
+        return jsonify({"error": f"unknown source(s): {', '.join(unknown)}"}), 400
+    try:
+        return jsonify(check(memory.view(sources, _limits()), name).as_dict())
+    except SetLimitError as e:
+        return jsonify({"error": f"too large: {e}"}), 413
