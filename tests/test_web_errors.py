@@ -146,3 +146,24 @@ def test_health_of_a_too_deep_set_is_a_clean_413(registry, depth):  # noqa: F811
     assert ok.status_code == 200 and json.loads(ok.data)["depth"] == 9
     unknown = client.get("/v1/filters/health/AS-DEEP0?sources=NOPE")
     assert unknown.status_code == 400 and unknown.get_json() == {"error": "unknown source(s): NOPE"}
+
+
+def test_a_filter_error_carries_no_etag_and_is_never_confirmed_by_a_304(registry):  # noqa: F811
+    _chain(registry.store, 3)
+    memory = RoutingMemory(registry.store)
+    memory.load_all()
+    client = create_app(registry.config, registry.store, memory).test_client()
+    refused = "/v1/filters/prefix-set/AS-DEEP0?format=juniper&af=6&aggregate=1&sources=VNNIC"
+    first = client.get(refused)
+    assert first.status_code == 422 and "ETag" not in first.headers and first.headers["Cache-Control"] == "no-store"
+    # revalidation (any tag matches `*`) must not confirm an error with a 304
+    again = client.get(refused, headers={"If-None-Match": "*"})
+    assert again.status_code == 422 and "ETag" not in again.headers
+    ok = "/v1/filters/prefix-set/AS-DEEP0?format=juniper&af=6&sources=VNNIC"
+    tag = client.get(ok).headers["ETag"]
+    assert client.get(ok, headers={"If-None-Match": tag}).status_code == 304
+    too_deep = "/v1/filters/prefix-set/AS-DEEP0?sources=VNNIC"
+    _chain(registry.store, 60)
+    memory.refresh()
+    deep = client.get(too_deep)
+    assert deep.status_code == 413 and "ETag" not in deep.headers

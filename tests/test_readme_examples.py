@@ -1,5 +1,5 @@
-"""The README's configuration examples load through the real configuration loader and mean what
-the README says they mean."""
+"""The README's examples work: its configuration examples load through the real configuration
+loader and mean what the README says; its HTTP filter examples answer on the demo data."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,9 @@ import pytest
 from irr.config import load_config
 from tests.conftest import REPO
 
-BLOCKS = re.findall(r"```toml\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+README = (REPO / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```toml\n(.*?)```", README, re.S)
+FILTER_URLS = re.findall(r"`GET (/v1/filters/[^`]+)`", README)
 
 
 def test_the_readme_has_configuration_examples():
@@ -40,3 +42,23 @@ def test_the_configuration_section_example_means_what_it_says(tmp_path):
     # data_dir: --data-dir, then IRR_DATA_DIR, then the file
     assert load_config(path, environ={"IRR_DATA_DIR": "/srv/irr"}).data_dir == Path("/srv/irr")
     assert load_config(path, "/opt/irr", environ={"IRR_DATA_DIR": "/srv/irr"}).data_dir == Path("/opt/irr")
+
+
+def test_the_readme_filter_examples_answer_on_the_demo_data(store, tmp_path):
+    """`?format=juniper&af=6&aggregate=1` answered 422 (Juniper prefix-lists can't aggregate)."""
+    from irr.config import Config
+    from irr.query.memory import RoutingMemory
+    from irr.server import load_demo_if_empty
+    from irr.web import create_app
+
+    assert load_demo_if_empty(store)
+    memory = RoutingMemory(store)
+    memory.load_all()
+    client = create_app(Config(data_dir=tmp_path), store, memory).test_client()
+    assert len(FILTER_URLS) >= 3
+    for url in FILTER_URLS:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+    prefix_set = client.get(FILTER_URLS[0])
+    assert FILTER_URLS[0].startswith("/v1/filters/prefix-set/AS64500:AS-CUSTOMERS")
+    assert "2001:db8" in prefix_set.text.lower() and "route-filter" in prefix_set.text and prefix_set.headers["ETag"]
