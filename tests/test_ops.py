@@ -112,3 +112,34 @@ def test_http_server_bounds_its_threads_and_drops_silent_clients(store, tmp_path
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_metrics_count_email_submissions_and_serve_two_stores(store, db_url, tmp_path):
+    """`irr submit` is a process of its own: its submissions reached no /metrics. And a process
+    with a second store (two apps) answered /metrics with 500 (duplicate time series)."""
+    from irr.database import make_engine
+    from irr.store import Store
+    from tests.mail_helpers import mutt_inline
+    from tests.update_helpers import ROUTE, ROUTE6, setup_registry
+
+    setup_registry(store)
+    config = tmp_path / "irr.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n\n[sources.VNNIC]\nauthoritative = true\n')
+    sender = ("Member", "an@member.example")
+    for password, text in (("member-pw", ROUTE), ("wrong-pw", ROUTE6)):
+        raw = mutt_inline(sender, "auto-dbm@vnnic.example", "m", f"password: {password}\n\n{text}")
+        run_irr("--config", str(config), "--data-dir", str(tmp_path), "submit", "--no-reply", input=raw.decode())
+    assert store.get("VNNIC", "route", "203.0.113.0/24AS64500") is not None
+    first = create_app(load_config(config, tmp_path), store).test_client()
+    second = create_app(load_config(config, tmp_path), Store(make_engine(db_url))).test_client()
+    reply = first.post("/v1/submit/", json={"objects": [{"object_text": ROUTE6}], "passwords": ["member-pw"],
+                                            "dry_run": True})
+    assert reply.status_code == 200 and reply.get_json()["dry_run"]
+    for client in (first, second, first):
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert 'irr_submissions_total{channel="email",outcome="success"} 1.0' in text
+        assert 'irr_submissions_total{channel="email",outcome="failure"} 1.0' in text
+        assert 'irr_submissions_total{channel="api",outcome="dry-run"} 1.0' in text
+        assert text.count("# TYPE irr_submissions_total counter") == 1 and text.count("# TYPE irr_objects gauge") == 1

@@ -263,7 +263,7 @@ class Store:
             # one migrator at a time, even when several irr processes start together
             conn.execute(sa.select(func.pg_advisory_xact_lock(0x1AA0)))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # every head: migrations written side by side all apply
 
     def _ensure_partition(self, conn: Connection, source: str) -> None:
         exists = conn.execute(select(func.to_regclass(partition_name(source)))).scalar()
