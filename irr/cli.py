@@ -213,9 +213,20 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
 @cli.command()
 @click.pass_obj
 def status(obj: Context) -> None:
-    """Sources (serial, objects, last success, last error), ROAs and scope at a glance."""
-    store = obj.store
-    store.upgrade()
+    """Sources (serial, objects, last success, last error), ROAs and scope at a glance (reads
+    only: no migration, so it also runs against a replica)."""
+    from irr.store.schema_version import schema_problem
+
+    if not obj.config.database_url and obj.config.readonly_url:  # a query front end: its replica
+        from irr.database import make_engine
+        from irr.store import Store
+
+        store = Store(make_engine(obj.config.readonly_url))
+    else:
+        store = obj.store
+    problem = schema_problem(store.engine)
+    if problem:
+        raise click.ClickException(problem)
     counts = store.counts()
     click.echo(f"{'source':<14}{'type':<14}{'serial':>12}{'objects':>11}  last success          last error")
     for row in store.sources():
