@@ -129,7 +129,9 @@ def _view(obj: Context, sources: tuple[str, ...]):
 
     memory = RoutingMemory(obj.store)
     memory.load_all()
-    chosen = [s.upper() for s in sources] or list(obj.config.source_order) or sorted(memory.snapshots)
+    # -S VNNIC,APNIC (bgpq4's form) and -S VNNIC -S APNIC alike
+    named = [s.strip().upper() for value in sources for s in value.split(",") if s.strip()]
+    chosen = named or list(obj.config.source_order) or sorted(memory.snapshots)
     unknown = [s for s in chosen if s not in memory.snapshots]
     if unknown:
         raise click.BadParameter(f"unknown source(s): {', '.join(unknown)}", param_hint="--source")
@@ -148,7 +150,7 @@ _PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": Fals
 @export.command("prefix-set", context_settings=_PASS_THROUGH)
 @click.option("--format", "fmt", default="cisco", help="cisco, cisco-xr, juniper, juniper-route-filter, bird, "
               "openbgpd, json, nokia, nokia-classic, srlinux, arista, mikrotik, mikrotik7, huawei, huawei-xpl.")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
 def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
@@ -165,7 +167,7 @@ def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tu
 
 @export.command("as-path", context_settings=_PASS_THROUGH)
 @click.option("--format", "fmt", default="cisco", help="cisco, juniper, bird, openbgpd, json, nokia, arista, huawei.")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
 def export_as_path(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
@@ -189,7 +191,7 @@ def lint() -> None:
 
 @lint.command("as-set")
 @click.argument("name")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @click.pass_obj
 def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool) -> None:
@@ -197,8 +199,12 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
     import json
 
     from irr.export.health import check
+    from irr.query.sets import SetLimitError
 
-    report = check(_view(obj, sources), name)
+    try:
+        report = check(_view(obj, sources), name)
+    except SetLimitError as e:
+        raise click.ClickException(f"too large: {e}") from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.text(), nl=as_json)
     if not report.exists:
         sys.exit(1)
@@ -207,9 +213,20 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
 @cli.command()
 @click.pass_obj
 def status(obj: Context) -> None:
-    """Sources (serial, objects, last success, last error), ROAs and scope at a glance."""
-    store = obj.store
-    store.upgrade()
+    """Sources (serial, objects, last success, last error), ROAs and scope at a glance (reads
+    only: no migration, so it also runs against a replica)."""
+    from irr.store.schema_version import schema_problem
+
+    if not obj.config.database_url and obj.config.readonly_url:  # a query front end: its replica
+        from irr.database import make_engine
+        from irr.store import Store
+
+        store = Store(make_engine(obj.config.readonly_url))
+    else:
+        store = obj.store
+    problem = schema_problem(store.engine)
+    if problem:
+        raise click.ClickException(problem)
     counts = store.counts()
     click.echo(f"{'source':<14}{'type':<14}{'serial':>12}{'objects':>11}  last success          last error")
     for row in store.sources():

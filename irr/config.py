@@ -183,6 +183,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if readonly_url is not None:
         readonly_url = _sqlalchemy_url(readonly_url, where)
     chosen_dir = data_dir or env.get("IRR_DATA_DIR") or raw.get("data_dir") or default_data_dir()
+    if not isinstance(chosen_dir, (str, os.PathLike)) or not str(chosen_dir):
+        raise ConfigError(f"{where}: data_dir must be a directory path, not {chosen_dir!r}")
 
     host = server.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host:
@@ -250,7 +252,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     order = raw.get("source_order", list(sources))
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
-    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, readonly_url=readonly_url, host=host,
+    # absolute once, at start: a relative directory must not mean something else to code that
+    # resolves paths elsewhere (Flask's send_file takes relative paths from the package directory)
+    return Config(data_dir=Path(chosen_dir).expanduser().absolute(), database_url=url,
+                  readonly_url=readonly_url, host=host,
                   http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,

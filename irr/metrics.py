@@ -1,18 +1,19 @@
-"""Prometheus metrics (prometheus-client): what an operator graphs and alerts on. Counters and
-histograms are updated where things happen (whois queries, submissions); per-source figures are
-read from the database when /metrics is scraped."""
+"""Prometheus metrics (prometheus-client): what an operator graphs and alerts on. Whois counters
+and histograms are updated in the process that answers; per-source figures and the submissions
+(counted in the database: `irr submit` is a process of its own) are read from the database when
+/metrics is scraped, into a registry of that scrape (a process may hold several stores)."""
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from irr.store.counters import submission_counts
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 WHOIS_QUERIES = Counter("irr_whois_queries_total", "Whois queries answered, by kind", ["kind"], registry=REGISTRY)
 WHOIS_SECONDS = Histogram("irr_whois_query_seconds", "Time to answer a whois query", ["kind"], registry=REGISTRY,
                           buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-SUBMISSIONS = Counter("irr_submissions_total", "Objects submitted, by channel and outcome", ["channel", "outcome"],
-                      registry=REGISTRY)
 
 
 def query_kind(query: str) -> str:
@@ -64,14 +65,16 @@ class SourceCollector:
             job_failing.add_metric([job.name], 1 if job.last_error else 0)
         yield job_success
         yield job_failing
-
-
-_collectors: dict[int, SourceCollector] = {}
+        submissions = CounterMetricFamily("irr_submissions", "Objects submitted, by channel and outcome",
+                                          labels=["channel", "outcome"])
+        for (channel, outcome), n in submission_counts(self.store.engine).items():
+            submissions.add_metric([channel, outcome], n)
+        yield submissions
 
 
 def exposition(store) -> bytes:
-    """The text exposition format, with the store's per-source figures."""
-    if id(store) not in _collectors:
-        collector = _collectors[id(store)] = SourceCollector(store)
-        REGISTRY.register(collector)
-    return generate_latest(REGISTRY)
+    """The text exposition format: this process's whois figures, then the store's figures (a
+    registry per scrape: two stores in one process never register the same series twice)."""
+    scrape = CollectorRegistry(auto_describe=False)
+    scrape.register(SourceCollector(store))
+    return generate_latest(REGISTRY) + generate_latest(scrape)

@@ -112,3 +112,77 @@ def test_http_server_bounds_its_threads_and_drops_silent_clients(store, tmp_path
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_metrics_count_email_submissions_and_serve_two_stores(store, db_url, tmp_path):
+    """`irr submit` is a process of its own: its submissions reached no /metrics. And a process
+    with a second store (two apps) answered /metrics with 500 (duplicate time series)."""
+    from irr.database import make_engine
+    from irr.store import Store
+    from tests.mail_helpers import mutt_inline
+    from tests.update_helpers import ROUTE, ROUTE6, setup_registry
+
+    setup_registry(store)
+    config = tmp_path / "irr.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n\n[sources.VNNIC]\nauthoritative = true\n')
+    sender = ("Member", "an@member.example")
+    for password, text in (("member-pw", ROUTE), ("wrong-pw", ROUTE6)):
+        raw = mutt_inline(sender, "auto-dbm@vnnic.example", "m", f"password: {password}\n\n{text}")
+        run_irr("--config", str(config), "--data-dir", str(tmp_path), "submit", "--no-reply", input=raw.decode())
+    assert store.get("VNNIC", "route", "203.0.113.0/24AS64500") is not None
+    first = create_app(load_config(config, tmp_path), store).test_client()
+    second = create_app(load_config(config, tmp_path), Store(make_engine(db_url))).test_client()
+    reply = first.post("/v1/submit/", json={"objects": [{"object_text": ROUTE6}], "passwords": ["member-pw"],
+                                            "dry_run": True})
+    assert reply.status_code == 200 and reply.get_json()["dry_run"]
+    for client in (first, second, first):
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert 'irr_submissions_total{channel="email",outcome="success"} 1.0' in text
+        assert 'irr_submissions_total{channel="email",outcome="failure"} 1.0' in text
+        assert 'irr_submissions_total{channel="api",outcome="dry-run"} 1.0' in text
+        assert text.count("# TYPE irr_submissions_total counter") == 1 and text.count("# TYPE irr_objects gauge") == 1
+
+
+def test_irr_status_reads_only_and_runs_on_a_read_only_database(pg_server_url, db_url, tmp_path):
+    """`irr status` ran the migrations: it created the schema in an empty database and could not
+    run where the database is read-only (a replica)."""
+    import psycopg
+
+    from irr.config import _sqlalchemy_url
+    from tests.conftest import _replace_db
+
+    empty = f"irr_test_empty_{tmp_path.name[-20:].replace('-', '_').lower()}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {empty}")
+    try:
+        url = _sqlalchemy_url(_replace_db(pg_server_url, empty), "test")
+        out = run_irr("--data-dir", str(tmp_path), "status", env={"IRR_DATABASE_URL": url}, check=False)
+        assert out.returncode != 0 and "no registry schema yet: run `irr db upgrade`" in out.stderr
+        with psycopg.connect(_replace_db(pg_server_url, empty)) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {empty} WITH (FORCE)")
+
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: DEMO\n")
+    run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    name = db_url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:  # every new session read-only, as on a replica
+        conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    for env in ({"IRR_DATABASE_URL": db_url}, {"IRR_DATABASE_URL": "", "IRR_DATABASE_READONLY_URL": db_url}):
+        out = run_irr("--data-dir", str(tmp_path), "status", env=env)
+        assert re.search(r"^DEMO\s+loaded\s+7\s+1\s", out.stdout, re.MULTILINE), out.stdout
+    assert not (tmp_path / "postgres").exists()                   # no embedded server was started either
+
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = off")
+    with psycopg.connect(_replace_db(pg_server_url, name), autocommit=True) as conn:
+        conn.execute("DELETE FROM alembic_version")                 # as if written by an older irr
+        conn.execute("INSERT INTO alembic_version VALUES ('0005')")
+        before = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    out = run_irr("--data-dir", str(tmp_path), "status", env={"IRR_DATABASE_URL": db_url}, check=False)
+    assert out.returncode != 0 and "run `irr db upgrade` on the primary" in out.stderr, out.stderr
+    with psycopg.connect(_replace_db(pg_server_url, name)) as conn:
+        assert [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")] == before == ["0005"]

@@ -69,6 +69,8 @@ def check(view: sets.View, name: str, top: int = 10) -> Health:
     cycles: set[tuple[str, ...]] = set()
 
     def walk(current: str, path: list[str]) -> int:
+        if len(path) > view.limits.max_depth:  # as resolution does; also keeps Python's stack bounded
+            raise sets.SetLimitError(f"{name}: nesting deeper than {view.limits.max_depth} levels (at {current})")
         deepest = 0
         for member in sets.direct_members(view, current) or ():
             member = member.partition("^")[0]

@@ -13,11 +13,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from irr.auth.passwords import hash_password, is_dummy, new_auth_problem, verify_hash
 from irr.config import Config
 from irr.store import Change, Store
+from irr.store.counters import add_submissions
 from irr.store.lookups import Lookups, canonical_key
 from irr.updates.authorise import Authoriser, Credentials
 from irr.updates.submission import MAX_PASSWORDS, Request, Submission, strip_generated
@@ -201,17 +203,21 @@ class Pipeline:
                     if r.ok:
                         r.infos.append("Dry run: the change was validated but not saved.")
         outcome = Outcome(sub, sub.dry_run, creds.override)
-        from irr.metrics import SUBMISSIONS
-
-        channel = origin.split(" ", 1)[0]
-        for req in sub.requests:
-            SUBMISSIONS.labels(channel, "dry-run" if sub.dry_run else ("success" if req.ok else "failure")).inc()
+        self._count(origin.split(" ", 1)[0], sub)
         if self.notifier is not None and not sub.dry_run and not creds.override:
             try:
                 self.notifier.notify(outcome, self.lookups)
             except Exception:  # a mail server problem must not undo or hide a committed change
                 log.exception("sending notifications failed")
         return outcome
+
+    def _count(self, channel: str, sub: Submission) -> None:
+        """irr_submissions_total, kept in the database: `irr submit` is a process of its own."""
+        counts = Counter(("dry-run" if sub.dry_run else "success" if req.ok else "failure") for req in sub.requests)
+        try:
+            add_submissions(self.store.engine, Counter({(channel, o): n for o, n in counts.items()}))
+        except Exception:  # a counter must never turn an accepted change into an error
+            log.exception("could not count the submission")
 
     # -- one request ----------------------------------------------------------------------------
     def _prepare(self, req: Request) -> None:

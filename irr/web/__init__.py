@@ -63,6 +63,9 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     app.config.update(SECRET_KEY=secret_key(config), SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
                       WTF_CSRF_TIME_LIMIT=None)  # a token lives as long as the session cookie
     Babel(app, locale_selector=select_locale)
+    from irr.web.errors import register_errors
+
+    register_errors(app)  # first: a NUL in the URL is refused before anything reads it
     csrf = CSRFProtect(app)
 
     @app.after_request
