@@ -1,0 +1,226 @@
+"""The RDAP queries: read the store (irr.store.registration), render the answer (dicts ready for
+JSON). Sources are searched in the configured order (`source_order`, then the other sources,
+authoritative ones first); an object found in several sources is answered from the first.
+Errors are raised as RdapError."""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from irr.config import Config
+from irr.rdap import autnum as autnums
+from irr.rdap import domain as domains
+from irr.rdap import entity as entities
+from irr.rdap import network as networks
+from irr.rdap import search as searches
+from irr.rdap.common import Context, RdapError, envelope
+from irr.rdap.record import Record
+from irr.store.lookups import Objects, address_key, canonical_key
+from irr.store.registration import RegistrationLookups
+from rpsl import keys
+from rpsl.errors import ValueSyntaxError
+
+MAX_KEY = 255
+SOURCES_TTL = 5.0  # seconds the list of known sources is reused
+
+
+class RdapService:
+    """Answers RDAP queries from the store."""
+
+    def __init__(self, config: Config, store, lookups: RegistrationLookups):
+        self.config = config
+        self.store = store
+        self.lookups = lookups
+        self.authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
+        self._sources: tuple[float, list[str]] = (0.0, [])
+
+    def sources(self) -> list[str]:
+        """The configured source order, then the other known sources (authoritative first)."""
+        stamp, cached = self._sources
+        if time.monotonic() - stamp < SOURCES_TTL and cached:
+            return cached
+        known = [s.name for s in self.store.sources()] + list(self.config.sources)
+        order = list(dict.fromkeys(self.config.source_order))
+        rest = sorted({s for s in known if s not in order}, key=lambda s: (s not in self.authoritative, s))
+        self._sources = (time.monotonic(), order + rest)
+        return order + rest
+
+    def context(self, base: str, url: str) -> Context:
+        return Context(base.rstrip("/"), url, self.config.rdap, self.authoritative)
+
+    # -- lookups --------------------------------------------------------------------------------
+    def ip(self, ctx: Context, query: str) -> dict:
+        rec = self._network(query)
+        parent = self._parent(rec)
+        return self._single(ctx, rec, lambda r, ents, times: networks.network(ctx, r, times(r), parent, ents))
+
+    def ip_up(self, ctx: Context, query: str) -> dict:
+        """RFC 9910 rdap-up: the network directly above the one ip/<query> answers with."""
+        parent = self._parent(self._network(query))
+        if parent is None:
+            raise RdapError(404, f"No network above {query} is registered here.")
+        grand = self._parent(parent)
+        return self._single(ctx, parent, lambda r, ents, times: networks.network(ctx, r, times(r), grand, ents))
+
+    def ip_down(self, ctx: Context, query: str) -> dict:
+        """RFC 9910 rdap-down: the networks directly below <query> (a search result list)."""
+        key = self._address(query)
+        found = self.lookups.children(self.sources(), key, networks.NETWORK_CLASSES)
+        here = self._try_network(key)
+        return self._results(ctx, "ipSearchResults", found,
+                             lambda r, ents, times: networks.network(ctx, r, times(r), here, ents))
+
+    def autnum(self, ctx: Context, text: str) -> dict:
+        number = text.strip()
+        if number[:2].upper() == "AS":
+            number = number[2:]
+        if not number.isdigit() or len(number) > 10 or int(number) > keys.MAX_ASN:
+            raise RdapError(400, f"{text[:40]!r} is not an AS number (autnum/<number>, 0-{keys.MAX_ASN}).")
+        asn = int(number)
+        found = self.lookups.by_key(self.sources(), f"AS{asn}", ("aut-num",))
+        if not found:  # the innermost as-block of any source (the first source's among equals)
+            blocks = [Record.of(o) for o in self.lookups.as_block(self.sources(), asn)]
+            found = Objects([min(blocks, key=lambda b: (lambda r: r[1] - r[0])(autnums.asn_range(b))).obj]
+                            if blocks else [])
+        if not found:
+            raise RdapError(404, f"AS{asn} is not registered here.")
+        return self._single(ctx, Record.of(found[0]), lambda r, ents, times: autnums.autnum(ctx, r, times(r), ents))
+
+    def entity(self, ctx: Context, handle: str) -> dict:
+        self._check_key(handle, "handle")
+        found = self.lookups.by_key(self.sources(), handle.strip(), entities.ENTITY_CLASSES)
+        if not found:
+            raise RdapError(404, f"No entity {handle.strip()!r} is registered here.")
+        return self._single(ctx, Record.of(found[0]), lambda r, ents, times: entities.entity(
+            ctx, r, "$", times(r)) | ({"entities": ents} if ents else {}))
+
+    def domain(self, ctx: Context, name: str) -> dict:
+        self._check_key(name, "domain name")
+        zone = domains.zone_name(name)
+        if not all(c.isalnum() or c in "-." for c in zone):
+            raise RdapError(400, f"{name[:60]!r} is not a domain name.")
+        if not zone.endswith(domains.REVERSE_SUFFIXES):
+            raise RdapError(404, "This registry holds reverse DNS zones (in-addr.arpa, ip6.arpa) only.")
+        found = self.lookups.by_key(self.sources(), canonical_key("domain", zone), ("domain",))
+        if not found:
+            raise RdapError(404, f"The zone {zone} is not registered here.")
+        prefix = domains.zone_prefix(zone)
+        net = self._try_network(prefix) if prefix else None
+
+        def render(r, ents, times):
+            embedded = networks.network(ctx, net, times(net), None, []) if net is not None else None
+            if embedded is not None:
+                embedded.pop("port43", None)
+            return domains.domain(ctx, r, times(r), ents, embedded)
+        return self._single(ctx, Record.of(found[0]), render, extra=[net] if net is not None else [])
+
+    # -- searches -------------------------------------------------------------------------------
+    def search(self, ctx: Context, kind: str, args: dict[str, str]) -> dict:
+        name, pat = searches.parameter(kind, args)
+        value = pat.value
+        if not pat.prefix and kind == "ips" and name == "handle":
+            value = canonical_key("inetnum" if "." in value and ":" not in value else "inet6num", value)
+        elif not pat.prefix and kind == "autnums" and name == "handle":
+            value = canonical_key("aut-num", value)
+        elif kind == "domains":
+            value = value.rstrip(".")
+        found = Objects()
+        for classes, terms in searches.SEARCHES[kind].parameters[name]:
+            part = self.lookups.search(self.sources(), classes, terms, value, pat.prefix)
+            found.extend(part)
+            found.truncated = found.truncated or part.truncated
+        order = {s: i for i, s in enumerate(self.sources())}
+        merged = Objects(sorted(dict.fromkeys(found), key=lambda o: (order.get(o.source, len(order)), o.pk)))
+        merged.truncated = found.truncated
+        member = searches.SEARCHES[kind].member
+        if kind == "ips":
+            return self._results(ctx, member, merged, lambda r, ents, times: networks.network(
+                ctx, r, times(r), None, ents))
+        if kind == "autnums":
+            return self._results(ctx, member, merged, lambda r, ents, times: autnums.autnum(ctx, r, times(r), ents))
+        if kind == "domains":
+            return self._results(ctx, member, merged, lambda r, ents, times: domains.domain(
+                ctx, r, times(r), ents, None))
+        return self._results(ctx, member, merged, None)
+
+    def help(self, ctx: Context) -> dict:
+        lines = ["RDAP service of this registry: the objects its whois service answers with, as JSON (RFC 9083).",
+                 "Lookups: ip/<address or prefix>, autnum/<number>, entity/<handle>, domain/<reverse zone>.",
+                 "Searches: ips?handle= or ?name=, autnums?handle= or ?name=, entities?handle= or ?fn=, "
+                 "domains?name=; a trailing * matches any rest (e.g. entities?fn=Nguyen*).",
+                 "Networks above and below one (RFC 9910): ips/rirSearch1/rdap-up/<prefix>, "
+                 "ips/rirSearch1/rdap-down/<prefix>.",
+                 f"At most {self.config.rdap.max_results} results per search."]
+        if self.config.rdap.rate_limit:
+            lines.append(f"At most {self.config.rdap.rate_limit} requests per minute from one address.")
+        notice = {"title": "Help", "description": lines, "links": [ctx.link("self", "help")]}
+        return envelope(ctx, {}, [], [notice])
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _address(self, query: str) -> str:
+        self._check_key(query, "address")
+        text = query.strip()
+        try:
+            address_key(text)
+        except ValueSyntaxError as e:
+            raise RdapError(400, e.message) from None
+        return text
+
+    def _try_network(self, key: str) -> Record | None:
+        found = self.lookups.addresses(self.sources(), key, "most-specific", networks.NETWORK_CLASSES)
+        return Record.of(found[0]) if found else None
+
+    def _network(self, query: str) -> Record:
+        rec = self._try_network(self._address(query))
+        if rec is None:
+            raise RdapError(404, f"No network containing {query.strip()} is registered here.")
+        return rec
+
+    def _parent(self, rec: Record) -> Record | None:
+        s = networks.span(rec)
+        key = f"{s.first} - {s.last}" if s.version == 4 else s.key
+        found = self.lookups.addresses(self.sources(), key, "less-one", (rec.object_class,))
+        return Record.of(found[0]) if found else None
+
+    @staticmethod
+    def _check_key(text: str, what: str) -> None:
+        if not text.strip() or len(text) > MAX_KEY or any(ord(c) < 32 or c == "\x7f" for c in text):
+            raise RdapError(400, f"The {what} must be 1-{MAX_KEY} printable characters.")
+
+    def _related(self, records: Sequence[Record], extra: Sequence[Record] = ()):
+        """The entities the records refer to, and journal times of everything shown."""
+        handles = entities.handles_of(records)
+        found = [Record.of(o) for o in self.lookups.by_keys(self.sources(), handles, entities.ENTITY_CLASSES)] \
+            if handles else []
+        shown = [r.obj for r in (*records, *extra, *found)]
+        return found, entities.times_lookup(self.lookups.journal_times(shown))
+
+    def _single(self, ctx: Context, rec: Record, render, extra: Sequence[Record] = ()) -> dict:
+        found, times = self._related([rec], extra)
+        ents = entities.related(ctx, rec, "$", found, times)
+        return envelope(ctx, render(rec, ents, times), [rec.source])
+
+    def _results(self, ctx: Context, member: str, objs: Objects, render) -> dict:
+        """A search result list; `render` None: entities (their own related entities not shown)."""
+        records = [Record.of(o) for o in objs]
+        found, times = self._related(records) if render is not None else ([], entities.times_lookup(
+            self.lookups.journal_times(objs)))
+        results = []
+        for rec in records:
+            if render is None:
+                path = f"$.{member}[?(@.handle=={entities.redaction.quoted(entities.handle(rec))})]"
+                results.append(entities.entity(ctx, rec, path, times(rec)))
+                continue
+            path = f"$.{member}[?(@.handle=={entities.redaction.quoted(_handle(rec))})]"
+            results.append(render(rec, entities.related(ctx, rec, path, found, times), times))
+        extra = [searches.truncated_notice(self.lookups.max_rows)] if objs.truncated else []
+        sources = list(dict.fromkeys(r.source for r in records))
+        return envelope(ctx, {member: results}, sources, extra)
+
+
+def _handle(rec: Record) -> str:
+    if rec.object_class in networks.NETWORK_CLASSES:
+        return networks.handle(rec)
+    if rec.object_class in autnums.AUTNUM_CLASSES:
+        return rec.pk if rec.object_class == "aut-num" else "AS{} - AS{}".format(*autnums.asn_range(rec))
+    return domains.zone_name(rec.key_value)

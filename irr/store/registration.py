@@ -1,0 +1,133 @@
+"""Read queries of the registration data service (RDAP, irr.rdap): child networks, name and handle
+searches, and when objects were registered and last changed according to the journal.
+
+They add to `Lookups` (same bounds: each statement in its own transaction under the statement
+timeout, at most `max_rows` objects) what whois never needed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import and_, cast, func, not_, or_, select
+from sqlalchemy.dialects.postgresql import CIDR, INET
+from sqlalchemy.orm import aliased
+
+from irr.store import JournalEntry, ObjectRow
+from irr.store.lookups import Lookups, Obj, Objects, _array, address_key
+
+# A search term: the primary key, an indexed lookup attribute (`lookup:netname`), or an attribute
+# matched in the object text (`text:as-name`, for attributes that have no index entry).
+PK = "pk"
+
+
+@dataclass(frozen=True)
+class JournalTimes:
+    """When the journal saw an object registered (its first ADD since its last deletion) and last
+    changed (its newest ADD)."""
+
+    registered: dt.datetime | None
+    changed: dt.datetime | None
+
+
+def like_escape(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (backslash is LIKE's default escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def regex_escape(text: str) -> str:
+    """`text` as a literal inside a PostgreSQL regular expression (every non-alphanumeric escaped)."""
+    return "".join(c if c.isalnum() else "\\" + c for c in text)
+
+
+class RegistrationLookups(Lookups):
+    """Lookups plus the queries RDAP needs."""
+
+    def children(self, sources: Sequence[str], key: str, classes: Sequence[str]) -> Objects:
+        """The networks directly below `key` (an address range or prefix): objects inside it, not
+        equal to it, and not inside another such object. One object per range (the first source
+        in `sources` order), ordered by address."""
+        k = address_key(key)
+        q_prefix, q_first, q_last = cast(k.prefix, CIDR), cast(k.first, INET), cast(k.last, INET)
+        upper = [s.upper() for s in sources]
+
+        def inside(row) -> sa.ColumnElement:
+            return and_(row.prefix.op("<<=")(q_prefix), row.ip_first >= q_first, row.ip_last <= q_last,
+                        not_(and_(row.ip_first == q_first, row.ip_last == q_last)))
+
+        outer = aliased(ObjectRow)
+        between = select(sa.literal(1)).where(
+            outer.source == sa.any_(_array(upper)), outer.object_class == sa.any_(_array(list(classes))),
+            inside(outer), outer.prefix.op(">>=")(ObjectRow.prefix), outer.ip_first <= ObjectRow.ip_first,
+            outer.ip_last >= ObjectRow.ip_last,
+            not_(and_(outer.ip_first == ObjectRow.ip_first, outer.ip_last == ObjectRow.ip_last)))
+        if self.scope_hidden:
+            between = between.where(_scope_filter(outer, self.scope_hidden))
+        rank = func.array_position(_array(upper), ObjectRow.source)
+        stmt = (self._base(sources, classes).where(ObjectRow.prefix.isnot(None), inside(ObjectRow),
+                                                   ~between.exists())
+                .distinct(ObjectRow.ip_first, ObjectRow.ip_last)
+                .order_by(ObjectRow.ip_first, ObjectRow.ip_last, rank).limit(self.max_rows + 1))
+        return self._objects(self._execute(stmt))
+
+    def search(self, sources: Sequence[str], classes: Sequence[str], terms: Sequence[str], value: str,
+               prefix: bool) -> Objects:
+        """Objects of `classes` whose term (PK, `lookup:<attribute>` or `text:<attribute>`) equals
+        `value`, or starts with it when `prefix`; compared upper case with blanks collapsed, as
+        keys and lookup entries are stored. Ordered by source priority, then key."""
+        value = " ".join(value.split()).upper()
+        conditions = []
+        for term in terms:
+            if term == PK:
+                conditions.append(ObjectRow.pk.like(like_escape(value) + "%") if prefix else ObjectRow.pk == value)
+            elif term.startswith("lookup:"):
+                token = f"{term[7:]}={value}"
+                if prefix:
+                    k = func.unnest(ObjectRow.lookup_keys).column_valued("k")
+                    conditions.append(select(k).where(k.like(like_escape(token) + "%")).exists())
+                else:
+                    conditions.append(ObjectRow.lookup_keys.op("&&")(_array([token])))
+            elif term.startswith("text:"):
+                end = "" if prefix else r"[ \t]*(#|$)"
+                pattern = rf"(?n)^{regex_escape(term[5:])}:[ \t]*{regex_escape(value)}{end}"
+                conditions.append(ObjectRow.object_text.op("~*")(pattern))
+            else:
+                raise ValueError(f"unknown search term {term!r}")
+        if not conditions:
+            return Objects()
+        return self._run(self._base(sources, classes).where(or_(*conditions)), sources, classes, ObjectRow.pk,
+                         class_first=False)
+
+    def journal_times(self, objects: Sequence[Obj]) -> dict[tuple[str, str, str], JournalTimes]:
+        """Registration and last change of each object from the journal (absent: no entries)."""
+        keys = list(dict.fromkeys((o.source, o.object_class, o.pk) for o in objects))
+        if not keys:
+            return {}
+        j = JournalEntry
+        entries = select(j.source, j.object_class, j.pk, j.serial, j.operation, j.created).where(
+            sa.tuple_(j.source, j.object_class, j.pk).in_(keys)).cte("entries")
+        key = (entries.c.source, entries.c.object_class, entries.c.pk)
+        deleted = select(*key, func.max(entries.c.serial).label("serial")).where(
+            entries.c.operation == "DEL").group_by(*key).cte("deleted")
+        since = sa.func.coalesce(deleted.c.serial, -1)
+        added = entries.c.operation == "ADD"
+        stmt = select(*key,
+                      func.min(entries.c.created).filter(and_(added, entries.c.serial > since)),
+                      func.max(entries.c.created).filter(added)).select_from(
+            entries.outerjoin(deleted, and_(deleted.c.source == entries.c.source,
+                                            deleted.c.object_class == entries.c.object_class,
+                                            deleted.c.pk == entries.c.pk))).group_by(*key)
+        return {(r[0], r[1], r[2]): JournalTimes(r[3], r[4]) for r in self._execute(stmt)}
+
+    def _objects(self, rows: list) -> Objects:
+        out = Objects(Obj(r.source, r.object_class, r.pk, r.object_text, tuple(r.lookup_keys or ()), r.rpki_status)
+                      for r in rows[: self.max_rows])
+        out.truncated = len(rows) > self.max_rows
+        return out
+
+
+def _scope_filter(row, hidden) -> sa.ColumnElement:
+    """irr.store.in_scope_or_shown for an aliased row."""
+    return or_(row.scope_status.is_(None), row.scope_status != "out", row.source.notin_(list(hidden)))
