@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -219,6 +220,8 @@ def serving(registry: Registry, tmp: Path, max_results: int = 20) -> Iterator[Se
                 break
         else:
             raise AssertionError("irr serve did not start:\n" + "".join(lines))
+        # keep reading: the HTTP server logs every request, and a full pipe would stop it
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield Server(f"http://127.0.0.1:{http_port}/rdap", whois_port, config)
     finally:
         proc.send_signal(signal.SIGTERM)

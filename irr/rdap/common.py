@@ -87,8 +87,10 @@ def _changed(record: Record) -> str | None:
 
 def events(record: Record, times: JournalTimes | None, authoritative: bool) -> list[dict]:
     """registration and last changed. Our own (authoritative) objects: the journal, which saw
-    every change; mirrored ones: the upstream's `created` and `last-modified` (or `changed`) first,
-    the journal (when changes arrived by NRTM) after."""
+    their whole history (the object's `created` and `last-modified` when it has no entries, e.g.
+    after a bulk load). Mirrored ones: the upstream's `created` and `last-modified` (or `changed`);
+    their last change from the journal only when they carry no date (our journal of a mirror
+    starts with our first import, so it never tells when an object was registered)."""
     journal_reg = rfc3339(times.registered) if times and times.registered else None
     journal_changed = rfc3339(times.changed) if times and times.changed else None
     own_reg = _timestamp(record.first("created"))
@@ -96,13 +98,18 @@ def events(record: Record, times: JournalTimes | None, authoritative: bool) -> l
     if authoritative:
         registered, changed = journal_reg or own_reg, journal_changed or own_changed
     else:
-        registered, changed = own_reg or journal_reg, own_changed or journal_changed
+        registered, changed = own_reg, own_changed or journal_changed
     out = []
     if registered:
         out.append({"eventAction": "registration", "eventDate": registered})
     if changed:
         out.append({"eventAction": "last changed", "eventDate": changed})
     return out
+
+
+def needs_journal(record: Record, authoritative: bool) -> bool:
+    """Whether `events` could use the journal for this object (else it need not be read)."""
+    return authoritative or not (record.first("last-modified") or record.first("changed"))
 
 
 # RPSL inetnum/inet6num status -> RDAP status (RFC 9083 section 10.2.2). Space handed out is

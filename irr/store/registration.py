@@ -6,17 +6,20 @@ timeout, at most `max_rows` objects) what whois never needed.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import psycopg.errors
 import sqlalchemy as sa
 from sqlalchemy import and_, cast, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import CIDR, INET
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from irr.store import JournalEntry, ObjectRow
-from irr.store.lookups import Lookups, Obj, Objects, _array, address_key
+from irr.store.lookups import Lookups, LookupTimeout, Obj, Objects, _array, address_key
 
 # A search term: the primary key, an indexed lookup attribute (`lookup:netname`), or an attribute
 # matched in the object text (`text:as-name`, for attributes that have no index entry).
@@ -44,6 +47,25 @@ def regex_escape(text: str) -> str:
 
 class RegistrationLookups(Lookups):
     """Lookups plus the queries RDAP needs."""
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[RegistrationLookups]:
+        """These lookups on one connection in one read-only transaction (one statement timeout
+        setting, one consistent view): the several reads of one answer cost one round trip each."""
+        if self.conn is not None:
+            yield self
+            return
+        with self.engine.connect() as conn:
+            conn.execute(select(func.set_config("statement_timeout", str(self.statement_timeout_ms), True)))
+            try:
+                yield RegistrationLookups(self.engine, self.statement_timeout_ms, self.max_rows, conn=conn,
+                                          rpki_filter=self.rpki_filter, scope_hidden=self.scope_hidden)
+            except OperationalError as e:
+                if isinstance(e.orig, psycopg.errors.QueryCanceled):
+                    raise LookupTimeout(f"query cancelled after {self.statement_timeout_ms / 1000:g} s") from None
+                raise
+            finally:
+                conn.rollback()
 
     def children(self, sources: Sequence[str], key: str, classes: Sequence[str]) -> Objects:
         """The networks directly below `key` (an address range or prefix): objects inside it, not

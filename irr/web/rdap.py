@@ -120,42 +120,42 @@ def failure(e: Exception):
 
 @bp.route("/help")
 def help_():
-    return answer(service().help(context()))
+    return answer(service().answer(context(), "help"))
 
 
 @bp.route("/ip/<path:query>")
 def ip(query: str):
-    return answer(service().ip(context(), query))
+    return answer(service().answer(context(), "ip", query))
 
 
 @bp.route("/ips/rirSearch1/rdap-up/<path:query>")
 def ip_up(query: str):
-    return answer(service().ip_up(context(), query))
+    return answer(service().answer(context(), "ip_up", query))
 
 
 @bp.route("/ips/rirSearch1/rdap-down/<path:query>")
 def ip_down(query: str):
-    return answer(service().ip_down(context(), query))
+    return answer(service().answer(context(), "ip_down", query))
 
 
 @bp.route("/autnum/<path:number>")
 def autnum(number: str):
-    return answer(service().autnum(context(), number))
+    return answer(service().answer(context(), "autnum", number))
 
 
 @bp.route("/entity/<path:handle>")
 def entity(handle: str):
-    return answer(service().entity(context(), handle))
+    return answer(service().answer(context(), "entity", handle))
 
 
 @bp.route("/domain/<path:name>")
 def domain(name: str):
-    return answer(service().domain(context(), name))
+    return answer(service().answer(context(), "domain", name))
 
 
 @bp.route("/<any(ips, autnums, entities, domains):kind>")
 def search(kind: str):
-    return answer(service().search(context(), kind, {k: request.args[k] for k in request.args}))
+    return answer(service().answer(context(), "search", kind, {k: request.args[k] for k in request.args}))
 
 
 @bp.route("/nameserver/<path:name>")
