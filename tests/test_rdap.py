@@ -384,3 +384,40 @@ def test_rules_checker_rejects_what_rfc_9083_forbids(server, registry):
         check({"rdapConformance": ["rdap_level_0"], "errorCode": 404, "title": "Not Found", "description": ["x"]}, 400)
     with pytest.raises(AssertionError):
         check(good, 200, {"Content-Type": "text/html"})
+
+
+def test_scans_are_bounded_and_handle_prefixes_use_the_key_index(registry, tmp_path):
+    """rdap-down and wildcard name searches read every object of a range or class: at most two run
+    at once (then 503 with Retry-After); handle prefixes are ranges on the key index (same answers
+    as the plain LIKE a database with another collation gets)."""
+    from irr.rdap.service import SCANS
+    from irr.store.registration import PK, RegistrationLookups
+    from irr.web import create_app
+
+    config = Config(data_dir=tmp_path, sources={"VNNIC": SourceConfig("VNNIC", authoritative=True)},
+                    source_order=("VNNIC", "APNIC"), rdap=RdapConfig(rate_limit=0))
+    app = create_app(config, registry.store)
+    client = app.test_client()
+    assert client.get("/rdap/help").status_code == 200
+    scans = app.extensions["irr_rdap"].scans
+    for _ in range(SCANS):
+        scans.acquire()
+    try:
+        wide = ipaddress.ip_network(f"{registry.vn_first}/16", strict=False)
+        for path in ("/rdap/entities?fn=Nguy*", f"/rdap/ips/rirSearch1/rdap-down/{wide}"):
+            busy = client.get(path)
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+            check(json.loads(busy.data), 503, dict(busy.headers))
+        assert client.get("/rdap/entities?handle=NVH*").status_code == 200  # an index range, no scan
+        assert client.get("/rdap/entities?fn=Nguyễn Văn Hùng").status_code == 200  # exact: indexed
+    finally:
+        for _ in range(SCANS):
+            scans.release()
+    assert client.get("/rdap/entities?fn=Nguy*").status_code == 200
+    lookups = RegistrationLookups(registry.store.engine, max_rows=1000)
+    with lookups.snapshot() as indexed:
+        assert indexed.byte_order, "the test database sorts by code point (C.UTF-8)"
+        ranged = indexed.search(["VNNIC", "APNIC"], ("person", "role", "organisation"), (PK,), "AB", True)
+        indexed.byte_order = False
+        scanned = indexed.search(["VNNIC", "APNIC"], ("person", "role", "organisation"), (PK,), "AB", True)
+    assert ranged == scanned and len(ranged) > 0 and all(o.pk.startswith("AB") for o in ranged)

@@ -5,8 +5,10 @@ for addresses the most specific network of any source wins. The reads of one ans
 connection and transaction. Errors are raised as RdapError."""
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from irr.config import Config
 from irr.rdap import autnum as autnums
@@ -18,12 +20,13 @@ from irr.rdap import search as searches
 from irr.rdap.common import Context, RdapError, envelope, needs_journal
 from irr.rdap.record import Record
 from irr.store.lookups import Objects, address_key, canonical_key
-from irr.store.registration import RegistrationLookups
+from irr.store.registration import PK, RegistrationLookups
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 
 MAX_KEY = 255
 SOURCES_TTL = 5.0  # seconds the list of known sources is reused
+SCANS = 2  # rdap-down and wildcard name searches at once (no index serves them); more: 503
 QUERIES = ("ip", "ip_up", "ip_down", "autnum", "entity", "domain", "search", "help")
 
 
@@ -36,6 +39,18 @@ class RdapService:
         self.lookups = lookups
         self.authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
         self._sources: tuple[float, list[str]] = (0.0, [])
+        self.scans = threading.BoundedSemaphore(SCANS)
+
+    @contextlib.contextmanager
+    def scan(self) -> Iterator[None]:
+        """A slot for a query that reads every object of a range or class: at most SCANS at once,
+        so such queries can't take every database connection and core."""
+        if not self.scans.acquire(blocking=False):
+            raise RdapError(503, "The server is busy with other searches; try again in a few seconds.")
+        try:
+            yield
+        finally:
+            self.scans.release()
 
     def sources(self) -> list[str]:
         """The configured source order, then the other known sources (authoritative first)."""
@@ -57,14 +72,15 @@ class RdapService:
             raise ValueError(f"unknown RDAP query {query!r}")
         sources = self.sources()
         with self.lookups.snapshot() as lookups:
-            return getattr(_Request(self.config, lookups, sources, ctx), query)(*args)
+            return getattr(_Request(self, lookups, sources, ctx), query)(*args)
 
 
 class _Request:
     """The reads and rendering of one answer."""
 
-    def __init__(self, config: Config, lookups: RegistrationLookups, sources: list[str], ctx: Context):
-        self.config = config
+    def __init__(self, service: RdapService, lookups: RegistrationLookups, sources: list[str], ctx: Context):
+        self.service = service
+        self.config = service.config
         self.lookups = lookups
         self.sources = sources
         self.ctx = ctx
@@ -88,7 +104,8 @@ class _Request:
     def ip_down(self, query: str) -> dict:
         """RFC 9910 rdap-down: the networks directly below <query> (a search result list)."""
         key = self._address(query)
-        found = self.lookups.children(self.sources, key, networks.NETWORK_CLASSES)
+        with self.service.scan():
+            found = self.lookups.children(self.sources, key, networks.NETWORK_CLASSES)
         levels = self._levels(key)
         here = levels[0] if levels else None
         return self._results("ipSearchResults", found,
@@ -149,10 +166,13 @@ class _Request:
         elif kind == "domains":
             value = value.rstrip(".")
         found = Objects()
-        for classes, terms in searches.SEARCHES[kind].parameters[name]:
-            part = self.lookups.search(self.sources, classes, terms, value, pat.prefix)
-            found.extend(part)
-            found.truncated = found.truncated or part.truncated
+        parts = searches.SEARCHES[kind].parameters[name]
+        scan = pat.prefix and any(t != PK for _, terms in parts for t in terms)
+        with self.service.scan() if scan else contextlib.nullcontext():
+            for classes, terms in parts:
+                part = self.lookups.search(self.sources, classes, terms, value, pat.prefix)
+                found.extend(part)
+                found.truncated = found.truncated or part.truncated
         order = {s: i for i, s in enumerate(self.sources)}
         merged = Objects(sorted(dict.fromkeys(found), key=lambda o: (order.get(o.source, len(order)), o.pk)))
         merged.truncated = found.truncated or len(merged) > self.lookups.max_rows

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy import and_, cast, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import CIDR, INET
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import aliased
 
 from irr.store import JournalEntry, ObjectRow
 from irr.store.lookups import Lookups, LookupTimeout, Obj, Objects, _array, address_key
@@ -45,8 +44,14 @@ def regex_escape(text: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in text)
 
 
+BYTE_ORDER_COLLATIONS = frozenset(("C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic", "pg_c_utf8"))
+
+
 class RegistrationLookups(Lookups):
     """Lookups plus the queries RDAP needs."""
+
+    byte_order: bool = False  # the database sorts text by code point (set by snapshot)
+    _collation: str | None = None
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[RegistrationLookups]:
@@ -56,10 +61,15 @@ class RegistrationLookups(Lookups):
             yield self
             return
         with self.engine.connect() as conn:
+            if self._collation is None:
+                self._collation = conn.execute(sa.text(
+                    "SELECT datcollate FROM pg_database WHERE datname = current_database()")).scalar() or ""
             conn.execute(select(func.set_config("statement_timeout", str(self.statement_timeout_ms), True)))
             try:
-                yield RegistrationLookups(self.engine, self.statement_timeout_ms, self.max_rows, conn=conn,
-                                          rpki_filter=self.rpki_filter, scope_hidden=self.scope_hidden)
+                inner = RegistrationLookups(self.engine, self.statement_timeout_ms, self.max_rows, conn=conn,
+                                            rpki_filter=self.rpki_filter, scope_hidden=self.scope_hidden)
+                inner.byte_order = self._collation in BYTE_ORDER_COLLATIONS
+                yield inner
             except OperationalError as e:
                 if isinstance(e.orig, psycopg.errors.QueryCanceled):
                     raise LookupTimeout(f"query cancelled after {self.statement_timeout_ms / 1000:g} s") from None
@@ -70,28 +80,25 @@ class RegistrationLookups(Lookups):
     def children(self, sources: Sequence[str], key: str, classes: Sequence[str]) -> Objects:
         """The networks directly below `key` (an address range or prefix): objects inside it, not
         equal to it, and not inside another such object. One object per range (the first source
-        in `sources` order), ordered by address."""
+        in `sources` order), ordered by address.
+
+        One pass over the networks inside `key`: in address order (outermost first among equal
+        starts), a network is directly below when it ends after every network before it."""
         k = address_key(key)
-        q_prefix, q_first, q_last = cast(k.prefix, CIDR), cast(k.first, INET), cast(k.last, INET)
         upper = [s.upper() for s in sources]
-
-        def inside(row) -> sa.ColumnElement:
-            return and_(row.prefix.op("<<=")(q_prefix), row.ip_first >= q_first, row.ip_last <= q_last,
-                        not_(and_(row.ip_first == q_first, row.ip_last == q_last)))
-
-        outer = aliased(ObjectRow)
-        between = select(sa.literal(1)).where(
-            outer.source == sa.any_(_array(upper)), outer.object_class == sa.any_(_array(list(classes))),
-            inside(outer), outer.prefix.op(">>=")(ObjectRow.prefix), outer.ip_first <= ObjectRow.ip_first,
-            outer.ip_last >= ObjectRow.ip_last,
-            not_(and_(outer.ip_first == ObjectRow.ip_first, outer.ip_last == ObjectRow.ip_last)))
-        if self.scope_hidden:
-            between = between.where(_scope_filter(outer, self.scope_hidden))
         rank = func.array_position(_array(upper), ObjectRow.source)
-        stmt = (self._base(sources, classes).where(ObjectRow.prefix.isnot(None), inside(ObjectRow),
-                                                   ~between.exists())
-                .distinct(ObjectRow.ip_first, ObjectRow.ip_last)
-                .order_by(ObjectRow.ip_first, ObjectRow.ip_last, rank).limit(self.max_rows + 1))
+        inside = (self._base(sources, classes)
+                  .where(ObjectRow.prefix.op("<<=")(cast(k.prefix, CIDR)), ObjectRow.ip_first >= cast(k.first, INET),
+                         ObjectRow.ip_last <= cast(k.last, INET),
+                         not_(and_(ObjectRow.ip_first == cast(k.first, INET), ObjectRow.ip_last == cast(k.last, INET))))
+                  .distinct(ObjectRow.ip_first, ObjectRow.ip_last)
+                  .order_by(ObjectRow.ip_first, ObjectRow.ip_last.desc(), rank)).subquery("inside")
+        above = func.max(inside.c.ip_last).over(order_by=(inside.c.ip_first, inside.c.ip_last.desc()),
+                                                rows=(None, -1))
+        ranked = select(*inside.c, above.label("above")).subquery("ranked")
+        stmt = (select(*[c for c in ranked.c if c.name != "above"])
+                .where(or_(ranked.c.above.is_(None), ranked.c.above < ranked.c.ip_last))
+                .order_by(ranked.c.ip_first).limit(self.max_rows + 1))
         return self._objects(self._execute(stmt))
 
     def search(self, sources: Sequence[str], classes: Sequence[str], terms: Sequence[str], value: str,
@@ -102,8 +109,15 @@ class RegistrationLookups(Lookups):
         value = " ".join(value.split()).upper()
         conditions = []
         for term in terms:
-            if term == PK:
-                conditions.append(ObjectRow.pk.like(like_escape(value) + "%") if prefix else ObjectRow.pk == value)
+            if term == PK and prefix:
+                condition = ObjectRow.pk.like(like_escape(value) + "%")
+                if self.byte_order and value and value[-1] < "\U0010ffff":
+                    # the index on pk serves a prefix as a range when text sorts by code point
+                    condition = and_(ObjectRow.pk >= value, ObjectRow.pk < value[:-1] + chr(ord(value[-1]) + 1),
+                                     condition)
+                conditions.append(condition)
+            elif term == PK:
+                conditions.append(ObjectRow.pk == value)
             elif term.startswith("lookup:"):
                 token = f"{term[7:]}={value}"
                 if prefix:
@@ -149,7 +163,3 @@ class RegistrationLookups(Lookups):
         out.truncated = len(rows) > self.max_rows
         return out
 
-
-def _scope_filter(row, hidden) -> sa.ColumnElement:
-    """irr.store.in_scope_or_shown for an aliased row."""
-    return or_(row.scope_status.is_(None), row.scope_status != "out", row.source.notin_(list(hidden)))

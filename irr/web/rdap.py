@@ -102,7 +102,7 @@ def cors(response: Response) -> Response:
 
 @bp.errorhandler(RdapError)
 def rdap_error(e: RdapError):
-    return answer(error(e.code, e.description), e.code)
+    return answer(error(e.code, e.description), e.code, {"Retry-After": "5"} if e.code == 503 else None)
 
 
 @bp.errorhandler(LookupTimeout)
