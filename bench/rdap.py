@@ -7,7 +7,7 @@ to `whois -B` of the same addresses over the whois port of the same `irr serve`,
 The addresses are random addresses inside random inetnum/inet6num objects of the dump (as many
 IPv6 as the dump's share of inet6num). For one client and for --clients concurrent clients (threads,
 each request on a new connection, as both protocols are used) it prints lookups per second and
-latency percentiles, RDAP first, then whois -B.
+latency percentiles of each (the two alternate in rounds over the same addresses).
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CLEAN_1M, database, load_clean_1m, serving  # noqa: E402
 
 from irr.database import make_engine  # noqa: E402
+
+ROUNDS = 5
 
 
 def addresses(url: str, count: int, seed: int) -> list[str]:
@@ -130,8 +132,18 @@ def main() -> None:
                 run(rdap_lookup, http_port, warm, 4)
                 run(whois_lookup, whois_port, warm, 4)
                 for clients in args.clients:
-                    report("RDAP ip/", clients, *run(rdap_lookup, http_port, queries, clients))
-                    report("whois -B", clients, *run(whois_lookup, whois_port, queries, clients))
+                    # alternate in rounds: the machine's load drifts, and both should see the same
+                    totals = {"RDAP ip/": [0.0, [], 0], "whois -B": [0.0, [], 0]}
+                    for r in range(ROUNDS):
+                        part = queries[r::ROUNDS]
+                        for label, lookup, port in (("RDAP ip/", rdap_lookup, http_port),
+                                                    ("whois -B", whois_lookup, whois_port)):
+                            seconds, latencies, size = run(lookup, port, part, clients)
+                            totals[label][0] += seconds
+                            totals[label][1].extend(latencies)
+                            totals[label][2] += size
+                    for label, (seconds, latencies, size) in totals.items():
+                        report(label, clients, seconds, latencies, size)
     finally:
         config.unlink()
 
