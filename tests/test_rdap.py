@@ -186,6 +186,19 @@ def test_autnum_and_as_block(server, registry):
     body = rdap(server, f"autnum/{asn}")
     assert (body["startAutnum"], body["endAutnum"], body["type"]) == (lo, hi, "AS BLOCK")
     assert body["handle"] == f"AS{lo} - AS{hi}"
+    # a mirrored object's last change: its last-modified, else its newest `changed:` date
+    block = next(b for b in blocks if [int(x.strip()[2:]) for x in b.pk.split("-")] == [lo, hi])
+    dates = sorted(v.split()[-1] for v in block.values("changed"))
+    changed = block.values("last-modified")[0] if block.values("last-modified") else \
+        f"{dates[-1][:4]}-{dates[-1][4:6]}-{dates[-1][6:]}T00:00:00Z"
+    assert body["events"] == [{"eventAction": "last changed", "eventDate": changed}]
+
+
+def test_status_of_space_held_but_not_handed_out(server):
+    """The real test data's 10.0.0.0/8 is ALLOCATED UNSPECIFIED: inactive; allocations are active."""
+    body = rdap(server, "ip/10.1.2.3")
+    assert (body["handle"], body["type"], body["status"]) == ("10.0.0.0 - 10.255.255.255", "ALLOCATED UNSPECIFIED",
+                                                              ["inactive"])
 
 
 def test_entities_of_every_class(server, registry):
