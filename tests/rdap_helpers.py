@@ -24,7 +24,7 @@ from irr.store.lookups import Lookups
 from mirror.importer import load_files
 from rpsl.lenient import load
 from rpsl.reader import iter_paragraphs
-from tests.conftest import REAL, REPO, free_port, generate_dump
+from tests.conftest import REAL, REPO, cloned_database, free_port, generate_dump
 
 # Hashes that must never reach an answer (the irt's and mntner's auth lines below).
 SECRET_BCRYPT = "$2b$12$Y9nR0x3c8rE6Tq1sJk2uHOm4uJcZk1pQe5wW7bV9aN3dL0fG2hS6y"
@@ -150,6 +150,17 @@ def _free_slash24(lookups: Lookups) -> tuple[str, str, str]:
 
 
 apnic_objects_cache: list[str] = []
+
+
+@contextlib.contextmanager
+def registered(pg_server_url: str, template_db: str, tmp: Path) -> Iterator[Registry]:
+    """A registry (build_registry) in a fresh database, dropped afterwards."""
+    with cloned_database(pg_server_url, template_db) as url:
+        registry = build_registry(url, tmp)
+        try:
+            yield registry
+        finally:
+            registry.store.engine.dispose()
 
 
 def build_registry(db_url: str, tmp: Path) -> Registry:

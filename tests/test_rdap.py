@@ -13,8 +13,8 @@ import pytest
 from irr.config import Config, ConfigError, RdapConfig, SourceConfig, load_config
 from rpsl.objects import parse
 from rpsl.reader import iter_paragraphs
-from tests.conftest import REAL, cloned_database
-from tests.rdap_helpers import SECRET_BCRYPT, SECRET_MD5, build_registry, get, serving
+from tests.conftest import REAL
+from tests.rdap_helpers import SECRET_BCRYPT, SECRET_MD5, get, registered, serving
 from tests.rdap_rules import check, truncated
 
 ANSWERS: list[bytes] = []  # every answer of this module, for the check that no hash ever leaves
@@ -22,10 +22,8 @@ ANSWERS: list[bytes] = []  # every answer of this module, for the check that no 
 
 @pytest.fixture(scope="module")
 def registry(pg_server_url, template_db, tmp_path_factory):
-    with cloned_database(pg_server_url, template_db) as url:
-        reg = build_registry(url, tmp_path_factory.mktemp("rdap"))
+    with registered(pg_server_url, template_db, tmp_path_factory.mktemp("rdap")) as reg:
         yield reg
-        reg.store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,15 @@ from rdap.context import RdapRequestContext
 
 from rpsl.objects import parse
 from rpsl.reader import iter_paragraphs
-from tests.conftest import cloned_database
-from tests.rdap_helpers import build_registry, serving
+from tests.rdap_helpers import registered, serving
 
 RDAP_CLI = Path(sys.executable).parent / "rdap"
 
 
 @pytest.fixture(scope="module")
 def registry(pg_server_url, template_db, tmp_path_factory):
-    with cloned_database(pg_server_url, template_db) as url:
-        reg = build_registry(url, tmp_path_factory.mktemp("rdap-client"))
+    with registered(pg_server_url, template_db, tmp_path_factory.mktemp("rdap-client")) as reg:
         yield reg
-        reg.store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 objects (RFC 9083 section 5.5)."""
 from __future__ import annotations
 
-from irr.rdap.common import Context, events, port43, remarks
+from irr.rdap.common import Context, described, port43
 from irr.rdap.record import Record
 from irr.store.registration import JournalTimes
 from rpsl import keys
@@ -33,13 +33,4 @@ def autnum(ctx: Context, rec: Record, times: JournalTimes | None, entities: list
     if country:
         out["country"] = country
     out["status"] = ["active"]
-    rem = remarks(rec)
-    if rem:
-        out["remarks"] = rem
-    out["links"] = [ctx.link("self", "autnum", str(first))]
-    ev = events(rec, times, rec.source in ctx.authoritative)
-    if ev:
-        out["events"] = ev
-    if entities:
-        out["entities"] = entities
-    return port43(ctx, out)
+    return port43(ctx, described(ctx, out, rec, times, [ctx.link("self", "autnum", str(first))], entities))

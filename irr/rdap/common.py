@@ -112,6 +112,21 @@ def needs_journal(record: Record, authoritative: bool) -> bool:
     return authoritative or not (record.first("last-modified") or record.first("changed"))
 
 
+def described(ctx: Context, out: dict, record: Record, times: JournalTimes | None, links: list[dict],
+              entities: list[dict] = (), hidden: frozenset[str] = frozenset()) -> dict:
+    """`out` with what every object class has, in APNIC's order: remarks, links, events, entities."""
+    rem = remarks(record, hidden)
+    if rem:
+        out["remarks"] = rem
+    out["links"] = links
+    ev = events(record, times, record.source in ctx.authoritative)
+    if ev:
+        out["events"] = ev
+    if entities:
+        out["entities"] = list(entities)
+    return out
+
+
 # RPSL inetnum/inet6num status -> RDAP status (RFC 9083 section 10.2.2). Space handed out is
 # active; space the registry holds without handing it out is inactive.
 _INACTIVE = ("UNSPECIFIED", "NOT-SET", "RESERVED", "AVAILABLE", "UNALLOCATED")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from irr.rdap.common import Context, events, port43, remarks
+from irr.rdap.common import Context, described, port43
 from irr.rdap.record import Record
 from irr.store.registration import JournalTimes
 
@@ -74,15 +74,7 @@ def domain(ctx: Context, rec: Record, times: JournalTimes | None, entities: list
     if servers:
         out["nameservers"] = servers
     out["secureDNS"] = secure_dns(rec)
-    rem = remarks(rec)
-    if rem:
-        out["remarks"] = rem
-    out["links"] = [ctx.link("self", "domain", name)]
-    ev = events(rec, times, rec.source in ctx.authoritative)
-    if ev:
-        out["events"] = ev
-    if entities:
-        out["entities"] = entities
+    described(ctx, out, rec, times, [ctx.link("self", "domain", name)], entities)
     if network is not None:
         out["network"] = network
     return port43(ctx, out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from irr.rdap import redaction
-from irr.rdap.common import Context, events, remarks
+from irr.rdap.common import Context, described
 from irr.rdap.record import Record
 from irr.store.registration import JournalTimes
 from rpsl.schema import SCHEMA
@@ -60,15 +60,8 @@ def entity(ctx: Context, rec: Record, path: str, times: JournalTimes | None, rol
     out: dict = {"objectClassName": "entity", "handle": h, "vcardArray": vcard(ctx, rec, path)}
     if roles:
         out["roles"] = list(roles)
-    hidden = redaction.hidden(ctx, rec.object_class)
-    rem = remarks(rec, hidden)
-    if rem:
-        out["remarks"] = rem
-    out["links"] = [ctx.link("self", "entity", h)]
-    ev = events(rec, times, rec.source in ctx.authoritative)
-    if ev:
-        out["events"] = ev
-    return out
+    return described(ctx, out, rec, times, [ctx.link("self", "entity", h)],
+                     hidden=redaction.hidden(ctx, rec.object_class))
 
 
 def references(rec: Record) -> dict[str, list[str]]:

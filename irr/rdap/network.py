@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from irr.rdap.common import Context, events, port43, remarks, status
+from irr.rdap.common import Context, described, port43, status
 from irr.rdap.record import Record
 from irr.store.registration import JournalTimes
 
@@ -69,15 +69,7 @@ def network(ctx: Context, rec: Record, times: JournalTimes | None, parent: Recor
         out["parentHandle"] = handle(parent)
     out["status"] = status(rec.first("status"))
     out["cidr0_cidrs"] = cidr0(s)
-    rem = remarks(rec)
-    if rem:
-        out["remarks"] = rem
-    out["links"] = [ctx.link("self", "ip", *s.key.split("/")),
-                    ctx.link("rdap-up", "ips", "rirSearch1", "rdap-up", *s.key.split("/")),
-                    ctx.link("rdap-down", "ips", "rirSearch1", "rdap-down", *s.key.split("/"))]
-    ev = events(rec, times, rec.source in ctx.authoritative)
-    if ev:
-        out["events"] = ev
-    if entities:
-        out["entities"] = entities
-    return port43(ctx, out)
+    key = s.key.split("/")
+    links = [ctx.link("self", "ip", *key), ctx.link("rdap-up", "ips", "rirSearch1", "rdap-up", *key),
+             ctx.link("rdap-down", "ips", "rirSearch1", "rdap-down", *key)]
+    return port43(ctx, described(ctx, out, rec, times, links, entities))
