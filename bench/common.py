@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,15 +52,19 @@ def load_clean_1m(url: str, dump: Path) -> None:
 
 @contextlib.contextmanager
 def serving(url: str) -> Iterator[tuple[subprocess.Popen, int]]:
-    """`irr serve` on the database until the block ends: (process, whois port), once it answers."""
+    """`irr serve` on the database until the block ends: (process, whois port), once it answers;
+    the HTTP port is `process.http_port`."""
     whois_port, http_port = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "serve", "--no-demo", "--whois-port", str(whois_port),
                              "--http-port", str(http_port)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc.http_port = http_port  # type: ignore[attr-defined]
     try:
         for line in proc.stdout:
             if "whois on" in line:
                 break
+        # keep reading: the HTTP server logs every request, and a full pipe would stop it
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield proc, whois_port
     finally:
         proc.terminate()

@@ -34,6 +34,10 @@
     [auth]
     override_password_hash = "$2b$12$..."   # staff override; a hash, never the password
 
+    [rdap]
+    port43 = "whois.example.vn"              # the whois server named in RDAP answers
+    redact = ["person.e-mail"]               # entity data not shown (RFC 9537)
+
 Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
 from __future__ import annotations
@@ -86,6 +90,18 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class RdapConfig:
+    """[rdap]: the RDAP service under /rdap/ on the HTTP port (irr.rdap)."""
+
+    base_url: str | None = None      # public URL of /rdap/ used in links (default: the request's own)
+    port43: str | None = None        # whois server named in answers
+    redact: tuple[str, ...] = ()     # "class.attribute" of entities not shown (RFC 9537 redaction)
+    max_results: int = 100           # objects per search answer (more: truncated, with a notice)
+    rate_limit: int = 600            # requests per minute and client address (0: no limit)
+    terms_url: str | None = None     # terms of service, linked from every answer
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str | None = None
@@ -108,6 +124,7 @@ class Config:
     scope_prefixes: tuple[str, ...] = ()
     scope_asns: tuple[str, ...] = ()
     scope_timer: int = 86400
+    rdap: RdapConfig = field(default_factory=RdapConfig)
 
     @property
     def scope_configured(self) -> bool:
@@ -142,6 +159,7 @@ _SECTIONS = {
     "auth": {"override_password_hash"},
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
+    "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -263,7 +281,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   scope_country=scope_values.get("country"), scope_registry=scope_values.get("registry"),
                   scope_delegated_url=scope_values.get("delegated_url"),
                   scope_prefixes=scope_values.get("prefixes", ()), scope_asns=scope_values.get("asns", ()),
-                  scope_timer=scope_values.get("timer", 86400),
+                  scope_timer=scope_values.get("timer", 86400), rdap=_rdap(raw.get("rdap") or {}, where),
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
 
@@ -322,6 +340,40 @@ def _source(name: str, table: dict, where: str) -> SourceConfig:
                                         or values.get("nrtm4_url")):
         raise ConfigError(f"{where}: sources.{name} is authoritative: it can't also be imported from elsewhere")
     return SourceConfig(name, **values)
+
+
+RDAP_ENTITY_CLASSES = ("person", "role", "organisation", "mntner", "irt")
+
+
+def _rdap(table: dict, where: str) -> RdapConfig:
+    """The [rdap] table, every value checked."""
+    from rpsl.schema import SCHEMA
+
+    values: dict[str, Any] = {}
+    for key in ("base_url", "port43", "terms_url"):
+        if key in table:
+            if not isinstance(table[key], str) or not table[key].strip():
+                raise ConfigError(f"{where}: rdap.{key} must be a non-empty string")
+            values[key] = table[key].strip()
+    for key in ("base_url", "terms_url"):
+        if key in values and not values[key].startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: rdap.{key} must be an http:// or https:// URL")
+    for key, low in (("max_results", 1), ("rate_limit", 0)):
+        if key in table:
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"{where}: rdap.{key} must be a whole number of at least {low}, not {value!r}")
+            values[key] = value
+    redact = table.get("redact", [])
+    if not isinstance(redact, list) or any(not isinstance(r, str) for r in redact):
+        raise ConfigError(f"{where}: rdap.redact must be a list of \"class.attribute\" strings")
+    for item in redact:
+        cls, _, attr = item.partition(".")
+        if cls not in RDAP_ENTITY_CLASSES or attr not in SCHEMA[cls].by_name:
+            raise ConfigError(f"{where}: rdap.redact: {item!r} is not \"class.attribute\" of an entity class "
+                              f"({', '.join(RDAP_ENTITY_CLASSES)}), e.g. \"person.e-mail\"")
+    values["redact"] = tuple(dict.fromkeys(redact))
+    return RdapConfig(**values)
 
 
 def _sqlalchemy_url(url: str, where: str) -> str:
