@@ -88,10 +88,10 @@ def test_address_gives_every_less_specific_object_as_irrd(ask):
                                                    ("person", "Nguyen Van An", "VNNIC")]
     assert objects(ask("-r 203.113.130.10 - 203.113.130.20")) == [
         ("inetnum", "203.113.130.10 - 203.113.130.20", "VNNIC"), ("route", "203.113.130.0/24", "VNNIC")]
-    assert objects(ask("-r 2001:db8:1000::/48")) == [
-        ("inet6num", "2001:db8::/32", "APNIC"), ("inet6num", "2001:db8:1000::/36", "VNNIC"),
-        ("route6", "2001:db8:1000::/36", "VNNIC"), ("inet6num", "2001:db8:1000::/48", "VNNIC"),
-        ("route6", "2001:db8:1000::/48", "VNNIC")]
+    assert objects(ask("-r 2001:db8:1000::/48")) == [  # routes (an origin) before ranges of one address
+        ("inet6num", "2001:db8::/32", "APNIC"), ("route6", "2001:db8:1000::/36", "VNNIC"),
+        ("route6", "2001:db8:1000::/48", "VNNIC"), ("inet6num", "2001:db8:1000::/36", "VNNIC"),
+        ("inet6num", "2001:db8:1000::/48", "VNNIC")]
     assert objects(ask("-r 2001:db8:ffff::1")) == [("inet6num", "2001:db8::/32", "APNIC")]
     assert ask("198.51.100.1") == NOT_FOUND
 
