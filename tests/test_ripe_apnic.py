@@ -18,11 +18,12 @@ import pytest
 from irr.config import ConfigError, load_config
 from irr.database import make_engine
 from irr.query.apnic_style import WhoisStyle
+from irr.query.related import Related
 from irr.query.ripe import IRRD, ripe_query
 from irr.query.ripe_info import version
 from irr.query.session import Session
 from irr.store import Store, copy_line
-from irr.store.lookups import Lookups
+from irr.store.lookups import Lookups, LookupTimeout
 from mirror.importer import load_files
 from rpsl.lenient import load
 from rpsl.schema import SCHEMA
@@ -348,6 +349,32 @@ def test_templates_verbose_and_system_queries(ask):
     assert ask("-q types").startswith(HEADER + "inetnum\ninet6num\nas-block\naut-num\n")
     assert ask("-q sources").startswith(HEADER + "TEST:3:N:0-1\n")
     assert ask("-k") == "" and ask("-V client") == ""
+
+
+def test_the_work_around_an_answer_is_bounded(registry):
+    """Abuse contacts and referenced objects cost queries per object found: one answer stops once it
+    has used the time one statement may take, and then says so."""
+    lookups = Lookups(registry.engine)
+    [child] = lookups.by_key(["TEST"], "193.1.1.0 - 193.1.1.255", ["inetnum"])
+    assert Related(lookups).abuse_mailbox(child) == "abuse@apnic.net"  # two levels up
+    with pytest.raises(LookupTimeout):
+        Related(lookups, seconds=-1).abuse_mailbox(child)
+
+
+def test_timeouts_and_failures_are_answered_in_apnics_layout(session, registry):
+    class Failing(Lookups):
+        def __init__(self, exc: Exception):
+            super().__init__(registry.engine)
+            self.exc = exc
+
+        def _execute(self, stmt):
+            raise self.exc
+
+    assert ripe_query("193.1.1.5", session, Failing(LookupTimeout("x")), registry, APNIC) == HEADER + (
+        "%ERROR:100: internal software error\n%\n"
+        "% The query took too long and was cancelled; please make it more specific.\n\n") + SERVED
+    assert ripe_query("193.1.1.5", session, Failing(RuntimeError("boom")), registry, APNIC) == HEADER + (
+        "%ERROR:100: internal software error\n\n") + SERVED
 
 
 def test_the_irrd_style_of_the_same_server(session, registry):

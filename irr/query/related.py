@@ -9,14 +9,16 @@ abuse-c role, else of its organisation's abuse-c role (RIPE), else of its irt (m
 abuse-mailbox, or its e-mail), searched from the object up through the address ranges that
 contain it (inetnum, inet6num) until one has a contact.
 
-One `Related` serves one answer: it remembers what it looked up, and looks up the references of
-many objects in one query per source.
+One `Related` serves one answer: it remembers what it looked up, looks up the references of many
+objects in one query per source, and stops (LookupTimeout) once the answer has used the time one
+statement may take: an answer of `max_objects` ranges can't turn into unbounded work.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
-from irr.store.lookups import Lookups, Obj
+from irr.store.lookups import Lookups, LookupTimeout, Obj
 from rpsl.objects import parse
 from rpsl.schema import SCHEMA
 
@@ -39,12 +41,18 @@ def first_value(obj: Obj, attribute: str) -> str | None:
 
 
 class Related:
-    def __init__(self, lookups: Lookups):
+    def __init__(self, lookups: Lookups, seconds: float | None = None):
         self.lookups = lookups
+        budget = lookups.statement_timeout_ms / 1000 if seconds is None else seconds
+        self.deadline = time.monotonic() + budget
         self._known: dict[tuple[str, str], list[Obj]] = {}   # (source, KEY) -> referenced objects
         self._parents: dict[tuple[str, str, str], list[Obj]] = {}
         self._abuse: dict[tuple[str, str, str], str | None] = {}
         self.truncated = False
+
+    def _spend(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LookupTimeout("the objects around the answer took too long to look up")
 
     # -- references ------------------------------------------------------------------------------
     def _fetch(self, wanted: Iterable[tuple[str, str]]) -> None:
@@ -55,6 +63,7 @@ class Related:
                 self._known[(source, key)] = []
                 by_source.setdefault(source, []).append(key)
         for source, names in by_source.items():
+            self._spend()
             found = self.lookups.by_keys([source], names, REFERENCED_CLASSES)
             self.truncated = self.truncated or found.truncated
             for o in found:
@@ -90,9 +99,13 @@ class Related:
         """The ranges of the same class and source containing an inetnum/inet6num, nearest first."""
         k = (obj.source, obj.object_class, obj.pk)
         if k not in self._parents:
+            self._spend()
             found = self.lookups.addresses([obj.source], obj.pk, "less", [obj.object_class])
             self.truncated = self.truncated or found.truncated
-            self._parents[k] = [o for o in reversed(found) if o.pk != obj.pk]
+            chain = [o for o in reversed(found) if o.pk != obj.pk]
+            self._parents[k] = chain
+            for i, parent in enumerate(chain):  # a parent's own parents are the rest of the chain
+                self._parents.setdefault((parent.source, parent.object_class, parent.pk), chain[i + 1:])
         return self._parents[k]
 
     def hierarchy_irts(self, obj: Obj) -> list[Obj]:
