@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from irr.query.related import ABUSE_CLASSES, APNIC_ORDER, Related
+from irr.query.related import ABUSE_CLASSES, APNIC_ORDER, Related, attributes, first
 from irr.query.ripe_info import q_text, ripe_template, verbose, version, versions
 from irr.query.ripe_parse import (
     FILTER_FLAGS,
@@ -41,14 +42,13 @@ from irr.query.ripe_search import allowed, free_text, is_address, reverse_domain
 from irr.query.session import Session
 from irr.store.lookups import ADDRESS_CLASSES, CONTACT_CLASSES, ROUTE_CLASSES, Lookups, LookupTimeout, Obj, address_key
 from rpsl.errors import ValueSyntaxError
-from rpsl.objects import parse
 from rpsl.schema import SCHEMA
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TERMS_URL = "http://www.apnic.net/db/dbcopyright.html"
 COLUMN = 16  # attribute values start here (RIPE's RpslAttribute.writeTo)
-_ATTRIBUTE = re.compile(r"([A-Za-z0-9_*-]+):(.*)")
+_TABS = re.compile(r"[\t\r]")
 KEYS_NOTE = ("% Note: this output has been filtered.\n"
              "% Only primary keys and abuse contacts will be visible.\n"
              "% No other contact information will be shown.\n")
@@ -218,6 +218,7 @@ def _position(o: Obj) -> int:
     return APNIC_ORDER.index(o.object_class) if o.object_class in APNIC_ORDER else len(APNIC_ORDER)
 
 
+@lru_cache(maxsize=4096)
 def display_key(o: Obj) -> str:
     """An object's key as APNIC's whois prints it: `1.1.1.0 - 1.1.1.255`, `2001:db8::/32`,
     `1.1.1.0/24AS13335`, a person's nic-hdl, a domain without its final dot."""
@@ -225,13 +226,11 @@ def display_key(o: Obj) -> str:
         return o.pk
     if o.object_class == "inet6num":
         return o.pk.lower()
-    obj = parse(o.text)
+    attrs = attributes(o.text)
     if o.object_class in ROUTE_CLASSES:
-        value = f"{obj.first(o.object_class) or ''}{obj.first('origin') or ''}"
-    elif o.object_class in CONTACT_CLASSES:
-        value = obj.first("nic-hdl") or ""
+        value = first(attrs, o.object_class) + first(attrs, "origin")
     else:
-        value = obj.first(o.object_class) or ""
+        value = first(attrs, "nic-hdl" if o.object_class in CONTACT_CLASSES else o.object_class)
     return value.rstrip(".") or o.pk
 
 
@@ -241,6 +240,14 @@ def _render(query: Query, objs: list[Obj], sources: list[str], related: Related)
     referenced = not (brief or keys_only or query.has("r"))
     irts = brief or (query.has("c") and not keys_only)
     parts = [KEYS_NOTE] if keys_only else []
+    texts: dict[tuple[str, str, str], str] = {}  # an object referenced by many is formatted once
+
+    def text(o: Obj) -> str:
+        k = (o.source, o.object_class, o.pk)
+        if k not in texts:
+            texts[k] = ripe_text(o.text)
+        return texts[k]
+
     for source in sources:
         mine = [o for o in objs if o.source == source]
         if referenced:
@@ -253,15 +260,15 @@ def _render(query: Query, objs: list[Obj], sources: list[str], related: Related)
                 parts.append(f"% Information related to '{key}'\n")
             if mailbox and not brief:
                 parts.append(f"% Abuse contact for '{key}' is '{mailbox}'\n")
-            parts.append(_brief(o, mailbox) if brief else _keys(o) if keys_only else ripe_text(o.text))
+            parts.append(_brief(o, mailbox) if brief else _keys(o) if keys_only else text(o))
             extra = (related.referenced(o) if referenced else []) + (related.hierarchy_irts(o) if irts else [])
             extra = list({(x.object_class, x.pk): x for x in extra}.values())
             if grouping:
-                parts.extend(ripe_text(x.text) for x in _sorted_related(extra))
+                parts.extend(text(x) for x in _sorted_related(extra))
             else:
                 after.update({(x.object_class, x.pk): x for x in extra})
         for x in _sorted_related(list(after.values())):
-            parts.append(_brief(x, None) if brief else ripe_text(x.text))
+            parts.append(_brief(x, None) if brief else text(x))
     return [p for p in parts if p]
 
 
@@ -271,51 +278,33 @@ def _sorted_related(objs: list[Obj]) -> list[Obj]:
 
 
 # -- object text --------------------------------------------------------------------------------
-def _attributes(text: str) -> list[tuple[str, str]]:
-    """(name, raw value with its continuation lines) of each attribute of a stored object."""
-    out: list[list[str]] = []
-    for line in text.split("\n"):
-        if not line or line[0] in "#%":
-            continue
-        if line[0] in " \t+" and out:
-            out[-1][1] += "\n" + line
-        elif m := _ATTRIBUTE.match(line):
-            out.append([m.group(1).lower(), m.group(2)])
-    return [(n, v) for n, v in out]
-
-
 def attribute_line(name: str, value: str) -> str:
-    """One attribute as RIPE's whois writes it: the value from column 16, blanks collapsed into
-    the alignment, continuation lines aligned too (a `+` kept in front), trailing blanks gone."""
-    out = [name, ":"]
-    lead, spaces = len(name) + 1, 0
-    for c in value:
-        if lead == 0 and spaces == 0 and c == "+":
-            out.append(c)
-            lead = 1
-        elif c in " \t\r":
-            spaces += 1
-        elif c == "\n":
-            lead, spaces = 0, 0
-            out.append(c)
-        else:
-            if lead < COLUMN:
-                spaces, lead = COLUMN - lead, COLUMN
-            out.append(" " * spaces + c)
-            spaces = 0
-    # a continuation line left empty would end the object early: RPSL writes it as `+`
-    return re.sub(r"\n(?=\n|$)", "\n+", "".join(out)) + "\n"
+    """One attribute as RIPE's whois writes it (RpslAttribute.writeTo): the value from column 16
+    (a longer name keeps the blanks written after it), continuation lines aligned too with a `+`
+    kept in front, tabs as blanks, trailing blanks gone. A continuation line left empty would end
+    the object early: it is written as `+`, as RPSL writes a blank line."""
+    first, *rest = value.split("\n")
+    text = _TABS.sub(" ", first).rstrip(" ")
+    stripped = text.lstrip(" ")
+    lead = len(name) + 1
+    out = [f"{name}:{' ' * (COLUMN - lead if lead < COLUMN else len(text) - len(stripped))}{stripped}"
+           if stripped else f"{name}:"]
+    for line in rest:
+        plus = line.startswith("+")
+        text = _TABS.sub(" ", line[1:] if plus else line).strip(" ")
+        out.append(("+" + " " * (COLUMN - 1) if plus else " " * COLUMN) + text if text else "+")
+    return "\n".join(out) + "\n"
 
 
 def ripe_text(text: str) -> str:
     """A stored object as APNIC's whois shows it: aligned, every auth value `# Filtered`."""
-    return "".join(attribute_line(n, " # Filtered" if n == "auth" else v) for n, v in _attributes(text))
+    return "".join(attribute_line(n, " # Filtered" if n == "auth" else v) for n, v in attributes(text))
 
 
 def _brief(o: Obj, mailbox: str | None) -> str:
     """-b: the object key and the abuse contact of an inet(6)num/aut-num; other objects keep only
     their inetnum/inet6num/aut-num/abuse-mailbox attributes (none: not shown)."""
-    attrs = _attributes(o.text)
+    attrs = attributes(o.text)
     if o.object_class in ABUSE_CLASSES and mailbox:
         first = next((v for n, v in attrs if n == o.object_class), "")
         return attribute_line(o.object_class, first) + attribute_line("abuse-mailbox", " " + mailbox)
@@ -327,7 +316,7 @@ def _keys(o: Obj) -> str:
     set's members), as RIPE's whois does."""
     cls = SCHEMA[o.object_class]
     is_set = o.object_class.endswith("-set")
-    attrs = _attributes(o.text)
+    attrs = attributes(o.text)
     if cls.key == (o.object_class,) and not is_set:
         return "".join(attribute_line(n, v) for n, v in attrs[:1])
     return "".join(attribute_line(n, v) for n, v in attrs if n in cls.key or (is_set and n == "members"))

@@ -15,11 +15,11 @@ statement may take: an answer of `max_objects` ranges can't turn into unbounded 
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 
 from irr.store.lookups import Lookups, LookupTimeout, Obj
-from rpsl.objects import parse
 from rpsl.schema import SCHEMA
 
 # The order APNIC's whois puts classes in (its ObjectTemplate order positions): primary objects of
@@ -27,6 +27,7 @@ from rpsl.schema import SCHEMA
 APNIC_ORDER = ("inetnum", "inet6num", "as-block", "aut-num", "as-set", "route", "route6", "route-set",
                "inet-rtr", "filter-set", "peering-set", "rtr-set", "domain", "mntner", "irt", "key-cert",
                "organisation", "role", "person")
+_ATTRIBUTE = re.compile(r"([A-Za-z0-9_*-]+):(.*)")
 RELATED_ATTRIBUTES = ("admin-c", "tech-c", "zone-c", "org", "mnt-irt", "abuse-c")
 # the classes those attributes name, from the one schema declaration
 REFERENCED_CLASSES: tuple[str, ...] = tuple(sorted({
@@ -35,9 +36,30 @@ ABUSE_CLASSES = ("inetnum", "inet6num", "aut-num")
 HIERARCHY_CLASSES = ("inetnum", "inet6num")
 
 
+def attributes(text: str) -> list[tuple[str, str]]:
+    """(name, raw value with its continuation lines) of each attribute of a stored object."""
+    out: list[list[str]] = []
+    for line in text.split("\n"):
+        if not line or line[0] in "#%":
+            continue
+        if line[0] in " \t+" and out:
+            out[-1][1] += "\n" + line
+        elif m := _ATTRIBUTE.match(line):
+            out.append([m.group(1).lower(), m.group(2)])
+    return [(n, v) for n, v in out]
+
+
+def first(attrs: list[tuple[str, str]], name: str) -> str:
+    """The first value of an attribute, its comments and line breaks removed."""
+    for n, v in attrs:
+        if n == name:
+            return " ".join(" ".join(line.lstrip("+").split("#", 1)[0] for line in v.split("\n")).split())
+    return ""
+
+
 def first_value(obj: Obj, attribute: str) -> str | None:
-    """The first value of an attribute as written (case kept, comments removed)."""
-    return parse(obj.text).first(attribute)
+    """The first value of an attribute as written (case kept, comments removed); None if absent."""
+    return first(attributes(obj.text), attribute) or None
 
 
 class Related:
