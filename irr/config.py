@@ -19,6 +19,9 @@
     max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
     max_set_depth = 50
     max_set_size = 2000000
+    style = "apnic"            # RIPE-style answers laid out as APNIC's whois; "irrd": as IRRd 4.5
+    name = "whois.vnnic.vn"    # the server's name in APNIC-style headers (default: this host's name)
+    terms_url = "http://www.apnic.net/db/dbcopyright.html"   # the header's copyright terms line
 
     [sources.VNNIC]
     authoritative = true
@@ -57,6 +60,10 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
 }
+
+
+WHOIS_STYLES = ("apnic", "irrd")
+WHOIS_TEXT = ("style", "name", "terms_url")  # [whois] settings that are text, not numbers
 
 
 class ConfigError(Exception):
@@ -112,6 +119,9 @@ class Config:
     http_max_connections: int = 64     # requests served at once by `irr serve` (more: 503)
     http_timeout: int = 60             # seconds a client may stay silent within a request
     whois: dict[str, int | float] = field(default_factory=lambda: dict(WHOIS_DEFAULTS))
+    whois_style: str = "apnic"         # RIPE-style answers: "apnic" (APNIC's layout) or "irrd" (IRRd 4.5's)
+    whois_name: str | None = None      # the server's name in APNIC-style headers; None: this host's name
+    whois_terms_url: str | None = None  # the copyright terms in APNIC-style headers; None: APNIC's
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "irr@localhost"
@@ -154,7 +164,7 @@ def default_data_dir() -> Path:
 _SECTIONS = {
     "database": {"url", "readonly_url"},
     "server": {"host", "http_port", "whois_port", "http_max_connections", "http_timeout"},
-    "whois": set(WHOIS_DEFAULTS),
+    "whois": set(WHOIS_DEFAULTS) | set(WHOIS_TEXT),
     "email": {"smtp_host", "smtp_port", "from"},
     "auth": {"override_password_hash"},
     "rpki": {"roa_url", "roa_timer"},
@@ -220,7 +230,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
             raise ConfigError(f"{where}: server.{name} must be a positive whole number, not {value!r}")
         http_limits[name] = value
     whois = dict(WHOIS_DEFAULTS)
+    whois_text = _whois_text(raw.get("whois") or {}, where)
     for name, value in (raw.get("whois") or {}).items():
+        if name in WHOIS_TEXT:
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
@@ -274,7 +287,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     # resolves paths elsewhere (Flask's send_file takes relative paths from the package directory)
     return Config(data_dir=Path(chosen_dir).expanduser().absolute(), database_url=url,
                   readonly_url=readonly_url, host=host,
-                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **http_limits,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **whois_text,
+                  **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   roa_url=roa_url, roa_timer=roa_timer,
@@ -374,6 +388,23 @@ def _rdap(table: dict, where: str) -> RdapConfig:
                               f"({', '.join(RDAP_ENTITY_CLASSES)}), e.g. \"person.e-mail\"")
     values["redact"] = tuple(dict.fromkeys(redact))
     return RdapConfig(**values)
+
+
+def _whois_text(table: dict, where: str) -> dict[str, Any]:
+    """[whois] style, name and terms_url: checked, as Config fields."""
+    style = table.get("style", "apnic")
+    if style not in WHOIS_STYLES:
+        raise ConfigError(f"{where}: whois.style must be one of {', '.join(WHOIS_STYLES)}, not {style!r}")
+    out: dict[str, Any] = {"whois_style": style}
+    for key in ("name", "terms_url"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > 200 or \
+                any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ConfigError(f"{where}: whois.{key} must be one line of text (at most 200 characters)")
+        out[f"whois_{key}"] = value.strip()
+    return out
 
 
 def _sqlalchemy_url(url: str, where: str) -> str:

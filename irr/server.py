@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import threading
 from pathlib import Path
 
@@ -62,6 +63,7 @@ def load_demo_if_empty(store) -> bool:
 def build_whois(config: Config, store):
     """The whois server with its in-memory routing data loaded (answers are right from the first
     connection) and kept current by a LISTEN thread."""
+    from irr.query.apnic_style import DEFAULT_TERMS_URL, WhoisStyle
     from irr.query.irrd import IrrdCommands
     from irr.query.memory import RoutingMemory
     from irr.query.ripe import ripe_query
@@ -82,9 +84,14 @@ def build_whois(config: Config, store):
                          max_line_length=int(w["max_line_length"]), max_answer_seconds=float(w["max_answer_seconds"]),
                          threads=int(w["threads"]))
     authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
+    host = socket.gethostname()
+    # the served-by line names the registry: its first authoritative source, else its first source
+    own = [s for s in config.source_order if s in authoritative] or list(config.source_order) or ["IRR"]
+    style = WhoisStyle(config.whois_style, config.whois_name or socket.getfqdn(),
+                       config.whois_terms_url or DEFAULT_TERMS_URL, own[0], host)
 
     def ripe(line: str, session) -> str:
-        return ripe_query(line, session, lookups, store)
+        return ripe_query(line, session, lookups, store, style)
 
     from irr.query.nrtm import NrtmServer
 

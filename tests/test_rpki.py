@@ -99,7 +99,7 @@ def _status(reply: bytes) -> dict:
 
 def test_valid_invalid_valid_transitions(registry, tmp_path):
     store = registry.store
-    config = registry.config.__class__(**{**registry.config.__dict__, "sources": {
+    config = registry.config.__class__(**{**registry.config.__dict__, "whois_style": "irrd", "sources": {
         **registry.config.sources, "VNNIC": registry.config.sources["VNNIC"].__class__(
             "VNNIC", True, nrtm_access=("127.0.0.1",))}})
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
@@ -111,7 +111,7 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
     sent = []
     with running_whois(config, store) as whois:
         assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
-        # IRRd's rpki-ov-state line on route output, in both query languages
+        # IRRd's rpki-ov-state line on route output, in both query languages (RIPE-style: IRRd's layout)
         assert b"source:         VNNIC\nrpki-ov-state:  valid\n" in whois.query("!r203.0.113.0/24")
         assert b"\nrpki-ov-state:  valid\n\n\n" in whois.query("-r -T route 203.0.113.0/24")
         not_found = route.__class__("VNNIC", "route", route.pk, route.text, rpki_status="not_found")
