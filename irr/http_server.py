@@ -11,17 +11,15 @@ What this module adds (waitress alone has only an idle timeout, which every byte
 - at most `max_connections` requests at once (read completely, waiting for or holding a worker
   thread); more are answered 503 at once;
 - a request's headers and body must arrive within `timeout` seconds of its first byte (else 408);
-- an answer that waits in the buffer must lose at least MIN_DRAIN_BYTES per `timeout` seconds,
-  else the connection is dropped (a client that does not read holds neither a worker nor a socket);
+- while an answer waits (in waitress' buffer or the kernel's), the client must receive at least
+  MIN_DRAIN_BYTES of it per `timeout` seconds, else the connection is dropped; the next request
+  of a pipelining client waits until the answer before has left the buffer, so a client that
+  does not read never holds a worker;
 - a kept-alive connection idle for `timeout` seconds is closed.
 """
 from __future__ import annotations
 
-import fcntl
 import logging
-import socket
-import struct
-import termios
 import threading
 import time
 
@@ -30,6 +28,8 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
+
+from irr.sockets import reset_on_close, unsent_bytes
 
 log = logging.getLogger(__name__)
 MIN_DRAIN_BYTES = 64 * 1024
@@ -45,6 +45,7 @@ def _answer(status: str, text: str) -> bytes:
 
 BUSY = _answer("503 Service Unavailable", "Too many requests at once, try again later\n")
 TOO_SLOW = _answer("408 Request Timeout", "The request did not arrive in time\n")
+_worker = threading.local()  # handed_on: this worker passed its request slot to the next pipelined request
 
 
 class _Channel(HTTPChannel):
@@ -72,11 +73,7 @@ class _Channel(HTTPChannel):
 
     def unsent(self) -> int:
         """Bytes of answers the client has not received: ours and the kernel's (TIOCOUTQ)."""
-        try:
-            queued = struct.unpack("i", fcntl.ioctl(self.socket.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
-        except (OSError, AttributeError):
-            queued = 0
-        return self.total_outbufs_len + queued
+        return self.total_outbufs_len + unsent_bytes(self.socket)
 
     def writable(self):
         return super().writable() or (self.deferred and self.service_thread is None)
@@ -92,12 +89,18 @@ class _Channel(HTTPChannel):
                 self.server.add_task(self)
 
     def service(self):
-        self.service_thread = threading.get_ident()
+        me = threading.get_ident()
+        with self.server.count_lock:
+            self.service_thread = me
+        _worker.handed_on = False
         try:
             super().service()
         finally:
-            self.server.request_done()
-            self.service_thread = None
+            if not _worker.handed_on:
+                self.server.request_done()
+            with self.server.count_lock:  # the next request may already run in another worker
+                if self.service_thread == me:
+                    self.service_thread = None
             if self.deferred:
                 self.server.pull_trigger()  # the main loop adds the next request once the output is read
 
@@ -116,10 +119,7 @@ class _Channel(HTTPChannel):
     def drop(self) -> None:
         """Close now, discarding what the client has not read (reset, nothing left in the kernel);
         a worker waiting to write is woken and stops."""
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
+        reset_on_close(self.socket)
         self.handle_close()
 
 
@@ -140,14 +140,16 @@ class _Server(TcpWSGIServer):
         The next pipelined request of a connection (added by the worker that served the one
         before) waits until the answer before it has been read: a worker never waits for a
         client that does not read."""
-        own_worker = channel.service_thread == threading.get_ident()
-        if own_worker:
+        if channel.service_thread == threading.get_ident():  # the worker that served the one before
             with channel.outbuf_lock:
                 if channel.total_outbufs_len:
                     channel.deferred = True   # handle_write adds it once the output has drained
                     return
+            _worker.handed_on = True          # it takes over the finished request's slot
+            super().add_task(channel)
+            return
         with self.count_lock:
-            accept = own_worker or self.in_flight < self.max_requests  # its own worker: holds its place
+            accept = self.in_flight < self.max_requests
             if accept:
                 self.in_flight += 1
         if accept:
@@ -160,16 +162,25 @@ class _Server(TcpWSGIServer):
             self.in_flight -= 1
 
     def maintenance(self, now):
-        super().maintenance(now)  # kept-alive connections idle for channel_timeout
+        """Every second: idle connections, requests past their deadline, answers left unread.
+        A connection closed with unread answers is reset (see Channel.drop)."""
         mono = time.monotonic()
         for channel in list(self.active_channels.values()):
+            if not channel.requests and channel.last_activity < now - self.timeout:  # idle: nothing in or out
+                if channel.unsent():
+                    channel.drop()
+                else:
+                    channel.will_close = True
+                continue
             if channel.request_started is not None and mono - channel.request_started > self.timeout:
                 channel.request_started = None
                 with channel.requests_lock:
-                    if channel.requests or channel.total_outbufs_len:
-                        channel.will_close = True   # earlier answers still going out: just close
-                    else:
+                    late = channel.requests or channel.total_outbufs_len
+                    if not late:
                         channel.queue_answer(TOO_SLOW)
+                if late:  # earlier answers still going out: no room for a 408
+                    channel.drop()
+                    continue
             unsent = channel.unsent()
             if unsent:
                 received = channel.bytes_sent + channel.total_outbufs_len - unsent
@@ -207,6 +218,11 @@ class BoundedHTTPServer:
             self._server.task_dispatcher.shutdown(timeout=5)
             wasyncore.close_all(self._server._map)
             self._stopped.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests read completely and not yet answered (queued or in a worker)."""
+        return self._server.in_flight
 
     def shutdown(self) -> None:
         self._stop.set()

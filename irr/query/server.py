@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import struct
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
 from irr.query.nrtm import is_nrtm
 from irr.query.session import Session
+from irr.sockets import reset_on_close, unsent_bytes
 
 log = logging.getLogger(__name__)
 ANSWERS_PER_TURN = 64  # memory answers written in one go before other connections get a turn
@@ -187,12 +186,7 @@ class Connection(asyncio.Protocol):
         self.closing = True
         if self.transport is None:
             return
-        sock = self.transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
+        reset_on_close(self.transport.get_extra_info("socket"))
         self.transport.abort()
 
     def _touch(self) -> None:
@@ -203,8 +197,9 @@ class Connection(asyncio.Protocol):
     def _idle(self) -> None:
         if self.stream_state is not None or self.busy or self.queue or self.writing_paused:
             self._touch()  # NRTM streams stay until the mirror hangs up; queries and paused writes have bounds
-        elif self.transport is not None and self.transport.get_write_buffer_size():
-            self.abort()   # an answer left unread for an idle timeout: close() would wait for it forever
+        elif self.transport is not None and (self.transport.get_write_buffer_size()
+                                             or unsent_bytes(self.transport.get_extra_info("socket"))):
+            self.abort()   # answers left unread for an idle timeout: close() would wait for them forever
         else:
             self.close()
 
