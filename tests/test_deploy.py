@@ -15,7 +15,6 @@ from tests.conftest import REPO, free_port, run_irr
 
 UNIT = REPO / "deploy" / "systemd" / "irr.service"
 SYSUSERS = REPO / "deploy" / "sysusers.d" / "irr.conf"
-SYSTEM_UNITS = next(p for p in (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system")) if p.is_dir())
 
 
 def _settings(unit: Path) -> dict[str, list[str]]:
@@ -29,8 +28,10 @@ def _settings(unit: Path) -> dict[str, list[str]]:
 
 def _scratch_root(tmp_path: Path) -> Path:
     """A root with systemd's own units, ours in /etc/systemd/system and the ExecStart program."""
+    units = [p for p in (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system")) if p.is_dir()]
+    assert units and shutil.which("systemd-analyze"), "Debian's systemd package is needed (./run.sh test installs it)"
     root = tmp_path / "root"
-    shutil.copytree(SYSTEM_UNITS, root / "usr" / "lib" / "systemd" / "system", symlinks=True)
+    shutil.copytree(units[0], root / "usr" / "lib" / "systemd" / "system", symlinks=True)
     (root / "etc" / "systemd" / "system").mkdir(parents=True)
     shutil.copy(UNIT, root / "etc" / "systemd" / "system" / UNIT.name)
     program = Path(shlex.split(_settings(UNIT)["ExecStart"][0])[0])
