@@ -9,44 +9,13 @@ import socket
 import threading
 from pathlib import Path
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
-
 from irr.config import Config
+from irr.http_server import BoundedHTTPServer
 
 log = logging.getLogger(__name__)
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.db"
 DEMO_SOURCE = "DEMO"
-
-
-class _TimedHandler(WSGIRequestHandler):
-    timeout = 60  # seconds a client may stay silent mid-request (slow-loris), set from the config
-
-
-class BoundedHTTPServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server with a bound: at most `max_connections` requests at once (one
-    thread each); more are answered 503 at once instead of starting threads without end."""
-
-    def __init__(self, host: str, port: int, app, max_connections: int = 64, timeout: float = 60):
-        handler = type("Handler", (_TimedHandler,), {"timeout": timeout})
-        super().__init__(host, port, app, handler=handler)
-        self.slots = threading.BoundedSemaphore(max_connections)
-
-    def process_request(self, request, client_address) -> None:
-        if not self.slots.acquire(blocking=False):
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
-                                b"Connection: close\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
+__all__ = ["BoundedHTTPServer", "build_whois", "load_demo_if_empty", "serve"]
 
 
 def load_demo_if_empty(store) -> bool:

@@ -76,44 +76,6 @@ def test_status_page_shows_routing_security(store, tmp_path):
     assert "Cập nhật ROA" in client.get("/?lang=vi").get_data(as_text=True)
 
 
-def test_http_server_bounds_its_threads_and_drops_silent_clients(store, tmp_path):
-    """`irr serve`'s HTTP server: at most http_max_connections requests at once (more get 503 at
-    once, no new thread), and a client silent for http_timeout seconds is disconnected."""
-    import socket
-    import threading
-    import time
-    import urllib.error
-    import urllib.request
-
-    from irr.server import BoundedHTTPServer
-
-    httpd = BoundedHTTPServer("127.0.0.1", 0, create_app(load_config(None, tmp_path), store),
-                              max_connections=2, timeout=1)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_port}/health"
-    try:
-        silent = [socket.create_connection(("127.0.0.1", httpd.server_port)) for _ in range(2)]
-        for conn in silent:
-            conn.sendall(b"GET /health HTTP/1.1\r\n")      # and then nothing
-        time.sleep(0.3)
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            raise AssertionError("a third request was served")
-        except urllib.error.HTTPError as e:
-            assert e.code == 503 and e.headers["Retry-After"] == "1"
-        for conn in silent:                                # dropped after one silent second
-            conn.settimeout(5)
-            assert b" 200 " not in conn.recv(1000)
-            conn.close()
-        time.sleep(0.2)
-        with urllib.request.urlopen(url, timeout=5) as response:
-            assert response.status == 200
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def test_metrics_count_email_submissions_and_serve_two_stores(store, db_url, tmp_path):
     """`irr submit` is a process of its own: its submissions reached no /metrics. And a process
     with a second store (two apps) answered /metrics with 500 (duplicate time series)."""
