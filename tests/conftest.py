@@ -16,17 +16,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from irr.cli import generate_dump as generate_dump_command
 from irr.config import _sqlalchemy_url
 from irr.database import EmbeddedPostgres, make_engine
 from irr.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("IRR_SHARED_DIR", REPO.parent / "shared"))
-if not (SHARED / "data" / "gen_rpsl.py").exists():
-    raise RuntimeError(f"test data not found in {SHARED}: check out ../shared beside the repository "
-                       "or set IRR_SHARED_DIR")
-REAL = SHARED / "data" / "real"
-GEN_RPSL = SHARED / "data" / "gen_rpsl.py"
+DATA = REPO / "tests" / "data"            # public test data with its provenance (tests/data/PROVENANCE.md)
+REAL = DATA / "real"                      # real RPSL objects from public repositories
+BGPQ4_VECTORS = DATA / "bgpq4"            # bgpq4's captured outputs
 _counter = itertools.count()
 
 
@@ -109,8 +107,9 @@ def store(db_url) -> Store:
 
 
 def generate_dump(path: Path, scale: int, seed: int = 1, *extra: str) -> Path:
-    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", str(seed), "--scale", str(scale),
-                    "--out", str(path), *extra], check=True, capture_output=True)
+    """A dump from the project's generator (`irr generate-dump`; extra: its further options)."""
+    generate_dump_command.main(["--seed", str(seed), "--scale", str(scale), "--out", str(path), "--quiet", *extra],
+                               standalone_mode=False)
     return path
 
 
