@@ -24,6 +24,10 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import generate_dump  # noqa: E402
+
 from irr.database import EmbeddedPostgres  # noqa: E402
 from rpsl import reader  # noqa: E402
 
@@ -66,17 +70,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--dump", type=Path, help="dump file (generated with gen_rpsl.py when missing)")
+    ap.add_argument("--dump", type=Path, help="dump file (made by irr generate-dump when missing)")
     ap.add_argument("--database-url", default=os.environ.get("IRR_DATABASE_URL"))
     ap.add_argument("--workers", type=int)
     args = ap.parse_args()
 
     dump = args.dump or Path(tempfile.gettempdir()) / f"apnic-{args.scale}-s{args.seed}.db"
-    if not dump.exists():
-        print(f"generating {dump} ...", flush=True)
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed",
-                        str(args.seed), "--scale", str(args.scale), "--out", str(dump)], check=True,
-                       stdout=subprocess.DEVNULL)
+    generate_dump(dump, args.scale, args.seed)
 
     server = None
     url = args.database_url

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import database  # noqa: E402
+from common import database, generate_dump  # noqa: E402
 
 from irr.config import Config, SourceConfig  # noqa: E402
 from irr.database import make_engine  # noqa: E402
@@ -48,10 +47,9 @@ def main() -> None:
     ap.add_argument("--dump", type=Path, default=Path("/tmp/apnic-1m.db"))
     ap.add_argument("--journal", type=Path, default=Path("/tmp/apnic-1m.journal.nrtm3"))
     args = ap.parse_args()
-    if not args.dump.exists() or not args.journal.exists():
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1", "--scale",
-                        "1000000", "--out", str(args.dump), "--serial-journal", str(args.journal)], check=True,
-                       stdout=subprocess.DEVNULL)
+    if not args.journal.exists():
+        args.dump.unlink(missing_ok=True)            # the dump and its journal are made together
+    generate_dump(args.dump, 1_000_000, 1, "--serial-journal", str(args.journal))
     first_serial = int(args.journal.read_text(errors="replace").split("\n", 1)[0].split()[-1].split("-")[0])
 
     with database() as url:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL), a fresh
+"""Fixtures of the whole suite: a real PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL), a fresh
 database per test cloned from a migrated template, generated dumps."""
 from __future__ import annotations
 

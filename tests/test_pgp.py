@@ -17,7 +17,7 @@ from irr.auth.pgp import (
     same_fingerprint,
 )
 from tests.conftest import generate_dump
-from tests.pgp_helpers import SharedKeys, shared_keys
+from tests.pgp_helpers import SessionKeys, session_keys
 
 FINGERPR = re.compile(r"([0-9A-F]{4} ){4}[0-9A-F]{4}  ([0-9A-F]{4} ){4}[0-9A-F]{4}")
 MIME_PART = (b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
@@ -26,8 +26,8 @@ OBJECT = "route:          192.0.2.0/24\norigin:         AS64500\nmnt-by:        
 
 
 @pytest.fixture(scope="session")
-def keys() -> SharedKeys:
-    return shared_keys()
+def keys() -> SessionKeys:
+    return session_keys()
 
 
 @pytest.fixture(scope="module")
