@@ -11,7 +11,7 @@ The same options give the same bytes (whatever the number of worker processes). 
   irt and organisation 1 % each, as-set 0.7 %, route-set 0.3 %, key-cert 0.04 %), raised to what
   the registry tier needs at small scales; 11 as-blocks; max(1, scale // 25000) each of filter-set,
   peering-set, rtr-set and inet-rtr; domain the rest. Every class of rpsl.schema occurs from a
-  scale of about 2,000 (key-certs need 0.04 %: from 5,000).
+  scale of 1,000; the smallest dump has about 150 objects.
 - A registry hierarchy: APNIC (APNIC-HM; /8s from 110.0.0.0, 2400::/12, the AS blocks) -> the
   NIRs (VNNIC, CNNIC, JPNIC, KRNIC, TWNIC, IDNIC, IRINN: a pool each, ALLOCATED PORTABLE, an
   as-block, an exchange's as-set with `mbrs-by-ref: ANY` and its route server's set listing all the
@@ -23,8 +23,9 @@ The same options give the same bytes (whatever the number of worker processes). 
 - Text: half of the Vietnamese members write with diacritics (UTF-8), half folded to ASCII.
 - Routing policy from an AS graph: members buy transit from big members of their NIR (those from
   external networks such as AS3356), peer, and list customers; as-sets nest (a provider's set holds
-  its customers' sets), some contain a cycle (A -> B -> A) or themselves, some name a set that does
-  not exist (AS-<code>-OLD); routes and aut-nums claim sets with member-of, not all of them honoured.
+  its customers' sets); of the members' main sets 4 % contain their upstream's set (a cycle
+  A -> B -> A), 1 % themselves and 2 % a set that does not exist (AS-<code>-OLD), at least one of
+  each; routes and aut-nums claim sets with member-of, not all of them honoured.
 - References resolve (mnt-by, admin-c, tech-c, abuse-c, org, mnt-irt, origin of routes) except
   the quirk `dangling-contact` and the transit ASNs outside the dump.
 - Quirks: each member object gets, with probability `oddity_rate`, one of rpsl.generate.quirks.QUIRKS

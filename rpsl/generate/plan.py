@@ -103,6 +103,7 @@ class Member:
     route_sets: list[str] = field(default_factory=list)
     key_certs: list[str] = field(default_factory=list)
     at_ix: bool = False
+    set_quirks: set[str] = field(default_factory=set)    # its main as-set: "cycle", "self", "missing"
 
 
 @dataclass(slots=True)
@@ -416,6 +417,13 @@ def _sets(rng: random.Random, members: list[Member]) -> dict[str, list[int]]:
         rs = [f"RS-{m.code}" if m.index % 2 else f"AS{m.asns[0]}:RS-ROUTES", f"RS-{m.code}-V6",
               f"AS{m.asns[0]}:RS-CUSTOMERS"]
         m.route_sets = rs[: m.counts["route-set"]]
+    # some main sets hold their upstream's (which holds them: a cycle), themselves, or a set that
+    # does not exist; at least one of each wherever members have sets
+    with_sets = [m for m in members if m.as_sets]
+    upstream_has_set = [m for m in with_sets if m.upstreams[0] >= 0 and members[m.upstreams[0]].as_sets]
+    for quirk, pool, share in (("cycle", upstream_has_set, 25), ("self", with_sets, 100), ("missing", with_sets, 50)):
+        for m in rng.sample(pool, min(len(pool), max(1, len(pool) // share))):
+            m.set_quirks.add(quirk)
     ix: dict[str, list[int]] = {}
     for m in members:
         if m.at_ix:

@@ -82,18 +82,18 @@ class RoutingMixin:
             w.emit("aut-num", pairs + [("mnt-by", m.mntners[0]), ("mnt-irt", c.irt)])
 
     def _as_sets(self, w: Writer, c: _Context) -> None:
-        m, rng = c.m, c.rng
+        m = c.m
         for k, name in enumerate(m.as_sets):
             extra = []
             if k == 0:
                 members = [f"AS{a}" for a in m.asns]
                 members += [self._main_set(cu) or f"AS{self._first_asn(cu)}" for cu in m.customers]
                 up = m.upstreams[0]
-                if self._main_set(up) and rng.random() < 0.04:
+                if "cycle" in m.set_quirks:
                     members.append(self._main_set(up))       # up contains this set: a cycle A -> B -> A
-                if rng.random() < 0.01:
+                if "self" in m.set_quirks:
                     members.append(name)                     # names itself
-                if rng.random() < 0.02:
+                if "missing" in m.set_quirks:
                     members.append(f"AS-{m.code}-OLD")       # a set that does not exist
                 descr = f"Customers of {m.code}"
                 if m.customers:
