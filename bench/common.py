@@ -16,7 +16,8 @@ sys.path.insert(0, str(REPO))
 
 from irr.database import EmbeddedPostgres  # noqa: E402
 
-CLEAN_1M = Path(tempfile.gettempdir()) / "clean-1m.db"
+CLEAN_1M = Path(tempfile.gettempdir()) / "irr-generated-clean-1m.db"   # seed 1, no quirks
+DUMP_1M = Path(tempfile.gettempdir()) / "irr-generated-1m.db"              # seed 1, default quirks
 
 
 def free_port() -> int:

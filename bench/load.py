@@ -1,8 +1,8 @@
 """Bulk load benchmark: `irr load` of a generated APNIC-like dump versus a raw COPY of the same
 object texts into an unindexed table, in the same run on the same PostgreSQL.
 
-    python bench/load.py                       # 1M objects, seed 1 (generates /tmp/apnic-1m.db)
-    python bench/load.py --scale 100000 --dump /tmp/apnic-100k.db
+    python bench/load.py                       # 1M objects, seed 1 (generates /tmp/irr-generated-1000000-s1.db)
+    python bench/load.py --scale 100000 --dump /tmp/irr-generated-100k.db
 
 Prints wall time, objects/s and peak RSS (the loader's processes, and PostgreSQL's backends).
 Uses a throwaway embedded PostgreSQL unless --database-url (or IRR_DATABASE_URL) is given.
@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int)
     args = ap.parse_args()
 
-    dump = args.dump or Path(tempfile.gettempdir()) / f"apnic-{args.scale}-s{args.seed}.db"
+    dump = args.dump or Path(tempfile.gettempdir()) / f"irr-generated-{args.scale}-s{args.seed}.db"
     generate_dump(dump, args.scale, args.seed)
 
     server = None
