@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from irr.cli import generate_dump as generate_dump_command
 from irr.config import _sqlalchemy_url
@@ -26,6 +27,11 @@ DATA = REPO / "tests" / "data"            # public test data with its provenance
 REAL = DATA / "real"                      # real RPSL objects from public repositories
 BGPQ4_VECTORS = DATA / "bgpq4"            # bgpq4's captured outputs
 _counter = itertools.count()
+
+# No timed assertions (DEVELOPERS.md): hypothesis' per-example deadline and its "too slow" health
+# check fail tests on a busy machine.
+settings.register_profile("irr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("irr")
 
 
 def _libpq(url: str) -> str:
