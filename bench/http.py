@@ -13,7 +13,7 @@ order Werkzeug, waitress, waitress, Werkzeug (the machine's drift cancels out), 
 compares their means.
 
 Each server runs in a child of this script (`--child werkzeug|waitress`) that builds the app as
-`irr serve` does (routing data in memory shared with the filters) and serves it with Werkzeug's
+`irr serve` does (routing data in memory, used by the filters too) and serves it with Werkzeug's
 ThreadedWSGIServer (per-request log line silenced) or with irr.http_server.BoundedHTTPServer and
 the configured http_max_connections and http_timeout, exactly as `irr serve` does.
 """

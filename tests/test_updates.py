@@ -194,9 +194,14 @@ def test_override(registry):
     req = one(submit(registry, "override: staff-override\n\n" + ROUTE.replace("203.0.113.0/24", "198.51.100.0/24")))
     assert req.ok
     sent = len(registry.sent.mails)
+    before = journal(registry)
     req = one(submit(registry, "override: not-the-password\n\n" + ROUTE))
     assert not req.ok and any("override password is not valid" in i for i in req.infos)
-    assert len(registry.sent.mails) >= sent
+    assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None and journal(registry) == before
+    # the refused attempt is told to the upd-to of the maintainers that did not authorise it, and only there
+    refused = registry.sent.mails[sent:]
+    assert [to for to, _, _ in refused] == [["upd@member.example"]]
+    assert "Create FAILED AUTHORISATION for object below: [route] 203.0.113.0/24AS64500" in refused[0][2]
 
 
 def test_crypt_pw_refused_and_masked_hashes_replaced(registry):

@@ -17,8 +17,9 @@ from rpsl.objects import PAD, parse
 from rpsl.reader import iter_paragraphs
 from rpsl.schema import CLASSES, SCHEMA, SET_PREFIXES, ObjectClass
 from rpsl.syntax import COUNTRY_CODES, INET_STATUSES, RESERVED_WORDS
+from tests.conftest import REAL
 
-REAL_DATA = Path("/work/shared/data/real")
+REAL_DATA = REAL
 DEMO = Path(__file__).resolve().parents[2] / "irr" / "demo" / "demo.db"
 
 BCRYPT = "BCRYPT-PW $2b$10$m3eY2R.P5gV6f2AbcvMDf./x8wYlxqUTaA19pdZ.ES8Ie6xPFbdTK"
