@@ -6,6 +6,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from irr.reports.verdicts import severity
+from irr.store.reports import ReportStore
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 WHOIS_QUERIES = Counter("irr_whois_queries_total", "Whois queries answered, by kind", ["kind"], registry=REGISTRY)
@@ -64,6 +67,17 @@ class SourceCollector:
             job_failing.add_metric([job.name], 1 if job.last_error else 0)
         yield job_success
         yield job_failing
+        yield report_lines(self.store)
+
+
+def report_lines(store) -> GaugeMetricFamily:
+    """The latest registry-wide routing report: lines per verdict (irr.reports)."""
+    gauge = GaugeMetricFamily("irr_report_lines", "Lines of the latest routing report, per verdict",
+                              labels=["verdict", "severity"])
+    series = ReportStore(store.engine).counts_series(days=1)
+    for _day, verdict, lines in series:
+        gauge.add_metric([verdict, severity(verdict)], lines)
+    return gauge
 
 
 _collectors: dict[int, SourceCollector] = {}

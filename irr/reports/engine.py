@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from irr.reports.verdicts import Facts, RouteObject, Rules, judge, severity
+from irr.reports.verdicts import Facts, RouteObject, Rules, fix_text, judge, severity
 from irr.rpki.rov import RoaIndex
 from rpsl import keys
 
@@ -54,7 +54,8 @@ class Line:
     prefix: str
     origin: int | None
     verdict: str
-    fix: str
+    fix_key: str                             # the fix: a template of verdicts.FIXES and its parameters
+    fix_params: dict
     members: frozenset[str]
     holding: str | None = None
     bgp_peers: int | None = None            # peers that saw (prefix, origin); None: from a table without counts
@@ -68,6 +69,10 @@ class Line:
     @property
     def severity(self) -> str:
         return severity(self.verdict)
+
+    @property
+    def fix(self) -> str:
+        return fix_text(self.fix_key, self.fix_params)
 
     def as_dict(self) -> dict:
         return {"prefix": self.prefix, "origin": self.origin, "verdict": self.verdict, "severity": self.severity,
@@ -163,8 +168,8 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
             h = stack.pop()
             if not h.used and h.maximal:
                 text = h.range_text
-                verdict, fix = judge(Facts(text, 0, None, holding=h.pk, holders=h.members), rules)
-                yield Line(text, None, verdict, fix, h.maximal, holding=h.pk, sort_key=(h.version, h.first, 0))
+                verdict, key, params = judge(Facts(text, 0, None, holding=h.pk, holders=h.members), rules)
+                yield Line(text, None, verdict, key, params, h.maximal, holding=h.pk, sort_key=(h.version, h.first, 0))
 
     def covering(version: int, first: int, last: int) -> list[Holding]:
         return [s for s in stack if s.version == version and s.first <= first and s.last >= last]
@@ -219,8 +224,8 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
             rpki = roa_index.state(prefix, origin) if roa_index is not None else None
             facts = Facts(prefix, length, origin, bgp, routes, frozenset(roa_asns), rpki, innermost,
                           holders - exclude, in_scope)
-            verdict, fix = judge(facts, rules)
-            line = Line(prefix, origin, verdict, fix, frozenset(members), holding=innermost,
+            verdict, key, params = judge(facts, rules)
+            line = Line(prefix, origin, verdict, key, params, frozenset(members), holding=innermost,
                         bgp_peers=bgp.get(origin), announced=origin in bgp, rpki=rpki,
                         routes={r.source: rpki for r in routes if r.origin == origin}, roa=origin in roa_asns,
                         other_origins=tuple(sorted(o for o in bgp if o != origin)), sort_key=(version, first, length))

@@ -69,10 +69,10 @@ def as_set_line(source: str, name: str, members: frozenset[str], check: AsSetChe
     cycles, missing = check(name)
     if not cycles and not missing:
         return None
-    problems = [f"remove the loop {' -> '.join(c)}" for c in cycles[:3]]
-    problems += [f"remove or create {m} (in {parent})" for parent, m in missing[:3]]
-    return Line(name, None, "as_set_problem", f"Fix {name}: " + "; ".join(problems) + ".", members,
-                holding=source, sort_key=(9, 0, 0))
+    params = {"prefix": name, "loops": "; ".join(" -> ".join(c) for c in cycles[:3]) or "-",
+              "missing": ", ".join(f"{m} (in {parent})" for parent, m in missing[:5]) or "-"}
+    return Line(name, None, "as_set_problem", "as_set_problem", params, members, holding=source,
+                sort_key=(9, 0, 0))
 
 
 def member_report(store: ReportStore, settings: Settings, member: str, check: AsSetCheck | None = None,

@@ -71,6 +71,42 @@ class Rules:
     stale_before: dt.datetime | None   # unannounced objects unchanged before this are stale
 
 
+# The fix of each verdict (and variant) as a template, so the web can translate it; `fix_text` fills it.
+FIXES: dict[str, str] = {
+    "rpki_invalid": "Correct the ROA so that %(origin)s may originate %(prefix)s (max length at least %(length)s), "
+                    "or stop announcing %(prefix)s from %(origin)s.",
+    "unallocated": "No allocation in %(home)s covers %(prefix)s: register the allocation or assignment, or stop "
+                   "announcing it.",
+    "origin_mismatch": "Fix the origin: the route objects for %(prefix)s name %(others)s but BGP shows %(origin)s; "
+                       "register %(prefix)s with origin %(origin)s in %(home)s.",
+    "no_route_object": "Create a route object for %(prefix)s with origin %(origin)s in %(home)s.",
+    "route_elsewhere": "Create the route object for %(prefix)s %(origin)s in %(home)s: it is only in %(where)s.",
+    "no_roa": "Create a ROA for %(prefix)s with origin %(origin)s and max length %(length)s.",
+    "ok": "Nothing to fix.",
+    "irr_rpki_invalid": "Delete the route object for %(prefix)s %(origin)s from %(where)s, or correct the ROA: "
+                        "RPKI makes it invalid and filters drop it.",
+    "not_held": "Delete the route object for %(prefix)s %(origin)s from %(where)s: no allocation covers %(prefix)s.",
+    "not_held_other": "Delete the route object for %(prefix)s %(origin)s from %(where)s: %(prefix)s is held by "
+                      "%(holders)s, not by %(maintainers)s.",
+    "stale_origin": "Delete the route object for %(prefix)s %(origin)s from %(where)s: %(prefix)s is announced only "
+                    "from %(others)s.",
+    "stale_route": "Delete the route object for %(prefix)s %(origin)s from %(where)s: not announced and unchanged "
+                   "since %(since)s.",
+    "not_announced": "Nothing to do if %(prefix)s is kept for later use; delete the route object when %(origin)s "
+                     "will not announce it again.",
+    "roa_only": "Create a route object for %(prefix)s with origin %(origin)s to match the ROA, or delete the ROA if "
+                "%(prefix)s will not be announced.",
+    "unused": "Nothing is announced or registered in %(prefix)s: no action needed while it is unused.",
+    "as_set_problem": "Fix %(prefix)s: remove the loops (%(loops)s) and the members that exist nowhere "
+                      "(%(missing)s).",
+}
+
+
+def fix_text(key: str, params: dict, translate=lambda text: text) -> str:
+    """The fix sentence of a verdict variant (`translate`: the web's gettext)."""
+    return translate(FIXES[key]) % params
+
+
 def _as(asns) -> str:
     return ", ".join(f"AS{a}" for a in sorted(asns))
 
@@ -79,53 +115,45 @@ def _sources(objs) -> str:
     return ", ".join(sorted({o.source for o in objs}))
 
 
-def judge(f: Facts, rules: Rules) -> tuple[str, str]:
-    """(verdict code, the fix in one sentence) of one line."""
-    p, a = f.prefix, f.origin
+def judge(f: Facts, rules: Rules) -> tuple[str, str, dict]:
+    """(verdict code, fix template key, its parameters) of one line."""
+    a = f.origin
+    params = {"prefix": f.prefix, "origin": f"AS{a}", "length": f.length,
+              "home": "/".join(rules.expected) or "the registry"}
     objs = [r for r in f.routes if r.origin == a]
     at_home = [r for r in objs if r.source in rules.expected]
-    home = "/".join(rules.expected) or "the registry"
     held = f.holding is not None
     if a in f.bgp:
         if f.rpki == "invalid":
-            return "rpki_invalid", (f"Correct the ROA so that AS{a} may originate {p} (max length at least "
-                                    f"{f.length}), or stop announcing {p} from AS{a}.")
+            return "rpki_invalid", "rpki_invalid", params
         if not held and (f.in_scope or at_home):
-            return "unallocated", (f"No allocation in {home} covers {p}: register the allocation or "
-                                   f"assignment, or stop announcing it.")
+            return "unallocated", "unallocated", params
         if not objs:
             others = {r.origin for r in f.routes}
             if others:
-                return "origin_mismatch", (f"Fix the origin: the route objects for {p} name {_as(others)} but "
-                                           f"BGP shows AS{a}; register {p} with origin AS{a} in {home}.")
-            return "no_route_object", f"Create a route object for {p} with origin AS{a} in {home}."
+                return "origin_mismatch", "origin_mismatch", params | {"others": _as(others)}
+            return "no_route_object", "no_route_object", params
         if held and not at_home:
-            return "route_elsewhere", (f"Create the route object for {p} AS{a} in {home}: it is only in "
-                                       f"{_sources(objs)}.")
+            return "route_elsewhere", "route_elsewhere", params | {"where": _sources(objs)}
         if f.rpki == "not_found":
-            return "no_roa", f"Create a ROA for {p} with origin AS{a} and max length {f.length}."
-        return "ok", "Nothing to fix."
+            return "no_roa", "no_roa", params
+        return "ok", "ok", params
     if objs:
-        where = _sources(objs)
+        params["where"] = _sources(objs)
         if f.rpki == "invalid":
-            return "irr_rpki_invalid", (f"Delete the route object for {p} AS{a} from {where}, or correct the "
-                                        f"ROA: RPKI makes it invalid and filters drop it.")
+            return "irr_rpki_invalid", "irr_rpki_invalid", params
         if at_home and not held:
-            return "not_held", f"Delete the route object for {p} AS{a} from {where}: no allocation covers {p}."
+            return "not_held", "not_held", params
         mnt = {m for r in at_home for m in r.mnt_by}
         if at_home and f.holders and mnt and not mnt & f.holders:
-            return "not_held", (f"Delete the route object for {p} AS{a} from {where}: {p} is held by "
-                                f"{', '.join(sorted(f.holders))}, not by {', '.join(sorted(mnt))}.")
+            return "not_held", "not_held_other", params | {"holders": ", ".join(sorted(f.holders)),
+                                                           "maintainers": ", ".join(sorted(mnt))}
         if f.bgp:
-            return "stale_origin", (f"Delete the route object for {p} AS{a} from {where}: {p} is announced "
-                                    f"only from {_as(f.bgp)}.")
+            return "stale_origin", "stale_origin", params | {"others": _as(f.bgp)}
         changed = [r.last_modified for r in objs if r.last_modified is not None]
         if rules.stale_before and changed and max(changed) < rules.stale_before:
-            return "stale_route", (f"Delete the route object for {p} AS{a} from {where}: not announced and "
-                                   f"unchanged since {max(changed):%Y-%m-%d}.")
-        return "not_announced", (f"Nothing to do if {p} is kept for later use; delete the route object when "
-                                 f"AS{a} will not announce it again.")
+            return "stale_route", "stale_route", params | {"since": f"{max(changed):%Y-%m-%d}"}
+        return "not_announced", "not_announced", params
     if a is not None and a in f.roa_asns:
-        return "roa_only", (f"Create a route object for {p} with origin AS{a} to match the ROA, or delete the "
-                            f"ROA if {p} will not be announced.")
-    return "unused", f"Nothing is announced or registered in {p}: no action needed while it is unused."
+        return "roa_only", "roa_only", params
+    return "unused", "unused", params
