@@ -151,9 +151,16 @@ def _entry_origin(attributes: list) -> tuple[int | None, str]:
 
 def _read_mrt(stream: BinaryIO, path: Path) -> BgpTable:
     table = BgpTable("MRT")
-    reader = mrtparse.Reader(stream)
+    reader = iter(mrtparse.Reader(stream))
     records = 0
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except Exception as e:  # mrtparse fails on garbage with whatever error its decoding meets
+            raise BgpTableError(f"{path}: record {records + 1} can't be read ({type(e).__name__}: {e}): not an MRT "
+                                "file, or a damaged one") from None
         records += 1
         if record.err:
             if record.err == mrtparse.MRT_ERR_C["MRT Header Error"]:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from irr.reports.verdicts import Facts, RouteObject, Rules, fix_text, judge, severity
+from irr.reports.verdicts import SEVERITIES, Facts, RouteObject, Rules, fix_text, judge, severity
 from irr.rpki.rov import RoaIndex
 from rpsl import keys
 
@@ -69,6 +69,10 @@ class Line:
     @property
     def severity(self) -> str:
         return severity(self.verdict)
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITIES.index(self.severity)
 
     @property
     def fix(self) -> str:

@@ -104,6 +104,10 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     from irr.web.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
+    from irr.web import reports
+
+    app.register_blueprint(reports.bp)
+    reports.register(app)
     csrf.exempt(api_bp)  # JSON for programs (no cookies, no forms); every HTML form carries a token
     register_filters(app)
     return app
