@@ -2,6 +2,7 @@
 member reports agree with the registry-wide run, daily counts, typed-in lookups."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from irr.reports.inputs import Settings
@@ -70,3 +71,20 @@ def test_prefix_and_asn_lookups(store, tmp_path):
     assert {(x.prefix, x.verdict) for x in asn.lines} == {("203.119.64.0/24", "ok"),
                                                             ("203.119.200.0/24", "unallocated")}
     assert lookup(reports, settings, "not a thing").error
+
+
+def test_serve_jobs_load_the_table_and_record_the_day(store, tmp_path):
+    from mirror.scheduler import Scheduler
+
+    table = data.build(store, tmp_path)
+    config = dataclasses.replace(data.config(tmp_path), bgp_table_url=f"file://{table}", bgp_timer=3600,
+                                 smtp_port=9)   # nobody subscribed: no mail is tried
+    scheduler = Scheduler(config, store)
+    jobs = {job.kind: job for job in scheduler.jobs}
+    assert set(jobs) == {"bgp", "reports"} and jobs["bgp"].source == jobs["reports"].source == "BGP"
+    assert scheduler.run_job(jobs["bgp"]).startswith("BGP table loaded: 10 routes (10 prefixes) from a bgpdump table")
+    status = scheduler.run_job(jobs["reports"])
+    assert f"{len(data.EXPECTED_ALPHA) + 2} lines" in status and "monthly report mail: 0 sent" in status
+    recorded = {job.name: job for job in store.jobs()}
+    assert recorded["bgp"].last_error is None and recorded["reports"].last_status == status
+    assert ReportStore(store.engine).member_counts()[1][data.ALPHA]["as_set_problem"] == 1

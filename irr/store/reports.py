@@ -234,8 +234,8 @@ class ReportStore:
         """Switch a member's monthly mail on or off; True when something changed."""
         with self.engine.begin() as conn:
             if enabled:
-                return conn.execute(insert(ReportMail).values(member=member, enabled_by=by).on_conflict_do_nothing()
-                                    ).rowcount > 0
+                return conn.execute(insert(ReportMail).values(member=member, enabled_by=by).on_conflict_do_nothing(
+                ).returning(ReportMail.member)).first() is not None
             return conn.execute(sa.delete(ReportMail).where(ReportMail.member == member)).rowcount > 0
 
     def mail_members(self) -> list[ReportMail]:
