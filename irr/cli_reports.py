@@ -86,6 +86,8 @@ def report_run(obj, out: str | None, no_record: bool, as_json: bool) -> None:
     with open(out, "w") if out else contextlib.nullcontext() as f:
         result = registry_run(ReportStore(obj.store.engine), settings, out=f, check=_check(obj),
                               record=not no_record)
+    if not no_record:
+        obj.store.record_job("reports", status=result.summary())
     if as_json:
         click.echo(json.dumps({"day": str(result.day), "registry": dict(result.registry),
                                "members": {m: dict(c) for m, c in result.members.items()}}, indent=2))

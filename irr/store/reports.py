@@ -63,6 +63,11 @@ def _cidrs(values: Sequence[str]):
     return sa.bindparam(None, list(values), type_=ARRAY(CIDR), unique=True)
 
 
+def _unnest(values: Sequence[str]):
+    """The prefixes as a derived table `q` (column q) to join on a GiST index."""
+    return sa.func.unnest(_cidrs(values)).table_valued("q").render_derived()
+
+
 class ReportStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -109,10 +114,9 @@ class ReportStore:
             ObjectRow.source == any_(_array(sources)), ObjectRow.object_class == any_(_array(ADDRESS_CLASSES)))
         if member is not None:
             stmt = stmt.where(ObjectRow.lookup_keys.op("&&")(_array([k + member for k in HOLDER_KEYS])))
-        elif covering is not None:
-            q = sa.func.unnest(_cidrs(covering)).table_valued("q").render_derived()
-            stmt = stmt.where(select(sa.literal(1)).select_from(q).where(
-                ObjectRow.prefix.op(">>=")(q.c.q)).exists())
+        elif covering is not None:   # a join on the GiST index, one probe per prefix
+            q = _unnest(covering)
+            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op(">>=")(q.c.q)).distinct()
         return conn.execute(stmt).all()
 
     def aut_nums(self, conn: Connection, sources: Sequence[str], asns: Sequence[int] | None = None,
@@ -145,8 +149,8 @@ class ReportStore:
             return None
         stmt = select(sa.cast(RoaRow.prefix, Text), RoaRow.max_length, RoaRow.asn)
         if covering is not None:
-            q = sa.func.unnest(_cidrs(covering)).table_valued("q").render_derived()
-            stmt = stmt.where(select(sa.literal(1)).select_from(q).where(RoaRow.prefix.op(">>=")(q.c.q)).exists())
+            q = _unnest(covering)
+            stmt = stmt.select_from(q).join(RoaRow, RoaRow.prefix.op(">>=")(q.c.q)).distinct()
         return [tuple(r) for r in conn.execute(stmt)]
 
     def scope(self, conn: Connection) -> list:
@@ -167,22 +171,22 @@ class ReportStore:
         """Prefixes with something to report in or around a member's space: announced, registered
         or in a ROA inside one of `inside`, with an origin in `asns`, or (announced) covering one
         of `inside`; and the prefixes of route objects in `route_sources` it maintains."""
-        q = sa.func.unnest(_cidrs(inside)).table_valued("q").render_derived()
         asn_array = sa.bindparam(None, list(asns), type_=ARRAY(BigInteger))
-
-        def near(col, origin_col, both_ways: bool):
-            inner = col.op("<<=")(q.c.q)
+        routes = ObjectRow.object_class == any_(_array(ROUTE_CLASSES))
+        statements = []
+        for col, origin, where, both_ways in ((BgpRoute.prefix, BgpRoute.origin, sa.true(), True),
+                                              (ObjectRow.prefix, ObjectRow.origin, routes, False),
+                                              (RoaRow.prefix, RoaRow.asn, sa.true(), False)):
+            q = _unnest(inside)   # joins on the GiST indexes: one probe per allocation
+            statements.append(select(sa.cast(col, Text)).select_from(q).join(col.class_, col.op("<<=")(q.c.q))
+                              .where(where))
             if both_ways:
-                inner = sa.or_(inner, col.op(">>=")(q.c.q))
-            return sa.or_(select(sa.literal(1)).select_from(q).where(inner).exists(), origin_col == any_(asn_array))
-
+                q = _unnest(inside)
+                statements.append(select(sa.cast(col, Text)).select_from(q).join(col.class_, col.op(">>=")(q.c.q))
+                                  .where(where))
+            statements.append(select(sa.cast(col, Text)).where(origin == any_(asn_array), where))
         found: set[str] = set()
-        for stmt in (
-            select(sa.cast(BgpRoute.prefix, Text)).where(near(BgpRoute.prefix, BgpRoute.origin, True)),
-            select(sa.cast(ObjectRow.prefix, Text)).where(ObjectRow.object_class == any_(_array(ROUTE_CLASSES)),
-                                                          near(ObjectRow.prefix, ObjectRow.origin, False)),
-            select(sa.cast(RoaRow.prefix, Text)).where(near(RoaRow.prefix, RoaRow.asn, False)),
-        ):
+        for stmt in statements:
             found.update(r[0] for r in conn.execute(stmt))
         if maintainer is not None:
             found.update(r[0] for r in conn.execute(select(sa.cast(ObjectRow.prefix, Text)).where(
