@@ -89,24 +89,29 @@ def registry_handles(dump: Path) -> list[str]:
 
 
 def timed(args: list[str], env: dict) -> tuple[float, str, float, float]:
-    """Run `irr ARGS`: (seconds, output, its peak RSS in MB, the largest PostgreSQL process's in MB)."""
+    """Run `irr ARGS`: (seconds, output, its peak RSS in MB, the largest PostgreSQL process's in MB);
+    prints its CPU seconds too (wall time on a shared machine includes waiting for a core)."""
     with tempfile.TemporaryFile(mode="w+") as out:
         t0 = time.monotonic()
         proc = psutil.Popen([sys.executable, "-m", "irr.cli", *args], env=env, cwd=REPO, stdout=out)
-        peak, peak_pg = _watch(proc)
+        peak, peak_pg, cpu = _watch(proc)
         seconds = time.monotonic() - t0
+        print(f"  [irr {args[0]} {args[1]}: {cpu:.1f} s of CPU in the irr process]")
         if proc.returncode:
             raise SystemExit(f"irr {' '.join(args)} failed ({proc.returncode})")
         out.seek(0)
         return seconds, out.read(), peak / 2**20, peak_pg / 2**20
 
 
-def _watch(proc) -> tuple[int, int]:
+def _watch(proc) -> tuple[int, int, float]:
     """Peak RSS of the process and of the largest PostgreSQL process while it runs."""
     peak = peak_pg = 0
+    cpu = 0.0
     while proc.poll() is None:
         try:
             peak = max(peak, proc.memory_info().rss)
+            times = proc.cpu_times()
+            cpu = times.user + times.system
         except psutil.Error:
             pass
         for p in psutil.process_iter(["name"]):
@@ -116,7 +121,7 @@ def _watch(proc) -> tuple[int, int]:
                 except psutil.Error:
                     pass
         time.sleep(0.1)
-    return peak, peak_pg
+    return peak, peak_pg, cpu
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from rpsl import keys
 V4_BITS, V6_BITS = 32, 128
 
 
-@dataclass
+@dataclass(slots=True)
 class Holding:
     """An allocation or assignment: who holds an address range (org, and mnt-lower else mnt-by)."""
 
@@ -117,15 +117,16 @@ class ScopeIndex:
 
 @dataclass
 class Inputs:
-    holdings: list[Holding]
-    routes: list[RouteObject]
+    holdings: Iterable[Holding]
+    routes: Iterable[RouteObject]
     bgp: Iterable[tuple[str, int, int | None]]        # (prefix, origin, peers), sorted as `sort_key` sorts
     roas: list[tuple[str, int, int]] | None           # (prefix, max length, asn); None: no ROAs loaded
-    roa_lines: list[tuple[str, int, int]] | None = None  # ROAs whose own prefix makes lines (default: all)
+    roa_lines: Iterable[tuple[str, int, int]] | None = None  # ROAs whose own prefix makes lines (default: all)
     asn_members: dict[int, frozenset[str]] = field(default_factory=dict)
     scope: ScopeIndex | None = None
     exclude: frozenset[str] = frozenset()             # the registry's own maintainers and organisations
     keep_all: bool = False                            # lines that belong to nobody too (typed-in lookups)
+    presorted: bool = False                           # holdings, routes and roa_lines come in address order
 
 
 def sort_key(prefix: str) -> tuple[int, int, int]:
@@ -147,12 +148,15 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
         version, first, length = key
         return version, first, -_last(version, first, length), 1
 
+    def ordered(items, key):
+        return (key(i) for i in items) if inputs.presorted else sorted((key(i) for i in items), key=lambda e: e[0])
+
+    roa_lines = inputs.roas if inputs.roa_lines is None else inputs.roa_lines
     events = heapq.merge(
         ((event(sort_key(p)), 0, (o, n)) for p, o, n in inputs.bgp),
-        sorted(((event(sort_key(r.prefix)), 1, r) for r in inputs.routes), key=lambda e: e[0]),
-        sorted(((event(sort_key(p)), 2, (a, ml)) for p, ml, a in (
-            inputs.roas if inputs.roa_lines is None else inputs.roa_lines) or ()), key=lambda e: e[0]),
-        sorted((((h.version, h.first, -h.last, 0), 3, h) for h in inputs.holdings), key=lambda e: e[0]),
+        ordered(inputs.routes, lambda r: (event(sort_key(r.prefix)), 1, r)),
+        ordered(roa_lines or (), lambda roa: (event(sort_key(roa[0])), 2, (roa[2], roa[1]))),
+        ordered(inputs.holdings, lambda h: ((h.version, h.first, -h.last, 0), 3, h)),
         key=lambda e: e[0])
     stack: list[Holding] = []
     announced: list[tuple[int, int, int]] = []   # announced ranges that may cover allocations met later

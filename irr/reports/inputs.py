@@ -37,6 +37,16 @@ class Settings:
         return Rules(self.sources, cutoff if self.stale_years else None)
 
 
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(members: frozenset[str]) -> frozenset[str]:
+    """One object per distinct set of holders (a member's thousands of assignments share one)."""
+    if len(_SHARED) > 1_000_000:
+        _SHARED.clear()
+    return _SHARED.setdefault(members, members)
+
+
 def holders(lookup_keys) -> frozenset[str]:
     """Who holds an allocation or AS number: its org, and its mnt-lower maintainers (the member's,
     below the registry's mnt-by), else its mnt-by maintainers (an assignment's holder)."""
@@ -48,7 +58,7 @@ def holders(lookup_keys) -> frozenset[str]:
             lower.append(k[10:])
         elif k.startswith("mnt-by="):
             by.append(k[7:])
-    return frozenset(org + (lower or by))
+    return _shared(frozenset(org + (lower or by)))
 
 
 def _netname(lookup_keys) -> str:
@@ -88,15 +98,19 @@ def _scope(store: ReportStore, conn: Connection) -> ScopeIndex | None:
 
 
 def registry_inputs(store: ReportStore, conn: Connection, settings: Settings) -> Inputs:
-    """Everything: the registry-wide run (the BGP table is streamed, not held)."""
+    """Everything: the registry-wide run. Allocations, route objects, ROAs and the BGP table are
+    streamed in address order (server-side cursors); only the ROA index is held."""
+    roas = store.roas(conn)
     return Inputs(
-        holdings=[holding(r) for r in store.allocations(conn, settings.sources)],
-        routes=[route_object(r) for r in store.route_objects(conn)],
+        holdings=map(holding, store.stream_allocations(conn, settings.sources)),
+        routes=map(route_object, store.stream_route_objects(conn)),
         bgp=store.bgp_routes(conn),
-        roas=store.roas(conn),
+        roas=roas,
+        roa_lines=store.stream_roas(conn) if roas is not None else None,
         asn_members=_asn_members(store.aut_nums(conn, settings.sources)),
         scope=_scope(store, conn),
         exclude=settings.exclude,
+        presorted=True,
     )
 
 

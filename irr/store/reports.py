@@ -105,6 +105,28 @@ class ReportStore:
         yield from conn.execution_options(yield_per=batch).execute(stmt)
 
     # -- what reports read ----------------------------------------------------------------------
+    def stream_allocations(self, conn: Connection, sources: Sequence[str], batch: int = 20000) -> Iterator:
+        """Every inetnum/inet6num of `sources` as allocations() gives them, in address order
+        (family, first address, larger first), from a server-side cursor."""
+        stmt = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, sa.func.host(ObjectRow.ip_first),
+                      sa.func.host(ObjectRow.ip_last), ObjectRow.lookup_keys).where(
+            ObjectRow.source == any_(_array(sources)), ObjectRow.object_class == any_(_array(ADDRESS_CLASSES)),
+            ObjectRow.ip_first.is_not(None)).order_by(
+            sa.func.family(ObjectRow.ip_first), ObjectRow.ip_first, ObjectRow.ip_last.desc())
+        yield from conn.execution_options(yield_per=batch).execute(stmt)
+
+    def stream_route_objects(self, conn: Connection, batch: int = 20000) -> Iterator:
+        """Every route/route6 object as route_objects() gives them, in prefix order."""
+        stmt = select(ObjectRow.source, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin, ObjectRow.lookup_keys,
+                      ObjectRow.last_modified).where(ObjectRow.object_class == any_(_array(ROUTE_CLASSES)),
+                                                     ObjectRow.prefix.is_not(None)).order_by(ObjectRow.prefix)
+        yield from conn.execution_options(yield_per=batch).execute(stmt)
+
+    def stream_roas(self, conn: Connection, batch: int = 20000) -> Iterator[tuple[str, int, int]]:
+        """Every ROA (prefix, max length, asn) in prefix order."""
+        stmt = select(sa.cast(RoaRow.prefix, Text), RoaRow.max_length, RoaRow.asn).order_by(RoaRow.prefix)
+        yield from conn.execution_options(yield_per=batch).execute(stmt)
+
     def allocations(self, conn: Connection, sources: Sequence[str], covering: Sequence[str] | None = None,
                     member: str | None = None) -> list:
         """inetnum/inet6num of `sources`: (source, class, pk, first, last, lookup_keys); all of
