@@ -134,11 +134,8 @@ def test_json_api_and_metrics(registry):
 def test_irr_report_commands(registry, db_url, tmp_path):
     _store, config = registry
     cfg = tmp_path / "irr.toml"
-    cfg.write_text('[sources.VNNIC]\nauthoritative = true\n[sources.APNIC]\n[sources.RADB]\n'
-                   'source_order = ["VNNIC", "APNIC", "RADB"]\n'
-                   '[reports]\nexclude_members = ["MAINT-VN-VNNIC"]\n')
-    cfg.write_text(cfg.read_text().replace('source_order = ["VNNIC", "APNIC", "RADB"]\n', "")
-                   .replace("[sources.VNNIC]", 'source_order = ["VNNIC", "APNIC", "RADB"]\n[sources.VNNIC]'))
+    cfg.write_text('source_order = ["VNNIC", "APNIC", "RADB"]\n[sources.VNNIC]\nauthoritative = true\n'
+                   '[sources.APNIC]\n[sources.RADB]\n[reports]\nexclude_members = ["MAINT-VN-VNNIC"]\n')
     env = {"IRR_DATABASE_URL": db_url, "IRR_CONFIG": str(cfg), "IRR_DATA_DIR": str(tmp_path)}
     text = run_irr("report", "member", data.ALPHA, env=env).stdout
     assert "Routing report for MAINT-VN-ALPHA" in text
@@ -181,3 +178,21 @@ def test_monthly_mail_to_subscribed_members_only(registry, tmp_path):
         send_monthly(reports, settings, 1, send, today=dt.date(2027, 1, 1))
         assert len(sink.wait_for(2)) == 2
     assert reports.set_mail(data.ALPHA, False, by="test") and reports.mail_members() == []
+
+
+def test_lookups_and_member_pages_are_bounded(registry):
+    """A visitor can't make the server walk the whole table: 0.0.0.0/0 or a large member is refused
+    with the reason (here with a limit of 5 prefixes), the command line still answers."""
+    store, config = registry
+    app = create_app(config, store, _memory(store))
+    app.config["IRR_REPORT_MAX_PREFIXES"] = 5
+    client = app.test_client()
+    answer = client.get("/v1/reports/lookup?q=0.0.0.0/0")
+    assert answer.status_code == 400 and "more than 5 prefixes" in answer.get_json()["error"]
+    page = client.get("/reports/lookup?q=203.119.0.0/16")
+    assert "more than 5 prefixes: look up a longer prefix" in page.get_data(as_text=True)
+    assert client.get(f"/v1/reports/member/{data.ALPHA}").status_code == 413
+    assert client.get(f"/reports/member/{data.ALPHA}").status_code == 413
+    assert client.get(f"/v1/reports/member/{data.BETA}").status_code == 200     # 3 prefixes
+    long = client.get("/v1/reports/lookup?q=" + "1" * 5000)
+    assert long.status_code == 400

@@ -15,7 +15,7 @@ from irr.reports import inputs as build_inputs
 from irr.reports.engine import Holding, Inputs, Line, compute, sort_key
 from irr.reports.inputs import MemberScope, Settings, holders, member_inputs, registry_inputs
 from irr.reports.verdicts import CODES
-from irr.store.reports import ReportStore
+from irr.store.reports import ReportStore, TooManyPrefixes
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
 
@@ -56,6 +56,7 @@ def _read(store: ReportStore, build):
     with store.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         with conn.begin():
+            store.begin_read(conn)
             return build(conn)
 
 
@@ -218,5 +219,8 @@ def _around(store: ReportStore, settings: Settings, result: Lookup, inside: list
             result.allocations = sorted(covering, key=lambda h: (h.first, -h.last))
         return lines
 
-    result.lines = _read(store, build)
+    try:
+        result.lines = _read(store, build)
+    except TooManyPrefixes as e:
+        result.error = f"{result.query} covers {e}: look up a longer prefix"
     return result

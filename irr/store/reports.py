@@ -68,9 +68,20 @@ def _unnest(values: Sequence[str]):
     return sa.func.unnest(_cidrs(values)).table_valued("q").render_derived()
 
 
+class TooManyPrefixes(Exception):
+    """A report would cover more prefixes than the caller allows (web pages are bounded)."""
+
+
 class ReportStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, statement_timeout_ms: int | None = None, max_prefixes: int | None = None):
         self.engine = engine
+        self.statement_timeout_ms = statement_timeout_ms   # for reads on behalf of web visitors
+        self.max_prefixes = max_prefixes                   # prefixes one member report or lookup may cover
+
+    def begin_read(self, conn: Connection) -> None:
+        """Inside a read transaction: its statement timeout (SET LOCAL: never sticks to the pool)."""
+        if self.statement_timeout_ms:
+            conn.execute(select(func.set_config("statement_timeout", str(self.statement_timeout_ms), True)))
 
     # -- the BGP table --------------------------------------------------------------------------
     def replace_bgp(self, routes: dict[tuple[str, int], int | None], location: str, fmt: str,
@@ -208,8 +219,11 @@ class ReportStore:
                                   .where(where))
             statements.append(select(sa.cast(col, Text)).where(origin == any_(asn_array), where))
         found: set[str] = set()
+        limit = self.max_prefixes
         for stmt in statements:
-            found.update(r[0] for r in conn.execute(stmt))
+            found.update(r[0] for r in conn.execute(stmt if limit is None else stmt.limit(limit + 1)))
+            if limit is not None and len(found) > limit:
+                raise TooManyPrefixes(f"more than {limit:,} prefixes")
         if maintainer is not None:
             found.update(r[0] for r in conn.execute(select(sa.cast(ObjectRow.prefix, Text)).where(
                 ObjectRow.source == any_(_array(route_sources)),

@@ -13,12 +13,13 @@ from markupsafe import Markup, escape
 from irr.reports.inputs import Settings
 from irr.reports.report import lookup, member_report
 from irr.reports.verdicts import CODES, SEVERITIES, VERDICTS, fix_text, severity
-from irr.store.reports import ReportStore
+from irr.store.reports import ReportStore, TooManyPrefixes
 from irr.web import get_store
 
 bp = Blueprint("reports", __name__)
 COLOURS = {"danger": "#a40e26", "warning": "#9a6700", "info": "#0a5a91", "ok": "#1a7f37"}
 TOP_MEMBERS = 50
+MAX_PREFIXES = 20000   # a member page or lookup covering more asks for the command line (irr report)
 
 
 def _settings() -> Settings:
@@ -26,7 +27,9 @@ def _settings() -> Settings:
 
 
 def _reports() -> ReportStore:
-    return ReportStore(get_store().engine)
+    """Reads on behalf of visitors are bounded: a statement timeout and a number of prefixes."""
+    return ReportStore(get_store().engine, statement_timeout_ms=10000,
+                       max_prefixes=current_app.config.get("IRR_REPORT_MAX_PREFIXES", MAX_PREFIXES))
 
 
 def _check():
@@ -130,7 +133,12 @@ def summary():
 @bp.route("/reports/member/<member>")
 def member(member: str):
     name = _member_name(member)
-    found = member_report(_reports(), _settings(), name, _check())
+    try:
+        found = member_report(_reports(), _settings(), name, _check())
+    except TooManyPrefixes as e:
+        return render_template("error.html", title=gettext("Too large for a web page"),
+                               message=gettext("The report of %(member)s covers %(what)s: use irr report member.",
+                                               member=name, what=str(e))), 413
     if not found.holdings and not found.asns and not found.lines:
         abort(404)
     history = _reports().counts_series(name)
@@ -159,7 +167,10 @@ def api_summary():
 
 @bp.route("/v1/reports/member/<member>")
 def api_member(member: str):
-    found = member_report(_reports(), _settings(), _member_name(member), _check())
+    try:
+        found = member_report(_reports(), _settings(), _member_name(member), _check())
+    except TooManyPrefixes as e:
+        return jsonify({"error": f"the report covers {e}: use irr report member"}), 413
     if not found.holdings and not found.asns and not found.lines:
         return jsonify({"error": f"{found.member} holds nothing and maintains no route object"}), 404
     return jsonify(found.as_dict())
