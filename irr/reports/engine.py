@@ -4,8 +4,9 @@ Inputs (irr.store.reports reads them: everything for the registry-wide run, one 
 it for a member's page): allocations (inetnum/inet6num of the registry's sources, each with its
 holders), route objects of every source, the BGP table, the ROAs, AS number holders and the NIR
 scope. Everything is visited in address order (IPv4 before IPv6, then first address, larger
-before smaller), with a stack of the allocations that cover the current prefix, so each
-prefix's facts are gathered once, in O(n log n) for the sort and O(depth) per prefix.
+before smaller: the registry-wide run streams it so from PostgreSQL, a member's part is sorted
+here), with a stack of the allocations that cover the current prefix, so each prefix's facts
+are gathered once, in O(depth) per prefix, and memory holds the stack, not the tables.
 
 A line is a (prefix, origin) pair seen in BGP, in a route object or in a ROA for exactly that
 prefix; an allocation with nothing in it or covering it gets one `unused` line. A line belongs

@@ -15,6 +15,8 @@ from irr.reports.report import lookup, member_report
 from irr.reports.verdicts import CODES, SEVERITIES, VERDICTS, fix_text, severity
 from irr.store.reports import ReportStore, TooManyPrefixes
 from irr.web import get_store
+from irr.web.filters import get_memory
+from mirror.report_jobs import as_set_checker
 
 bp = Blueprint("reports", __name__)
 COLOURS = {"danger": "#a40e26", "warning": "#9a6700", "info": "#0a5a91", "ok": "#1a7f37"}
@@ -33,9 +35,6 @@ def _reports() -> ReportStore:
 
 
 def _check():
-    from irr.web.filters import get_memory
-    from mirror.report_jobs import as_set_checker
-
     return as_set_checker(current_app.config["IRR_CONFIG"], get_store(), get_memory())
 
 
