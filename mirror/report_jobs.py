@@ -40,7 +40,7 @@ def as_set_checker(config: Config, store, memory: RoutingMemory | None = None) -
     view = memory.view(order, Limits(int(config.whois["max_set_depth"]), int(config.whois["max_set_size"])))
 
     def check(name: str):
-        health = health_check(view, name)
+        health = health_check(view, name, counts=False)
         return health.cycles, health.missing
 
     return check

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import ipaddress
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -131,8 +132,11 @@ class Inputs:
 
 
 def sort_key(prefix: str) -> tuple[int, int, int]:
-    version, first, length, _ = keys.prefix(prefix)
-    return version, first, length
+    """(version, first address, length) of a canonical prefix (as PostgreSQL prints a cidr)."""
+    address, _, length = prefix.partition("/")
+    if ":" in address:
+        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big"), int(length)
+    return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big"), int(length)
 
 
 def _last(version: int, first: int, length: int) -> int:
@@ -154,9 +158,9 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
 
     roa_lines = inputs.roas if inputs.roa_lines is None else inputs.roa_lines
     events = heapq.merge(
-        ((event(sort_key(p)), 0, (o, n)) for p, o, n in inputs.bgp),
-        ordered(inputs.routes, lambda r: (event(sort_key(r.prefix)), 1, r)),
-        ordered(roa_lines or (), lambda roa: (event(sort_key(roa[0])), 2, (roa[2], roa[1]))),
+        ((event(sort_key(p)), 0, (o, n), p) for p, o, n in inputs.bgp),
+        ordered(inputs.routes, lambda r: (event(sort_key(r.prefix)), 1, r, r.prefix)),
+        ordered(roa_lines or (), lambda roa: (event(sort_key(roa[0])), 2, (roa[2], roa[1]), roa[0])),
         ordered(inputs.holdings, lambda h: ((h.version, h.first, -h.last, 0), 3, h)),
         key=lambda e: e[0])
     stack: list[Holding] = []
@@ -200,7 +204,9 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
         bgp: dict[int, int | None] = {}
         routes: list[RouteObject] = []
         roa_asns: dict[int, int] = {}
-        for _, sub, payload in group:
+        prefix = ""
+        for item in group:
+            _, sub, payload, prefix = item   # every item of the group carries the same prefix text
             if sub == 0:
                 origin, peers = payload
                 old = bgp.get(origin, 0)
@@ -221,7 +227,6 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
         holders = frozenset(m for s in outer for m in s.members)
         innermost = outer[-1].pk if outer else None
         length = length_of(version, first, last)
-        prefix = _canonical(version, first, length)
         in_scope = inputs.scope.covers(version, first, last) if inputs.scope is not None else None
         for origin in sorted(set(bgp) | {r.origin for r in routes} | set(roa_asns)):
             members = set(holders) | inputs.asn_members.get(origin, frozenset())
@@ -248,7 +253,3 @@ def compute(inputs: Inputs, rules: Rules) -> Iterator[Line]:
 
 def length_of(version: int, first: int, last: int) -> int:
     return (V4_BITS if version == 4 else V6_BITS) - (last - first).bit_length()
-
-
-def _canonical(version: int, first: int, length: int) -> str:
-    return f"{_addr(version, first)}/{length}"

@@ -169,8 +169,9 @@ class ReportStore:
         those for exactly `prefixes`, or of those covering the prefix `covering`."""
         stmt = select(ObjectRow.source, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin, ObjectRow.lookup_keys,
                       ObjectRow.last_modified).where(ObjectRow.object_class == any_(_array(ROUTE_CLASSES)))
-        if prefixes is not None:
-            stmt = stmt.where(ObjectRow.prefix == any_(_cidrs(prefixes)))
+        if prefixes is not None:   # a join probing the GiST index per prefix (it can't take = ANY)
+            q = _unnest(prefixes)
+            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix == q.c.q)
         if covering is not None:
             stmt = stmt.where(ObjectRow.prefix.op(">>=")(sa.cast(covering, CIDR)))
         return conn.execute(stmt).all()
@@ -233,8 +234,9 @@ class ReportStore:
 
     def bgp_for(self, conn: Connection, prefixes: Sequence[str]) -> list:
         """(prefix, origin, peers) announced for exactly `prefixes`, in address order."""
-        return conn.execute(select(sa.cast(BgpRoute.prefix, Text), BgpRoute.origin, BgpRoute.peers).where(
-            BgpRoute.prefix == any_(_cidrs(prefixes))).order_by(BgpRoute.prefix)).all()
+        q = _unnest(prefixes)
+        return conn.execute(select(sa.cast(BgpRoute.prefix, Text), BgpRoute.origin, BgpRoute.peers).select_from(q)
+                            .join(BgpRoute, BgpRoute.prefix == q.c.q).order_by(BgpRoute.prefix)).all()
 
     # -- daily counts ---------------------------------------------------------------------------
     def record_counts(self, day: dt.date, counts: dict[tuple[str, str], int]) -> None:
