@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from irr.reports.engine import Holding, Inputs, ScopeIndex
+from irr.reports.engine import Holding, Inputs, ScopeIndex, sort_key
 from irr.reports.verdicts import RouteObject, Rules
 from irr.store.reports import ReportStore
 from rpsl import keys
@@ -114,6 +114,12 @@ def registry_inputs(store: ReportStore, conn: Connection, settings: Settings) ->
     )
 
 
+def _inside(prefix: str, own: list[Holding]) -> bool:
+    version, first, length = sort_key(prefix)
+    last = first | ((1 << ((32 if version == 4 else 128) - length)) - 1)
+    return any(h.version == version and h.first <= first and last <= h.last for h in own)
+
+
 def covering_prefix(h: Holding) -> str:
     net, length = keys.covering_prefix(h.version, h.first, h.last)
     address = keys.v4_str(net) if h.version == 4 else str(ipaddress.IPv6Address(net))
@@ -138,14 +144,17 @@ def member_inputs(store: ReportStore, conn: Connection, settings: Settings, memb
                   if member in who)
     inside = sorted({covering_prefix(h) for h in own})
     prefixes = sorted(store.prefixes_near(conn, inside, asns, settings.sources, member))
-    around = sorted(set(prefixes) | set(inside))
-    holdings = {(h.source, h.object_class, h.pk): h
-                for h in map(holding, store.allocations(conn, settings.sources, covering=around))}
+    # allocations around the member's: those covering its allocations, those inside them, and
+    # those covering the prefixes outside them (far fewer index probes than one per prefix)
+    outside = [p for p in prefixes if not _inside(p, own)]
+    rows = store.allocations(conn, settings.sources, covering=sorted(set(inside) | set(outside)))
+    rows += store.allocations(conn, settings.sources, within=inside) if inside else []
+    holdings = {(h.source, h.object_class, h.pk): h for h in map(holding, rows)}
     for h in own:
         holdings.setdefault((h.source, h.object_class, h.pk), h)
     routes = [route_object(r) for r in store.route_objects(conn, prefixes)] if prefixes else []
     bgp = store.bgp_for(conn, prefixes) if prefixes else []
-    roas = store.roas(conn, covering=prefixes)
+    roas = store.roas(conn, covering=sorted(set(inside) | set(outside)), within=inside)
     wanted = set(prefixes)
     origins = sorted({o for _, o, _ in bgp} | {r.origin for r in routes} | {a for _, _, a in roas or ()} | set(asns))
     return MemberScope(own, asns, Inputs(

@@ -148,17 +148,19 @@ class ReportStore:
         yield from conn.execution_options(yield_per=batch).execute(stmt)
 
     def allocations(self, conn: Connection, sources: Sequence[str], covering: Sequence[str] | None = None,
-                    member: str | None = None) -> list:
+                    member: str | None = None, within: Sequence[str] | None = None) -> list:
         """inetnum/inet6num of `sources`: (source, class, pk, first, last, lookup_keys); all of
-        them, or those whose covering prefix covers one of `covering`, or that name `member`."""
+        them, those whose covering prefix covers one of `covering` or lies within one of
+        `within`, or those that name `member`."""
         stmt = select(ObjectRow.source, ObjectRow.object_class, ObjectRow.pk, sa.func.host(ObjectRow.ip_first),
                       sa.func.host(ObjectRow.ip_last), ObjectRow.lookup_keys).where(
             ObjectRow.source == any_(_array(sources)), ObjectRow.object_class == any_(_array(ADDRESS_CLASSES)))
         if member is not None:
             stmt = stmt.where(ObjectRow.lookup_keys.op("&&")(_array([k + member for k in HOLDER_KEYS])))
-        elif covering is not None:   # a join on the GiST index, one probe per prefix
-            q = _unnest(covering)
-            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op(">>=")(q.c.q)).distinct()
+        elif covering is not None or within is not None:   # a join on the GiST index, one probe per prefix
+            q = _unnest(covering if covering is not None else within)
+            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op(">>=" if covering is not None else "<<=")(
+                q.c.q)).distinct()
         return conn.execute(stmt).all()
 
     def aut_nums(self, conn: Connection, sources: Sequence[str], asns: Sequence[int] | None = None,
@@ -185,16 +187,22 @@ class ReportStore:
             stmt = stmt.where(ObjectRow.prefix.op(">>=")(sa.cast(covering, CIDR)))
         return conn.execute(stmt).all()
 
-    def roas(self, conn: Connection, covering: Sequence[str] | None = None) -> list | None:
-        """(prefix, max length, asn) of every ROA, or of those covering one of `covering`;
-        None when no ROAs are loaded (RPKI states unknown)."""
+    def roas(self, conn: Connection, covering: Sequence[str] | None = None,
+             within: Sequence[str] | None = None) -> list | None:
+        """(prefix, max length, asn) of every ROA, of those covering one of `covering`, or (and)
+        of those within one of `within`; None when no ROAs are loaded (RPKI states unknown)."""
         if conn.execute(select(sa.literal(1)).select_from(RoaRow).limit(1)).first() is None:
             return None
         stmt = select(sa.cast(RoaRow.prefix, Text), RoaRow.max_length, RoaRow.asn)
-        if covering is not None:
-            q = _unnest(covering)
-            stmt = stmt.select_from(q).join(RoaRow, RoaRow.prefix.op(">>=")(q.c.q)).distinct()
-        return [tuple(r) for r in conn.execute(stmt)]
+        if covering is None and within is None:
+            return [tuple(r) for r in conn.execute(stmt)]
+        found: set[tuple] = set()
+        for op, prefixes in ((">>=", covering), ("<<=", within)):
+            if prefixes:
+                q = _unnest(prefixes)
+                found.update(tuple(r) for r in conn.execute(stmt.select_from(q).join(
+                    RoaRow, RoaRow.prefix.op(op)(q.c.q))))
+        return sorted(found)
 
     def scope(self, conn: Connection) -> list:
         """(first, last) address ranges of the NIR's scope (empty when none is loaded)."""
