@@ -80,12 +80,10 @@ def report_lines(store) -> GaugeMetricFamily:
     return gauge
 
 
-_collectors: dict[int, SourceCollector] = {}
-
-
 def exposition(store) -> bytes:
-    """The text exposition format, with the store's per-source figures."""
-    if id(store) not in _collectors:
-        collector = _collectors[id(store)] = SourceCollector(store)
-        REGISTRY.register(collector)
-    return generate_latest(REGISTRY)
+    """The text exposition format: the process's counters and histograms, then the store's
+    figures read now (a registry per scrape: several apps or stores in one process never
+    register the same series twice)."""
+    per_store = CollectorRegistry(auto_describe=True)
+    per_store.register(SourceCollector(store))
+    return generate_latest(REGISTRY) + generate_latest(per_store)
