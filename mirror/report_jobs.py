@@ -32,15 +32,23 @@ def load_bgp_location(config: Config, store, location: str) -> str:
 
 def as_set_checker(config: Config, store, memory: RoutingMemory | None = None) -> AsSetCheck:
     """Loops and missing members of an as-set, by the whois server's set resolution over the
-    configured sources (the running server's memory when given, else loaded here)."""
-    if memory is None:
-        memory = RoutingMemory(store)
-        memory.load_all()
-    order = list(config.source_order) or sorted(memory.snapshots)
-    view = memory.view(order, Limits(int(config.whois["max_set_depth"]), int(config.whois["max_set_size"])))
+    configured sources: the running server's memory when given, else loaded at the first check
+    (a report without as-sets never loads it)."""
+    views: list = []
+
+    def view():
+        if not views:
+            loaded = memory
+            if loaded is None:
+                loaded = RoutingMemory(store)
+                loaded.load_all()
+            order = list(config.source_order) or sorted(loaded.snapshots)
+            views.append(loaded.view(order, Limits(int(config.whois["max_set_depth"]),
+                                                   int(config.whois["max_set_size"]))))
+        return views[0]
 
     def check(name: str):
-        health = health_check(view, name, counts=False)
+        health = health_check(view(), name, counts=False)
         return health.cycles, health.missing
 
     return check
