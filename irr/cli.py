@@ -398,6 +398,12 @@ def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int
         read_store=read_store)
 
 
+from irr.cli_reports import bgp, report  # noqa: E402 - the commands of the routing hygiene reports
+
+cli.add_command(bgp)
+cli.add_command(report)
+
+
 def main() -> None:
     cli(prog_name="irr")
 

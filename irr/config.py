@@ -135,6 +135,9 @@ class Config:
     scope_asns: tuple[str, ...] = ()
     scope_timer: int = 86400
     rdap: RdapConfig = field(default_factory=RdapConfig)
+    bgp_table_url: str | None = None   # [bgp] an MRT RIB dump, bgpdump -m text or pfx2as table (file or URL)
+    bgp_timer: int = 28800
+    reports: dict[str, Any] = field(default_factory=dict)   # [reports], checked by _reports()
 
     @property
     def scope_configured(self) -> bool:
@@ -170,6 +173,8 @@ _SECTIONS = {
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
     "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
+    "bgp": {"table_url", "timer"},
+    "reports": {"sources", "exclude_members", "stale_years", "timer", "mail_day"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -296,8 +301,37 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   scope_delegated_url=scope_values.get("delegated_url"),
                   scope_prefixes=scope_values.get("prefixes", ()), scope_asns=scope_values.get("asns", ()),
                   scope_timer=scope_values.get("timer", 86400), rdap=_rdap(raw.get("rdap") or {}, where),
+                  **_bgp(raw.get("bgp") or {}, where), reports=_reports(raw.get("reports") or {}, where),
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
+
+
+def _bgp(table: dict, where: str) -> dict:
+    """[bgp]: the routing table the reports compare with, and how often it is loaded again."""
+    url, timer = table.get("table_url"), table.get("timer", 28800)
+    if url is not None and not (isinstance(url, str) and url.startswith(("file://", "http://", "https://",
+                                                                            "ftp://", "/"))):
+        raise ConfigError(f"{where}: bgp.table_url must be a file path or a file://, http(s)://, ftp:// URL")
+    if isinstance(timer, bool) or not isinstance(timer, int) or timer < 60:
+        raise ConfigError(f"{where}: bgp.timer must be a number of seconds (at least 60)")
+    return {"bgp_table_url": url, "bgp_timer": timer}
+
+
+def _reports(table: dict, where: str) -> dict[str, Any]:
+    """[reports]: sources holding the registry's allocations, maintainers that are not members,
+    when an unannounced route object is stale, the daily run and the day of the monthly mail."""
+    out: dict[str, Any] = {"sources": (), "exclude_members": (), "stale_years": 3, "timer": 86400, "mail_day": 1}
+    for key in ("sources", "exclude_members"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: reports.{key} must be a list of names")
+        out[key] = tuple(v.upper() for v in value)
+    for key, low, high in (("stale_years", 0, 100), ("timer", 60, 10**7), ("mail_day", 0, 28)):
+        value = table.get(key, out[key])
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{where}: reports.{key} must be a whole number from {low} to {high}")
+        out[key] = value
+    return out
 
 
 _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -7,7 +7,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from irr.reports.verdicts import severity
 from irr.store.counters import submission_counts
+from irr.store.reports import ReportStore
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -70,6 +72,17 @@ class SourceCollector:
         for (channel, outcome), n in submission_counts(self.store.engine).items():
             submissions.add_metric([channel, outcome], n)
         yield submissions
+        yield report_lines(self.store)
+
+
+def report_lines(store) -> GaugeMetricFamily:
+    """The latest registry-wide routing report: lines per verdict (irr.reports)."""
+    gauge = GaugeMetricFamily("irr_report_lines", "Lines of the latest routing report, per verdict",
+                              labels=["verdict", "severity"])
+    series = ReportStore(store.engine).counts_series(days=1)
+    for _day, verdict, lines in series:
+        gauge.add_metric([verdict, severity(verdict)], lines)
+    return gauge
 
 
 def exposition(store) -> bytes:
