@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from irr.config import Config, ConfigError, load_config
+from irr.demo import with_demo
 from irr.redaction import RedactingFilter
 
 
@@ -52,7 +53,7 @@ def cli(ctx: click.Context, config_path: str | None, data_dir: str | None, verbo
         config = load_config(config_path, data_dir)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
-    ctx.obj = Context(config)
+    ctx.obj = Context(with_demo(config))  # no configuration at all: the Quick start demo
 
 
 @cli.group()
@@ -346,6 +347,81 @@ def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int
         http_port=obj.config.http_port if http_port is None else http_port,
         whois_port=obj.config.whois_port if whois_port is None else whois_port, demo=demo and not query_only,
         read_store=read_store)
+
+
+@cli.command("init")
+@click.option("--source", help="The authoritative source (default: the only one configured).")
+@click.option("--maintainer", help="The hostmasters' mntner (default: the first of [auth] registry_maintainers).")
+@click.option("--person", required=True, help="Full name of the hostmaster (a person object).")
+@click.option("--nic-hdl", required=True, help="NIC handle of that person, e.g. NVQ1-VN.")
+@click.option("--email", required=True, help="E-mail of the hostmasters (upd-to, mnt-nfy, irt).")
+@click.option("--phone", required=True, help="Telephone number, +84 ...")
+@click.option("--address", required=True, multiple=True, help="Postal address (repeat for several lines).")
+@click.option("--country", required=True, help="Country code of the registry (VN); also picks the delegated records.")
+@click.option("--irt", help="Name of the registry's irt (default: IRT-<SOURCE>).")
+@click.option("--from-delegated", type=click.Path(exists=True, dir_okay=False),
+              help="An RIR's delegated-extended file: the country's resources become the registry's top-level "
+                   "inetnum, inet6num and as-block objects.")
+@click.pass_obj
+def init(obj: Context, source: str | None, maintainer: str | None, person: str, nic_hdl: str, email: str,
+         phone: str, address: tuple[str, ...], country: str, irt: str | None, from_delegated: str | None) -> None:
+    """Create the registry's hostmaster mntner, its person and irt (asks for the password; only its
+    bcrypt hash is kept) and, optionally, the registry's top-level objects. Runs once."""
+    from irr.updates.registry_init import Hostmaster, InitError, bootstrap, import_delegated, preflight
+
+    config = obj.config
+    authoritative = [n for n, s in config.sources.items() if s.authoritative]
+    source = (source or (authoritative[0] if len(authoritative) == 1 else "")).upper()
+    maintainer = (maintainer or (config.registry_maintainers[:1] or ("",))[0]).upper()
+    if not source:
+        raise click.UsageError("--source: which authoritative source? (the configuration has "
+                               f"{len(authoritative)})")
+    if not maintainer:
+        raise click.UsageError("--maintainer: none given and [auth] registry_maintainers is empty")
+    h = Hostmaster(source, maintainer, person, nic_hdl.upper(), email, phone, address, country.upper(),
+                   (irt or f"IRT-{source}").upper())
+    obj.store.upgrade()
+    try:
+        preflight(config, obj.store, h)
+        delegated = Path(from_delegated).read_text(encoding="utf-8", errors="replace") if from_delegated else None
+        password = click.prompt(f"Password for {maintainer}", hide_input=True, confirmation_prompt=True)
+        steps = [("init", bootstrap(config, obj.store, h, password))]
+        if steps[0][1].successful and delegated is not None:
+            steps.append(("delegated", import_delegated(config, obj.store, h, password, delegated, country)))
+    except InitError as e:
+        raise click.ClickException(str(e)) from None
+    failed = False
+    for step, outcome in steps:
+        done = Counter(r.object_class for r in outcome.requests if r.ok)
+        serials = [r.serial for r in outcome.requests if r.serial is not None]
+        if step == "init":
+            for r in outcome.requests:
+                if r.ok:
+                    click.echo(f"created [{r.object_class}] {r.pk} in {source} (serial {r.serial})")
+        elif done:
+            click.echo(f"created from {from_delegated}: " + ", ".join(f"{n} {c}" for c, n in sorted(done.items()))
+                       + f" in {source} (serials {min(serials)}-{max(serials)})")
+        for r in outcome.requests:
+            if not r.ok:
+                failed = True
+                click.echo(f"not created: [{r.object_class}] {r.pk}: " + "; ".join(r.errors), err=True)
+    if failed:
+        sys.exit(1)
+    click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: sign in to the web forms, the API "
+               "and e-mail with its password")
+
+
+@cli.command("hash-password")
+def hash_password_command() -> None:
+    """Ask for a password and print its bcrypt hash: for `auth: BCRYPT-PW <hash>` lines and
+    [auth] override_password_hash."""
+    from irr.auth.passwords import hash_password
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        click.echo(hash_password(password).split(" ", 1)[1])
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
 
 def main() -> None:

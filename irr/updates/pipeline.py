@@ -19,6 +19,7 @@ from irr.auth.passwords import hash_password, is_dummy, new_auth_problem, verify
 from irr.config import Config
 from irr.store import Change, Store
 from irr.store.lookups import Lookups, canonical_key
+from irr.updates import registry
 from irr.updates.authorise import Authoriser, Credentials
 from irr.updates.submission import MAX_PASSWORDS, Request, Submission, strip_generated
 from rpsl import keys
@@ -371,6 +372,7 @@ class Pipeline:
                     new = parse(req.new_text) if req.new_text else None
                     req.notify_on_failure.clear()
                     errors = authorisers[req.source].check(req, new, old)
+                    errors += registry.check(self.config, ctx, creds, req, new, old)  # the registry's authority
                     req.auth_failed = bool(errors)
                 if errors:
                     req.errors.extend(errors)
