@@ -407,8 +407,8 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
                 click.echo(f"not created: [{r.object_class}] {r.pk}: " + "; ".join(r.errors), err=True)
     if failed:
         sys.exit(1)
-    click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: sign in to the web forms, the API "
-               "and e-mail with its password")
+    click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: its password authorises the "
+               "registry's changes by web form, API and e-mail")
 
 
 @cli.command("hash-password")

@@ -155,7 +155,7 @@ class _Rules:
             inet = "inetnum" if cls == "route" else "inet6num"
             prefix = new.first(cls) or req.pk
             if self.ctx.parent_address(inet, prefix, (inet,), include_exact=True) is None:
-                broken.append((UNALLOCATED, f" ({prefix})"))
+                broken.append((UNALLOCATED, f" (here: {prefix})"))
         registry_resource = cls == "aut-num" or (cls in INET and self._handed_out())
         if op == "modify" and registry_resource and _names(new, "org") != _names(old, "org"):
             broken.append((ORG, ""))
@@ -171,11 +171,11 @@ class _Rules:
             broken.append((TOP_LEVEL, ""))
         status = _status(self.new if op != "delete" else self.old)
         if op in ("create", "delete") and status in REGISTRY_STATUSES:
-            broken.append((PORTABLE, f" ({status})"))
+            broken.append((PORTABLE, f" (here: {status})"))
         if op == "modify":
             before, after = _status(self.old), _status(self.new)
             if before != after:
-                broken.append((STATUS_CHANGE, f" ({before} to {after})"))
+                broken.append((STATUS_CHANGE, f" (here: {before} to {after})"))
             if self._handed_out() and self.new.first("netname") != self.old.first("netname"):
                 broken.append((NETNAME, ""))
         return broken
