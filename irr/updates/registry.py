@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from irr.updates.authorise import Authoriser
 from rpsl import keys
-from rpsl.errors import ValueSyntaxError
 from rpsl.objects import RPSLObject, parse
 
 INET = ("inetnum", "inet6num")
@@ -117,6 +116,7 @@ class _Rules:
         self.config, self.ctx, self.creds, self.req = config, ctx, creds, req
         self.new, self.old = new, old
         self.registry = frozenset(config.registry_maintainers)
+        self._around: tuple[list[RPSLObject], list[str]] | None = None
 
     def registry_authorised(self) -> bool:
         """One credential of the submission satisfies a stored registry maintainer."""
@@ -165,9 +165,9 @@ class _Rules:
         return bool({_status(self.new), _status(self.old)} & REGISTRY_STATUSES)
 
     def _address_space(self) -> list[tuple[Rule, str]]:
-        req, op, cls = self.req, self.req.operation, self.req.object_class
+        op = self.req.operation
         broken: list[tuple[Rule, str]] = []
-        if op in ("create", "delete") and self.ctx.parent_address(cls, req.pk, (cls,)) is None:
+        if op in ("create", "delete") and not self._surroundings()[0]:
             broken.append((TOP_LEVEL, ""))
         status = _status(self.new if op != "delete" else self.old)
         if op in ("create", "delete") and status in REGISTRY_STATUSES:
@@ -190,8 +190,7 @@ class _Rules:
         rule = PARENT_STATUSES.get(status)
         if rule is not None:
             allowed, top_allowed = rule
-            parents = [parse(o.text) for o in self.ctx.lookups.addresses([req.source], req.pk, "less", (cls,))
-                       if o.pk != req.pk]
+            parents = self._surroundings()[0]
             if not parents and not top_allowed:
                 errors.append(_hierarchy(NO_PARENT, status=status, cls=cls, key=req.pk))
             for parent in parents:
@@ -201,28 +200,35 @@ class _Rules:
         if status in REGISTRY_STATUSES and not self.registry & _names(new, "mnt-by"):
             errors.append(_hierarchy(PORTABLE_MAINTAINER, status=status,
                                      names=", ".join(sorted(self.registry)) or "none configured"))
-        if cls == "inetnum" and req.operation == "create":
-            other = self._partial_overlap()
-            if other:
+        if req.operation == "create":
+            for other in self._surroundings()[1][:1]:
                 errors.append(_hierarchy(OVERLAP, other=other))
         return errors
 
-    def _partial_overlap(self) -> str | None:
-        """An inetnum that overlaps the new range without containing it or lying inside it. Such
-        an object covers the new range's first or last address: two short address chains to read."""
-        try:
-            first, last, _ = keys.inetnum(self.req.pk)
-        except ValueSyntaxError:
-            return None
-        for address in {first, last}:
-            for obj in self.ctx.lookups.addresses([self.req.source], keys.v4_str(address), "less", ("inetnum",)):
-                try:
-                    a, b, canonical = keys.inetnum(obj.pk)
-                except ValueSyntaxError:
-                    continue
-                if (a < first and first <= b < last) or (first < a <= last and b > last):
-                    return canonical
-        return None
+    def _surroundings(self) -> tuple[list[RPSLObject], list[str]]:
+        """The stored inetnum/inet6num objects around this one: every less specific one (its
+        parents, outermost first) and those that overlap it only in part. Both cover the first or
+        the last address of the range: two short address chains to read (one for a prefix)."""
+        if self._around is None:
+            req, cls = self.req, self.req.object_class
+            if cls == "inet6num":  # prefixes nest or are disjoint
+                found = self.ctx.lookups.addresses([req.source], req.pk, "less", (cls,))
+                self._around = ([parse(o.text) for o in found if o.pk != req.pk], [])
+                return self._around
+            first, last, _ = keys.inetnum(req.pk)
+            parents, partial, seen = [], [], {req.pk}
+            for address in dict.fromkeys((first, last)):
+                for o in self.ctx.lookups.addresses([req.source], keys.v4_str(address), "less", (cls,)):
+                    if o.pk in seen:
+                        continue
+                    seen.add(o.pk)
+                    a, b, canonical = keys.inetnum(o.pk)
+                    if a <= first and last <= b:
+                        parents.append((b - a, parse(o.text)))
+                    elif a < first or b > last:
+                        partial.append(canonical)
+            self._around = ([p for _, p in sorted(parents, key=lambda item: -item[0])], partial)
+        return self._around
 
 
 def _hierarchy(rule: Rule, **values: str) -> str:
