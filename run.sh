@@ -55,7 +55,7 @@ case "$cmd" in
   test)
     # gpg for PGP; real whois clients run against our server; Chromium for the browser tests
     # (driven by Playwright with executable_path=/usr/bin/chromium; no `playwright install`)
-    need_packages gnupg whois bgpq4 bgpq3 chromium
+    need_packages gnupg whois bgpq4 bgpq3 chromium curl
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;

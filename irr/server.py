@@ -89,7 +89,7 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
     if store is not None and read_store is None:  # the writing instance; front ends never migrate
         store.upgrade()
         if demo:
-            for line in demo_start(config, store):  # demo data on a first start; its password
+            for line in demo_start(config, store, f"http://{host}:{http_port}"):  # first start; the password
                 print(line, flush=True)
     reads = read_store or store
     whois, memory = build_whois(config, reads)

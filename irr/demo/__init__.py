@@ -38,8 +38,9 @@ def with_demo(config: Config) -> Config:
         registry_maintainers=config.registry_maintainers or (HOSTMASTER,))
 
 
-def start(config: Config, store) -> list[str]:
-    """At `irr serve` start: load the demo into an empty database; the lines to print."""
+def start(config: Config, store, url: str) -> list[str]:
+    """At `irr serve` start: load the demo into an empty database; the lines to print (`url`:
+    where the web interface listens)."""
     lines = []
     if not store.sources():
         _load(config, store)
@@ -51,8 +52,7 @@ def start(config: Config, store) -> list[str]:
         password = password_file.read_text(encoding="utf-8").strip()
         lines.append(f"irr: demo: source {DEMO_SOURCE} can be changed; member maintainer {MEMBER}, "
                      f"password: {password}")
-        lines.append(f"irr: demo: try it on http://{config.host}:{config.http_port}/create/route "
-                     "(README.md, Quick start)")
+        lines.append(f"irr: demo: try it on {url}/create/route (README.md, Quick start)")
     return lines
 
 

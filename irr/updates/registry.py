@@ -92,6 +92,7 @@ def check(config, ctx, creds, req, new: RPSLObject | None, old: RPSLObject | Non
     broken = rules.authority()
     if broken and not rules.registry_authorised():
         names = ", ".join(config.registry_maintainers) or "none configured in [auth] registry_maintainers"
+        req.notify_on_failure.extend(config.registry_maintainers)  # the hostmasters hear of the attempt (upd-to)
         for rule, detail in broken:
             errors.append(f"Authorisation for [{req.object_class}] {req.pk} failed: registry rule \"{rule.name}\": "
                           f"{rule.text}{detail}; only the registry's hostmasters ({names}) or the override may "
