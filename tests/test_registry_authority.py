@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from irr.store.lookups import canonical_key
 from irr.updates.submission import from_texts
+from tests import test_web_ui
 from tests.conftest import REPO
 from tests.mail_helpers import SmtpSink, mutt_inline
 from tests.update_helpers import bcrypt_line, mntner
-from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS, OVERRIDE, Site, serve
+from tests.web_helpers import OVERRIDE, Site, serve
 
 REGISTRY = ("MAINT-VNNIC", "MAINT-VNNIC-HM2")   # the second is configured but not created yet
 CONTACTS = "admin-c:        NVA1-VN\ntech-c:         NVA1-VN\n"
@@ -145,12 +146,7 @@ CLAIMS = [
 
 
 # -- the registry and the three channels ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+browser = test_web_ui.browser   # the browser tests' Chromium (a module fixture)
 
 
 @pytest.fixture
