@@ -390,23 +390,20 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
             steps.append(("delegated", import_delegated(config, obj.store, h, password, delegated, country)))
     except InitError as e:
         raise click.ClickException(str(e)) from None
-    failed = False
     for step, outcome in steps:
-        done = Counter(r.object_class for r in outcome.requests if r.ok)
-        serials = [r.serial for r in outcome.requests if r.serial is not None]
+        if not outcome.successful:  # a dry run found these: nothing of this step was written
+            for r in outcome.requests:
+                if not r.ok:
+                    click.echo(f"refused: [{r.object_class}] {r.pk}: " + "; ".join(r.errors), err=True)
+            raise click.ClickException(f"{'init' if step == 'init' else from_delegated}: nothing was created")
         if step == "init":
             for r in outcome.requests:
-                if r.ok:
-                    click.echo(f"created [{r.object_class}] {r.pk} in {source} (serial {r.serial})")
-        elif done:
+                click.echo(f"created [{r.object_class}] {r.pk} in {source} (serial {r.serial})")
+        else:
+            done = Counter(r.object_class for r in outcome.requests)
+            serials = [r.serial for r in outcome.requests]
             click.echo(f"created from {from_delegated}: " + ", ".join(f"{n} {c}" for c, n in sorted(done.items()))
                        + f" in {source} (serials {min(serials)}-{max(serials)})")
-        for r in outcome.requests:
-            if not r.ok:
-                failed = True
-                click.echo(f"not created: [{r.object_class}] {r.pk}: " + "; ".join(r.errors), err=True)
-    if failed:
-        sys.exit(1)
     click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: its password authorises the "
                "registry's changes by web form, API and e-mail")
 

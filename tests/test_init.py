@@ -12,6 +12,7 @@ from irr.config import load_config
 from irr.database import make_engine
 from irr.store import Store
 from irr.store.lookups import Lookups
+from irr.updates.registry_init import Hostmaster, import_delegated
 from irr.updates.service import build_pipeline
 from irr.updates.submission import from_texts
 from rpsl.schema import SCHEMA
@@ -114,6 +115,16 @@ def test_hash_password_and_init_preconditions(db_url, tmp_path):
     store = Store(make_engine(db_url))
     try:
         assert [j.pk for j in store.journal("VNNIC")] == ["MAINT-VN-VNNIC", "P1-VN", "IRT-VNNIC"]
+        # a delegated file is taken whole or not at all: the second range overlaps the first in part
+        h = Hostmaster("VNNIC", "MAINT-VN-VNNIC", "P", "P1-VN", "p@example.net", "+84 1", ("A",), "VN", "IRT-VNNIC")
+        config = load_config(tmp_path / "irr.toml")
+        bad = "apnic|VN|ipv4|203.0.113.0|256|20100101|allocated|A1\napnic|VN|ipv4|203.0.113.128|256|20100101|allocated|A2\n"
+        outcome = import_delegated(config, store, h, "x", bad, "VN")
+        assert outcome.dry_run and [r.ok for r in outcome.requests] == [True, False]
+        assert 'rule "overlapping-range"' in outcome.requests[1].errors[0]
+        assert len(store.journal("VNNIC")) == 3
+        assert import_delegated(config, store, h, "x", bad.split("\n")[0], "VN").successful
+        assert len(store.journal("VNNIC")) == 4
     finally:
         store.engine.dispose()
 

@@ -342,3 +342,27 @@ def test_a_member_works_inside_its_allocation_and_not_outside(site):
     ok, errors = submit_api(site, shared, delete=True)
     assert not ok and 'rule "registry-maintained"' in errors, errors
     assert journal(site) == start
+
+
+def test_the_hierarchy_counts_the_objects_of_the_same_submission(site):
+    """Objects created together are judged as they will stand: an assignment inside an assignment
+    of the same submission is refused, a sub-allocation and its assignment are accepted, and of two
+    ranges that overlap in part the later one is refused."""
+    def together(*texts: str) -> list[tuple[bool, str]]:
+        outcome = site.pipeline.process(from_texts([("password: member-pw\npassword: irt-pw\n\n" + "\n".join(texts),
+                                                     frozenset())]), "test")
+        return [(r.ok, "\n".join(r.errors)) for r in outcome.requests]
+
+    start = journal(site)
+    outer = inet("203.0.113.0 - 203.0.113.127", "ASSIGNED NON-PORTABLE", MEMBER)
+    inner = inet("203.0.113.0 - 203.0.113.63", "ASSIGNED NON-PORTABLE", MEMBER)
+    [(ok_inner, errors), (ok_outer, _)] = together(inner, outer)
+    assert not ok_inner and 'rule "status-hierarchy"' in errors and ok_outer
+    assert journal(site)[len(start):][0][2] == "203.0.113.0 - 203.0.113.127"
+    isp = inet("203.0.113.128 - 203.0.113.191", "ALLOCATED NON-PORTABLE", MEMBER)
+    assert [ok for ok, _ in together(inet("203.0.113.128 - 203.0.113.159", "ASSIGNED NON-PORTABLE", MEMBER),
+                                      isp)] == [True, True]
+    [(ok_first, _), (ok_second, errors)] = together(
+        inet("203.0.113.160 - 203.0.113.175", "ASSIGNED NON-PORTABLE", MEMBER),
+        inet("203.0.113.168 - 203.0.113.183", "ASSIGNED NON-PORTABLE", MEMBER))
+    assert ok_first and not ok_second and 'partly overlaps [inetnum] 203.0.113.160 - 203.0.113.175' in errors

@@ -17,6 +17,7 @@ Mirrored sources never reach the update pipeline, so none of this touches them.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from irr.updates.authorise import Authoriser
@@ -207,29 +208,55 @@ class _Rules:
         return errors
 
     def _surroundings(self) -> tuple[list[RPSLObject], list[str]]:
-        """The stored inetnum/inet6num objects around this one: every less specific one (its
-        parents, outermost first) and those that overlap it only in part. Both cover the first or
-        the last address of the range: two short address chains to read (one for a prefix)."""
+        """The inetnum/inet6num objects around this one, as they will be if the submission's
+        accepted changes commit: every less specific one (its parents, outermost first) and those
+        that overlap it only in part. Both cover the first or the last address of the range: two
+        short address chains to read (one for a prefix), and the submission's own changes."""
         if self._around is None:
             req, cls = self.req, self.req.object_class
-            if cls == "inet6num":  # prefixes nest or are disjoint
-                found = self.ctx.lookups.addresses([req.source], req.pk, "less", (cls,))
-                self._around = ([parse(o.text) for o in found if o.pk != req.pk], [])
-                return self._around
-            first, last, _ = keys.inetnum(req.pk)
-            parents, partial, seen = [], [], {req.pk}
-            for address in dict.fromkeys((first, last)):
-                for o in self.ctx.lookups.addresses([req.source], keys.v4_str(address), "less", (cls,)):
-                    if o.pk in seen:
-                        continue
-                    seen.add(o.pk)
-                    a, b, canonical = keys.inetnum(o.pk)
-                    if a <= first and last <= b:
-                        parents.append((b - a, parse(o.text)))
-                    elif a < first or b > last:
-                        partial.append(canonical)
-            self._around = ([p for _, p in sorted(parents, key=lambda item: -item[0])], partial)
+            first, last = _range(cls, req.pk)
+            found: dict[str, tuple[int, int, str]] = {}
+            chains = (req.pk,) if cls == "inet6num" else tuple(dict.fromkeys(map(keys.v4_str, (first, last))))
+            for key in chains:
+                for o in self.ctx.lookups.addresses([req.source], key, "less", (cls,)):
+                    found.setdefault(o.pk, (*_range(cls, o.pk), o.text))
+            later = False  # of two changes that overlap in part, the later one is refused
+            for a, b, other in _pending(self.ctx, cls):
+                later = later or other is req
+                surrounds = a <= first and last <= b
+                if other.ok and other is not req and (surrounds or (not later and (a <= first <= b or a <= last <= b))):
+                    found[other.pk] = (a, b, other.new_text)
+            found.pop(req.pk, None)
+            parents = sorted(((b - a, text) for a, b, text in found.values() if a <= first and last <= b),
+                             key=lambda item: -item[0])
+            partial = [pk for pk, (a, b, _) in found.items()
+                       if not (a <= first and last <= b) and not (first <= a and b <= last)]
+            self._around = ([parse(text) for _, text in parents], sorted(partial))
         return self._around
+
+
+# Context -> {class: [(first, last, request)]}: the address ranges of a submission's inetnum and
+# inet6num changes, worked out once per submission (a registry's import holds thousands).
+_PENDING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _pending(ctx, cls: str) -> list:
+    index = _PENDING.get(ctx)
+    if index is None:
+        index = _PENDING[ctx] = {}
+        for r in ctx.requests:
+            if r.object_class in INET and r.source == ctx.source and r.new_text and r.operation in ("create", "modify"):
+                index.setdefault(r.object_class, []).append((*_range(r.object_class, r.pk), r))
+    return index.get(cls, [])
+
+
+def _range(cls: str, pk: str) -> tuple[int, int]:
+    """First and last address of an inetnum range or inet6num prefix, as integers."""
+    if cls == "inetnum":
+        first, last, _ = keys.inetnum(pk)
+        return first, last
+    version, first, length, _ = keys.prefix(pk)
+    return first, keys.last_address(version, first, length)
 
 
 def _hierarchy(rule: Rule, **values: str) -> str:

@@ -94,9 +94,21 @@ def bootstrap(config: Config, store, h: Hostmaster, password: str) -> Outcome:
     once = secrets.token_urlsafe(32)
     hashed = bcrypt.hashpw(once.encode(), bcrypt.gensalt(rounds=4)).decode()
     pipeline = build_pipeline(dataclasses.replace(config, override_hash=hashed), store, notify=False)
-    sub = from_texts([("\n".join(bootstrap_texts(h, auth_line)), frozenset())], {"irr": "init"})
-    sub.override = once
-    return pipeline.process(sub, "cli irr init")
+    return _all_or_nothing(pipeline, bootstrap_texts(h, auth_line), "cli irr init", override=once)
+
+
+def _all_or_nothing(pipeline, texts: list[str], origin: str, password: str | None = None,
+                    override: str | None = None) -> Outcome:
+    """A dry run first: when any object would be refused, that outcome (`dry_run` set) and
+    nothing written; else the real submission."""
+    def submission(dry_run: bool):
+        sub = from_texts([("\n".join(texts), frozenset())], {"irr": origin})
+        sub.passwords.extend([password] if password else [])
+        sub.override, sub.dry_run = override, dry_run
+        return sub
+
+    trial = pipeline.process(submission(True), origin)
+    return trial if not trial.successful else pipeline.process(submission(False), origin)
 
 
 def delegated_texts(h: Hostmaster, entries: list[ScopeEntry]) -> list[str]:
@@ -126,13 +138,13 @@ def delegated_texts(h: Hostmaster, entries: list[ScopeEntry]) -> list[str]:
 
 def import_delegated(config: Config, store, h: Hostmaster, password: str, text: str, country: str) -> Outcome:
     """Create the country's delegated resources as the registry's objects, authorised by the
-    hostmaster's password (a normal submission: strict validation, registry rules, journal)."""
+    hostmaster's password (a normal submission: strict validation, registry rules, journal), all
+    or none."""
     entries = parse_delegated(text, country=country)
     if not entries:
         raise InitError(f"no allocated or assigned resources of country {country.upper()} in the delegated file")
     if len(entries) > MAX_DELEGATED_OBJECTS:
         raise InitError(f"{len(entries)} records for {country.upper()}: more than {MAX_DELEGATED_OBJECTS}; is it "
                         "the right file?")
-    sub = from_texts([("\n".join(delegated_texts(h, entries)), frozenset())], {"irr": "init --from-delegated"})
-    sub.passwords.append(password)
-    return build_pipeline(config, store, notify=False).process(sub, "cli irr init --from-delegated")
+    return _all_or_nothing(build_pipeline(config, store, notify=False), delegated_texts(h, entries),
+                           "cli irr init --from-delegated", password=password)
