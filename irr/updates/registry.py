@@ -63,9 +63,8 @@ PORTABLE = Rule("portable-status", "the statuses the registry hands out (" + ", 
                 + ") are created and deleted by the registry")
 STATUS_CHANGE = Rule("status-change", "status: is changed by the registry (members delete the object and "
                      "create it again)")
-NETNAME = Rule("registry-netname", "netname: of an allocation or portable assignment is the registry's")
-ORG = Rule("registry-org", "org: of a resource the registry handed out (as-block, aut-num, allocation, "
-           "portable assignment) is the registry's")
+NETNAME = Rule("registry-netname", "netname: of a portable allocation or assignment is the registry's")
+ORG = Rule("registry-org", "org: of an aut-num or of a portable allocation or assignment is the registry's")
 MAINTAINERS = Rule("registry-maintainers", "the registry's maintainers are added to or removed from "
                    + "/".join(MAINTAINER_ATTRIBUTES) + " by the registry")
 NAMES = Rule("registry-maintainer-names", "the registry's maintainer names are created by the registry")
