@@ -367,7 +367,7 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
          phone: str, address: tuple[str, ...], country: str, irt: str | None, from_delegated: str | None) -> None:
     """Create the registry's hostmaster mntner, its person and irt (asks for the password; only its
     bcrypt hash is kept) and, optionally, the registry's top-level objects. Runs once."""
-    from irr.updates.registry_init import Hostmaster, InitError, bootstrap, import_delegated, preflight
+    from irr.updates import registry_init as init_
 
     config = obj.config
     authoritative = [n for n, s in config.sources.items() if s.authoritative]
@@ -378,17 +378,25 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
                                f"{len(authoritative)})")
     if not maintainer:
         raise click.UsageError("--maintainer: none given and [auth] registry_maintainers is empty")
-    h = Hostmaster(source, maintainer, person, nic_hdl.upper(), email, phone, address, country.upper(),
+    h = init_.Hostmaster(source, maintainer, person, nic_hdl.upper(), email, phone, address, country.upper(),
                    (irt or f"IRT-{source}").upper())
     obj.store.upgrade()
     try:
-        preflight(config, obj.store, h)
         delegated = Path(from_delegated).read_text(encoding="utf-8", errors="replace") if from_delegated else None
+        try:
+            init_.preflight(config, obj.store, h)
+            fresh = True
+        except init_.AlreadyInitialised:  # the delegated file may still be taken, as any hostmaster change
+            if delegated is None:
+                raise
+            click.echo(f"{source} is already initialised: importing {from_delegated} only, with {maintainer}'s "
+                       "password")
+            fresh = False
         password = click.prompt(f"Password for {maintainer}", hide_input=True, confirmation_prompt=True)
-        steps = [("init", bootstrap(config, obj.store, h, password))]
-        if steps[0][1].successful and delegated is not None:
-            steps.append(("delegated", import_delegated(config, obj.store, h, password, delegated, country)))
-    except InitError as e:
+        steps = [("init", init_.bootstrap(config, obj.store, h, password))] if fresh else []
+        if delegated is not None and all(outcome.successful for _, outcome in steps):
+            steps.append(("delegated", init_.import_delegated(config, obj.store, h, password, delegated, country)))
+    except init_.InitError as e:
         raise click.ClickException(str(e)) from None
     for step, outcome in steps:
         if not outcome.successful:  # a dry run found these: nothing of this step was written
@@ -400,10 +408,13 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
             for r in outcome.requests:
                 click.echo(f"created [{r.object_class}] {r.pk} in {source} (serial {r.serial})")
         else:
-            done = Counter(r.object_class for r in outcome.requests)
-            serials = [r.serial for r in outcome.requests]
-            click.echo(f"created from {from_delegated}: " + ", ".join(f"{n} {c}" for c, n in sorted(done.items()))
-                       + f" in {source} (serials {min(serials)}-{max(serials)})")
+            done = Counter(r.object_class for r in outcome.requests if r.operation == "create")
+            serials = [r.serial for r in outcome.requests if r.serial is not None]
+            there = len(outcome.requests) - sum(done.values())
+            summary = ", ".join(f"{n} {c}" for c, n in sorted(done.items()))
+            click.echo(f"created from {from_delegated}: "
+                       + (f"{summary} in {source} (serials {min(serials)}-{max(serials)})" if done else "nothing")
+                       + (f"; {there} already there" if there else ""))
     click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: its password authorises the "
                "registry's changes by web form, API and e-mail")
 

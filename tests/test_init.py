@@ -75,6 +75,22 @@ def test_first_start_as_the_readme_says(db_url, tmp_path):
         status, shown = run_in_terminal(f"export IRR_CONFIG={tmp_path}/irr.toml\n{again}", tmp_path, env, [])
         assert status != 0 and "VNNIC is already initialised: MAINT-VN-VNNIC exists; nothing was changed" in shown
         assert "Password" not in shown and len(store.journal("VNNIC")) == 7
+        # README's init line again: the delegated part may be taken again, as a hostmaster change
+        lines = readme_block("First start").split("\n")
+        start = next(i for i, line in enumerate(lines) if line.startswith("irr init "))
+        end = next(i for i in range(start, len(lines)) if not lines[i].endswith("\\"))
+        status, shown = run_in_terminal(f"export IRR_CONFIG={tmp_path}/irr.toml\n" + "\n".join(lines[start:end + 1]),
+                                        tmp_path, env, [HOSTMASTER_PW, HOSTMASTER_PW])
+        assert status == 0, shown
+        assert "VNNIC is already initialised: importing delegated-apnic-extended-latest only" in shown
+        assert "created from delegated-apnic-extended-latest: nothing; 4 already there" in shown
+        assert len(store.journal("VNNIC")) == 7
+        (tmp_path / "more").write_text("apnic|VN|ipv4|192.0.2.0|256|20100101|allocated|A1\n")
+        command = "\n".join(lines[start:end + 1]).replace("delegated-apnic-extended-latest", "more")
+        status, shown = run_in_terminal(f"export IRR_CONFIG={tmp_path}/irr.toml\n{command}", tmp_path, env,
+                                        ["wrong", "wrong"])
+        assert status != 0 and 'rule "top-level-address-space"' in shown and "more: nothing was created" in shown
+        assert len(store.journal("VNNIC")) == 7
 
         # the hostmaster divides its block; a stranger may not claim what is left; the override may
         stranger = ("mntner:         MAINT-KL\ndescr:          Kẻ Lạ\nadmin-c:        NVQ1-VN\nupd-to:         kl@example.net\n"

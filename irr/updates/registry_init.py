@@ -31,6 +31,10 @@ class InitError(Exception):
     """`irr init` can't run (already done, bad settings); nothing was changed."""
 
 
+class AlreadyInitialised(InitError):
+    """The source has a registry maintainer already."""
+
+
 @dataclass(frozen=True)
 class Hostmaster:
     """Who the registry's hostmasters are: one mntner, one person, the registry's irt."""
@@ -76,8 +80,8 @@ def preflight(config: Config, store, h: Hostmaster) -> None:
                         f"([sources.{h.source}] authoritative = true)")
     existing = [m for m in config.registry_maintainers if store.get(h.source, "mntner", m) is not None]
     if existing:
-        raise InitError(f"{h.source} is already initialised: {', '.join(existing)} exists; nothing was changed "
-                        "(hostmasters change their objects like any maintainer does)")
+        raise AlreadyInitialised(f"{h.source} is already initialised: {', '.join(existing)} exists; nothing was "
+                                 "changed (hostmasters change their objects like any maintainer does)")
     taken = [f"[{cls}] {pk}" for cls, pk in (("person", h.nic_hdl), ("role", h.nic_hdl), ("irt", h.irt))
              if store.get(h.source, cls, pk) is not None]
     if taken:
