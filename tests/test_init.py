@@ -118,8 +118,8 @@ def test_hash_password_and_init_preconditions(db_url, tmp_path):
     [hashed] = re.findall(r"^\$2b\$12\$\S{53}$", shown, re.M)
     assert verify_hash("s3cret", hashed) and not verify_hash("other", hashed)
 
-    (tmp_path / "irr.toml").write_text('[sources.VNNIC]\nauthoritative = true\n[auth]\n'
-                                       'registry_maintainers = ["MAINT-VN-VNNIC"]\n')
+    (tmp_path / "irr.toml").write_text(f'data_dir = "{tmp_path}/data"\n[sources.VNNIC]\nauthoritative = true\n'
+                                       '[auth]\nregistry_maintainers = ["MAINT-VN-VNNIC"]\n')
     base = f"export IRR_CONFIG={tmp_path}/irr.toml\nirr init --person P --nic-hdl P1-VN --email p@example.net " \
            "--phone '+84 1' --address A --country VN"
     status, shown = run_in_terminal(base + " --maintainer MAINT-OTHER\n", tmp_path, env, [])
