@@ -56,8 +56,8 @@ case "$cmd" in
     # gpg for PGP; real whois clients run against our server; Chromium for the browser tests
     # (driven by Playwright with executable_path=/usr/bin/chromium; no `playwright install`);
     # systemd for systemd-analyze and systemd-sysusers, which check deploy/ (no running systemd needed);
-    # bgpdump to check the BGP table reader against Debian's MRT parser
-    need_packages gnupg whois bgpq4 bgpq3 chromium systemd bgpdump
+    # bgpdump to check the BGP table reader against Debian's MRT parser; curl runs the README's API example
+    need_packages gnupg whois bgpq4 bgpq3 chromium systemd bgpdump curl
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;

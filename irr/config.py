@@ -36,6 +36,7 @@
 
     [auth]
     override_password_hash = "$2b$12$..."   # staff override; a hash, never the password
+    registry_maintainers = ["MAINT-VN-VNNIC"] # the registry's hostmasters (irr/updates/registry.py)
 
     [rdap]
     port43 = "whois.example.vn"              # the whois server named in RDAP answers
@@ -126,6 +127,7 @@ class Config:
     smtp_port: int = 25
     mail_from: str = "irr@localhost"
     override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
+    registry_maintainers: tuple[str, ...] = ()  # the registry's hostmasters: top-level resources are theirs
     roa_url: str | None = None         # validated ROA payloads (rpki-client json, Routinator jsonext, CSV)
     roa_timer: int = 3600
     scope_country: str | None = None   # the NIR's resources: delegated stats filtered by country (VN) ...
@@ -169,7 +171,7 @@ _SECTIONS = {
     "server": {"host", "http_port", "whois_port", "http_max_connections", "http_timeout"},
     "whois": set(WHOIS_DEFAULTS) | set(WHOIS_TEXT),
     "email": {"smtp_host", "smtp_port", "from"},
-    "auth": {"override_password_hash"},
+    "auth": {"override_password_hash", "registry_maintainers"},
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
     "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
@@ -252,6 +254,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if override is not None and not (isinstance(override, str) and override.startswith(hash_prefixes)):
         raise ConfigError(f"{where}: auth.override_password_hash must be a bcrypt ($2b$...) or md5-crypt ($1$...) "
                           "hash, never a clear-text password")
+    registry_maintainers = (raw.get("auth") or {}).get("registry_maintainers", [])
+    if not isinstance(registry_maintainers, list) or not all(_mntner_name(m) for m in registry_maintainers):
+        raise ConfigError(f"{where}: auth.registry_maintainers must be a list of mntner names "
+                          "(e.g. [\"MAINT-VN-VNNIC\"])")
 
     rpki = raw.get("rpki") or {}
     roa_url = rpki.get("roa_url")
@@ -296,6 +302,7 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                   **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
+                  registry_maintainers=tuple(m.upper() for m in registry_maintainers),
                   roa_url=roa_url, roa_timer=roa_timer,
                   scope_country=scope_values.get("country"), scope_registry=scope_values.get("registry"),
                   scope_delegated_url=scope_values.get("delegated_url"),
@@ -332,6 +339,16 @@ def _reports(table: dict, where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: reports.{key} must be a whole number from {low} to {high}")
         out[key] = value
     return out
+
+
+def _mntner_name(value: object) -> bool:
+    from rpsl.errors import ValueSyntaxError
+    from rpsl.syntax import parse
+
+    try:
+        return isinstance(value, str) and bool(parse("object_name", value))
+    except ValueSyntaxError:
+        return False
 
 
 _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {

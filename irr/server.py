@@ -7,26 +7,13 @@ import logging
 import signal
 import socket
 import threading
-from pathlib import Path
 
 from irr.config import Config
+from irr.demo import start as demo_start
 from irr.http_server import BoundedHTTPServer
 
 log = logging.getLogger(__name__)
-DEMO_FILE = Path(__file__).parent / "demo" / "demo.db"
-DEMO_SOURCE = "DEMO"
-__all__ = ["BoundedHTTPServer", "build_whois", "load_demo_if_empty", "serve"]
-
-
-def load_demo_if_empty(store) -> bool:
-    """On the first start of an empty registry, load the bundled demo data (source DEMO)."""
-    if store.sources():
-        return False
-    from mirror.importer import load_files
-
-    report = load_files(store, DEMO_SOURCE, [DEMO_FILE], serial=1, workers=1)
-    log.info("loaded demo data: %s objects in source %s", report.objects, DEMO_SOURCE)
-    return True
+__all__ = ["BoundedHTTPServer", "build_whois", "serve"]
 
 
 def build_whois(config: Config, store):
@@ -77,8 +64,9 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
 
     if store is not None and read_store is None:  # the writing instance; front ends never migrate
         store.upgrade()
-        if demo and load_demo_if_empty(store):
-            print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
+        if demo:
+            for line in demo_start(config, store, f"http://{host}:{http_port}"):  # first start; the password
+                print(line, flush=True)
     reads = read_store or store
     whois, memory = build_whois(config, reads)
     from mirror.scheduler import Scheduler

@@ -36,18 +36,18 @@ def test_metrics_and_health(store, tmp_path):
 
 
 def test_irr_status(db_url, tmp_path):
-    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: DEMO\n")
-    run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: TEST\n")
+    run_irr("load", "--source", "TEST", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
-    assert re.search(r"^DEMO\s+loaded\s+7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out
+    assert re.search(r"^TEST\s+loaded\s+7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out
     assert "ROAs loaded: 0; scope entries: 0" in out
-    assert re.search(r"^DEMO\s+routes 1 unknown; 0 objects out of scope", out, re.MULTILINE), out
+    assert re.search(r"^TEST\s+routes 1 unknown; 0 objects out of scope", out, re.MULTILINE), out
     (tmp_path / "roas.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nAS2,192.0.2.0/24,24,apnic\n"
                                        "AS1,198.51.100.0/24,24,apnic\n")
     run_irr("rpki", "load", str(tmp_path / "roas.csv"), env={"IRR_DATABASE_URL": db_url})
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
     assert "ROAs loaded: 2; scope entries: 0" in out
-    assert re.search(r"^DEMO\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
+    assert re.search(r"^TEST\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
     assert re.search(r"^roas job: last success \d{4}-\d\d-\d\d [\d:]+ \(.*2 ROAs", out, re.MULTILINE), out
     (tmp_path / "bad.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nASX,192.0.2.0/24,24,apnic\n")
     failed = run_irr("rpki", "load", str(tmp_path / "bad.csv"), env={"IRR_DATABASE_URL": db_url}, check=False)

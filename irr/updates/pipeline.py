@@ -21,6 +21,7 @@ from irr.config import Config
 from irr.store import Change, Store
 from irr.store.counters import add_submissions
 from irr.store.lookups import Lookups, canonical_key
+from irr.updates import registry
 from irr.updates.authorise import Authoriser, Credentials
 from irr.updates.submission import MAX_PASSWORDS, Request, Submission, strip_generated
 from rpsl import keys
@@ -377,6 +378,7 @@ class Pipeline:
                     new = parse(req.new_text) if req.new_text else None
                     req.notify_on_failure.clear()
                     errors = authorisers[req.source].check(req, new, old)
+                    errors += registry.check(self.config, ctx, creds, req, new, old)  # the registry's authority
                     req.auth_failed = bool(errors)
                 if errors:
                     req.errors.extend(errors)

@@ -138,7 +138,7 @@ def test_demo_data_passes_strict() -> None:
             assert obj.errors == [], obj.errors
             assert obj.source == "DEMO"
             found.append(obj.object_class)
-    assert len(found) == 19
+    assert len(found) == 21
     assert {c for _, _, c, _ in REAL_VALID} | set(found) == set(SCHEMA)
 
 
