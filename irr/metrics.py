@@ -4,7 +4,9 @@ read from the database when /metrics is scraped."""
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from irr.store.security import SecurityStore
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -13,6 +15,15 @@ WHOIS_SECONDS = Histogram("irr_whois_query_seconds", "Time to answer a whois que
                           buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 SUBMISSIONS = Counter("irr_submissions_total", "Objects submitted, by channel and outcome", ["channel", "outcome"],
                       registry=REGISTRY)
+
+# Counters the update pipeline keeps in PostgreSQL (irr.store.security): every process adds to them
+# (web workers, `irr submit`), so they are read at scrape time. name: (help, label)
+SECURITY_COUNTERS = {
+    "irr_failed_authorisations": ("Objects refused because their authorisation failed, by channel", "channel"),
+    "irr_auth_lockouts": ("Clients and maintainers locked out after repeated failed attempts, by kind", "kind"),
+    "irr_staff_override_uses": ("Submissions made with the staff override, by channel", "channel"),
+    "irr_pgp_signatures_refused": ("PGP signatures refused by the update pipeline, by reason", "reason"),
+}
 
 
 def query_kind(query: str) -> str:
@@ -64,6 +75,19 @@ class SourceCollector:
             job_failing.add_metric([job.name], 1 if job.last_error else 0)
         yield job_success
         yield job_failing
+        yield from security_families(self.store)
+
+
+def security_families(store):
+    """The shared security counters as Prometheus counters (irr_failed_authorisations_total ...)."""
+    values: dict[str, list[tuple[str, int]]] = {}
+    for metric, label, value in SecurityStore(store.engine).counters():
+        values.setdefault(metric.removesuffix("_total"), []).append((label, value))
+    for name, (description, label_name) in SECURITY_COUNTERS.items():
+        family = CounterMetricFamily(name, description, labels=[label_name])
+        for label, value in values.get(name, []):
+            family.add_metric([label], value)
+        yield family
 
 
 _collectors: dict[int, SourceCollector] = {}
