@@ -32,7 +32,7 @@ from rpsl.objects import RPSLObject
 # Password hashing one submission may cause, in bcrypt cost-12 verifications (about 0.3 s each on a
 # small server): the hashes are the submitter's choice (a new mntner's own auth: lines), so the work
 # is bounded whatever the submission holds. A member's update needs one or two.
-MAX_PASSWORD_WORK = 24.0
+MAX_PASSWORD_WORK = 10.0
 
 
 @dataclass
@@ -267,8 +267,8 @@ class Authoriser:
         if cls in ("as-set", "route-set", "rtr-set", "filter-set", "peering-set") and ":" in req.pk:
             parent_name = req.pk.rsplit(":", 1)[0]
             parent_class = "aut-num" if parent_name.split(":")[-1][2:].isdigit() else cls
-            parent = ctx.authority(parent_class, parent_name)
-            if parent is None:
+            parent = ctx.authority(parent_class, parent_name)   # its stored maintainers decide ...
+            if parent is None or ctx.object(parent_class, parent_name) is None:   # ... and it must remain
                 return [f"The parent object of {req.pk}, [{parent_class}] {parent_name}, does not exist; "
                         "hierarchical set names live below an existing aut-num or set"]
             return self._lower(req, parent)

@@ -14,7 +14,7 @@ changes nothing.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -121,7 +121,7 @@ class Pipeline:
         """Check on copies in a snapshot, then write under the lock if nothing changed meanwhile."""
         prepared = sub.requests
         while True:
-            trial = copy.deepcopy(prepared)
+            trial = [_copy(r) for r in prepared]
             versions = self._check(trial, creds, deadline)
             changes = [r for r in trial if r.ok and r.operation in ("create", "modify", "delete")]
             if sub.dry_run or not changes:
@@ -212,13 +212,12 @@ class Pipeline:
                 req.errors.append("Can not delete object: no object found for this key in this database.")
             return
         req.operation = "modify" if old is not None else "create"
-        new = parse(req.new_text)
         if req.object_class in auth_lines.CLASSES_WITH_AUTH:
-            req.errors.extend(auth_lines.problems(new, old))
+            req.errors.extend(auth_lines.problems(parse(req.new_text), old))
             if not req.ok:
                 return
         if req.object_class == "key-cert":
-            self._keycert(req, new)
+            self._keycert(req, parse(req.new_text))
             if not req.ok:
                 return
         req.new_text = _set_last_modified(req.new_text)
@@ -331,6 +330,12 @@ class Pipeline:
                 self.notifier.notify(outcome, self.lookups)
         except Exception:  # a mail server problem must not undo or hide a committed change
             log.exception("sending notifications failed")
+
+
+def _copy(req: Request) -> Request:
+    """A request to check again from scratch (its other fields are immutable)."""
+    return dataclasses.replace(req, errors=list(req.errors), infos=list(req.infos), notify_on_failure=[],
+                               failed_credentials=[], lockouts=[])
 
 
 def _error_text(e) -> str:
