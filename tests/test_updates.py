@@ -356,3 +356,23 @@ def test_a_change_committed_meanwhile_is_seen(registry):
     route_checks = [v for pk, v in calls if pk == "203.0.113.0/24AS64500"]
     assert req.ok and len(route_checks) == 2 and route_checks[0] != route_checks[1]
     assert [e.pk for e in registry.store.journal("VNNIC")[-2:]] == ["2001:DB8::/32AS64500", "203.0.113.0/24AS64500"]
+
+
+def test_masked_irt_keeps_its_hash_and_new_irt_lines_are_checked(registry):
+    """An irt has auth: lines like a mntner: masked ones stand for the stored hashes (before, they were
+    stored as DummyValue and the irt could no longer be referenced), new ones are checked."""
+    from rpsl.output import mask_hashes
+
+    stored = registry.store.get("VNNIC", "irt", "IRT-MEMBER-VN").object_text
+    changed = mask_hashes(stored).replace("address:        Hà Nội", "address:        Hồ Chí Minh")
+    req = one(submit(registry, "password: member-pw\n\n" + changed))
+    assert req.ok and req.operation == "modify", req.errors
+    now = registry.store.get("VNNIC", "irt", "IRT-MEMBER-VN").object_text
+    assert "Hồ Chí Minh" in now and "DummyValue" not in now
+    autnum = ("aut-num:        AS64502\nas-name:        NEW\ndescr:          New\ncountry:        VN\n"
+              "org:            ORG-MEM1-VN\nadmin-c:        NVA1-VN\ntech-c:         NVA1-VN\nmnt-by:         MAINT-MEMBER\n"
+              "mnt-irt:        IRT-MEMBER-VN\nsource:         VNNIC\n")
+    assert one(submit(registry, "password: member-pw\npassword: vnnic-pw\npassword: irt-pw\n\n" + autnum)).ok
+    crypt = changed.replace("auth:", "auth:           CRYPT-PW aaXyZ1234abcd\nauth:", 1)
+    req = one(submit(registry, "password: member-pw\n\n" + crypt))
+    assert not req.ok and any("CRYPT-PW hashes are no longer accepted" in e for e in req.errors)

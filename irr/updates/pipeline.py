@@ -212,15 +212,15 @@ class Pipeline:
                 req.errors.append("Can not delete object: no object found for this key in this database.")
             return
         req.operation = "modify" if old is not None else "create"
+        req.new_text = _set_last_modified(req.new_text)
         if req.object_class in auth_lines.CLASSES_WITH_AUTH:
-            req.errors.extend(auth_lines.problems(parse(req.new_text), old))
+            req.errors.extend(auth_lines.problems(ctx.new_object(req), old))
             if not req.ok:
                 return
         if req.object_class == "key-cert":
-            self._keycert(req, parse(req.new_text))
+            self._keycert(req, ctx.new_object(req))
             if not req.ok:
                 return
-        req.new_text = _set_last_modified(req.new_text)
         self._noop(req, old)
 
     def _noop(self, req: Request, old: RPSLObject | None) -> None:
