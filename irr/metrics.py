@@ -90,12 +90,16 @@ def security_families(store):
         yield family
 
 
-_collectors: dict[int, SourceCollector] = {}
+_collector: SourceCollector | None = None
 
 
 def exposition(store) -> bytes:
-    """The text exposition format, with the store's per-source figures."""
-    if id(store) not in _collectors:
-        collector = _collectors[id(store)] = SourceCollector(store)
-        REGISTRY.register(collector)
+    """The text exposition format, with the store's per-source figures (one collector, reading the
+    store of the latest call: two collectors would expose the same series twice, which the
+    registry refuses)."""
+    global _collector
+    if _collector is None:
+        _collector = SourceCollector(store)
+        REGISTRY.register(_collector)
+    _collector.store = store
     return generate_latest(REGISTRY)
