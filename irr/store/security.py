@@ -49,22 +49,31 @@ class SecurityStore:
         self.engine = engine
 
     # -- failed authorisations ----------------------------------------------------------------------
-    def lockouts(self, window: float, limit_of) -> dict[str, Lockout]:
-        """Subjects with at least `limit_of(subject)` failures within the last `window` seconds."""
+    def lockouts(self, window: float, client_limit: int, other_limit: int) -> dict[str, Lockout]:
+        """Subjects with at least their limit of failures (clients: `client_limit`, maintainers:
+        `other_limit`) within the last `window` seconds."""
+        limit = "CASE WHEN subject LIKE 'client %' THEN :c ELSE :o END"
+        params = {"w": window, "c": client_limit, "o": other_limit}
         with self.engine.connect() as conn:
+            over = conn.execute(sa.text(
+                "SELECT subject FROM auth_failures WHERE at > now() - make_interval(secs => :w) "
+                f"GROUP BY subject HAVING sum(weight) >= {limit}"), params).scalars().all()
+            if not over:
+                return {}
             rows = conn.execute(sa.text(
-                "SELECT subject, at, weight FROM auth_failures WHERE at > now() - make_interval(secs => :w) "
-                "ORDER BY subject, at DESC"), {"w": window}).all()
+                "SELECT subject, at, weight FROM auth_failures WHERE subject = ANY(:s) "
+                "AND at > now() - make_interval(secs => :w) ORDER BY subject, at DESC"),
+                {"s": list(over), "w": window}).all()
         per_subject: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
         for subject, at, weight in rows:
             per_subject[subject].append((at, weight))
         out = {}
         for subject, entries in per_subject.items():
-            limit = limit_of(subject)
+            needed = client_limit if subject.startswith("client ") else other_limit
             total = 0
             for at, weight in entries:          # newest first: the failure that reaches the limit
                 total += weight
-                if total >= limit:
+                if total >= needed:
                     out[subject] = Lockout(subject, sum(w for _, w in entries), at + dt.timedelta(seconds=window))
                     break
         return out
@@ -137,9 +146,3 @@ class SecurityStore:
             return [tuple(r) for r in conn.execute(sa.text(
                 "SELECT metric, label, value FROM security_counters ORDER BY metric, label")).all()]
 
-    def current_lockouts(self, window: float, limit_of) -> dict[str, int]:
-        """How many subjects of each kind (client, mntner, irt) are locked out now."""
-        out: dict[str, int] = defaultdict(int)
-        for subject in self.lockouts(window, limit_of):
-            out[subject.split(" ", 1)[0]] += 1
-        return dict(out)

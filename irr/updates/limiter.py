@@ -42,7 +42,7 @@ class Limiter:
     def lockouts(self, client: str | None) -> tuple[str | None, dict[str, str]]:
         """(why the client's passwords don't count, or None; {maintainer subject: why its passwords
         don't count}) as the shared counts stand now."""
-        locked = self.security.lockouts(self.window, self.limit_of)
+        locked = self.security.lockouts(self.window, self.per_client, self.per_mntner)
         client_note = None
         if client is not None and f"client {client}" in locked:
             client_note = self._client_text(client, locked[f"client {client}"])

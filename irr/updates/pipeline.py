@@ -131,7 +131,9 @@ class Pipeline:
                         if r.ok:
                             r.infos.append("Dry run: the change was validated but not saved.")
                 return
-            if self._commit(changes, versions, deadline, self._journal_origin(sub, creds, origin, trial)):
+            store_changes = self._prepare_write(changes)
+            if self._commit(changes, store_changes, versions, deadline,
+                            self._journal_origin(sub, creds, origin, trial)):
                 sub.requests[:] = trial
                 return
             deadline.check("waiting for other changes of the source to settle")
@@ -165,7 +167,8 @@ class Pipeline:
                         self._restore_masked(req, contexts[req.source])
         return versions
 
-    def _commit(self, changes: list[Request], versions: dict, deadline: Deadline, origin: str) -> bool:
+    def _commit(self, changes: list[Request], store_changes: list[Change], versions: dict, deadline: Deadline,
+                origin: str) -> bool:
         """Write the changes if no source changed since the snapshot; False when one did."""
         sources = sorted({r.source for r in changes})
         try:
@@ -177,7 +180,7 @@ class Pipeline:
                 current = {s: self.store.source_version(s, conn) or (None, None) for s in sources}
                 if current != {s: versions.get(s, (None, None)) for s in sources}:
                     return False
-                self._write(conn, changes, origin)
+                self._write(conn, changes, store_changes, origin)
         except OperationalError as e:
             if isinstance(e.orig, psycopg.errors.LockNotAvailable):
                 raise SubmissionTimeout(deadline.seconds, "waiting for the source's write lock") from None
@@ -279,7 +282,9 @@ class Pipeline:
         req.key_armored = armored
 
     # -- the whole submission -------------------------------------------------------------------
-    def _write(self, conn, changes: list[Request], origin: str) -> None:
+    def _prepare_write(self, changes: list[Request]) -> list[Change]:
+        """What the store writes, made before the lock is taken (and the keys of new key-certs
+        imported: a key in the keyring authorises nothing without its key-cert)."""
         store_changes = []
         for req in changes:
             if req.operation == "delete":
@@ -290,11 +295,13 @@ class Pipeline:
                 if obj.error is not None:  # cannot happen for strictly valid objects; never store junk
                     raise RuntimeError(f"rendered object does not parse: {obj.error}")
                 store_changes.append(Change(req.source, "ADD", obj))
-        serials = self.store.apply(store_changes, origin=origin, conn=conn)
-        for req, serial in zip(changes, serials):
-            req.serial = serial
             if req.key_armored:
                 self.keyring.import_key(req.key_armored)
+        return store_changes
+
+    def _write(self, conn, changes: list[Request], store_changes: list[Change], origin: str) -> None:
+        for req, serial in zip(changes, self.store.apply(store_changes, origin=origin, conn=conn)):
+            req.serial = serial
 
     @staticmethod
     def _journal_origin(sub: Submission, creds: Credentials, origin: str, requests: list[Request] | None = None) -> str:
