@@ -44,23 +44,24 @@ def test_chain_to_a_missing_maintainer_is_refused_whole(site):
     assert snapshot(site.store) == before
 
 
-def test_a_member_update_is_not_delayed_by_a_big_submission(site):
-    """While a big submission (a valid chain of 1,000 mntners) is being checked, and is held there until
-    the member's update is done, the member's update is checked, locked, written and answered: no lock
-    is held while the big submission is reasoned about. The big one is then checked again (the source
-    changed meanwhile) and written after it."""
-    pipeline = site.pipeline
-    original = pipeline._check
+def test_a_member_update_is_not_delayed_by_a_big_submission(site, monkeypatch):
+    """While a big submission (a valid chain of 1,000 mntners) is in the middle of its checks, and is
+    held there until the member's update is done, the member's update is checked, locked, written and
+    answered: no lock is held while the big submission is reasoned about. The big one then finds the
+    source changed, is checked again and written after it."""
+    from irr.updates import pipeline as pipeline_module
+
+    original = pipeline_module.validate
     checking_big = threading.Event()
     member_done = threading.Event()
 
-    def check(trial, creds, deadline):
-        if len(trial) > 100 and not checking_big.is_set():
-            checking_big.set()
+    def validate(requests, contexts, authorisers, deadline):
+        if len(requests) > 100 and not checking_big.is_set():
+            checking_big.set()          # its snapshot is open, its references half checked
             assert member_done.wait(120), "the member's update did not get through"
-        return original(trial, creds, deadline)
+        return original(requests, contexts, authorisers, deadline)
 
-    pipeline._check = check
+    monkeypatch.setattr(pipeline_module, "validate", validate)
     answers = {}
     chain = mntner_chain(1000, "MAINT-CHAIN999", bcrypt_line("chain-pw"))
     big = threading.Thread(target=lambda: answers.setdefault("big", site.post(chain, ["chain-pw"])))

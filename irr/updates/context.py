@@ -57,6 +57,10 @@ class Context:
                 return r
         return None
 
+    def refused(self, classes: tuple[str, ...], pk: str) -> bool:
+        """Did the submission try to create this object, and was that refused?"""
+        return any(not r.ok for c in classes for r in self._by_key.get((c, pk.upper()), ()))
+
     def new_object(self, req) -> RPSLObject:
         """The request's new text, parsed once per text."""
         cached = self._parsed_new.get(id(req))

@@ -71,9 +71,11 @@ def references(req, ctx: Context) -> list[str]:
             name = value.split(" ", 1)[0].upper() if attr == "mnt-routes" else value.upper()
             if name == req.pk and req.object_class in classes:
                 continue  # a mntner maintained by itself
-            if not ctx.exists_any(classes, canonical_key(classes[0], name)):
+            key = canonical_key(classes[0], name)
+            if not ctx.exists_any(classes, key):
                 errors.append(f"Object {name} referenced in attribute {attr} not found in database "
-                              f"{req.source} - must reference one of type {', '.join(classes)}")
+                              f"{req.source} - must reference one of type {', '.join(classes)}"
+                              + (" (it is in this submission, but was refused)" if ctx.refused(classes, key) else ""))
     for value in new.values("auth"):
         scheme = value.split(" ", 1)[0].upper()
         if scheme.startswith("PGPKEY-") and ctx.object("key-cert", scheme) is None:
