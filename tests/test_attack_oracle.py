@@ -78,6 +78,9 @@ def test_a_guessing_client_is_locked_out_whatever_it_targets(site):
     answer = site.post([other], ["other-pw"], client="198.51.100.7")
     assert answer["summary"]["failed"] == 1 and f"{TOO_MANY} from 198.51.100.7" in " ".join(errors(answer))
     assert dry_run(site, [ALICE], client="198.51.100.8")["summary"]["successful"] == 1   # others: fine
+    # a reverse proxy's loopback address stands for every client: not locked as a client
+    assert dry_run(site, GUESSES[:5], client="127.0.0.1")["summary"]["failed"] == 1
+    assert dry_run(site, [ALICE], client="127.0.0.1")["summary"]["successful"] == 1
 
 
 def test_the_lockout_is_shared_with_irr_submit(site, db_url, tmp_path):

@@ -9,9 +9,13 @@ still answered right passwords would still answer guesses. PGP signatures still 
 maintainer can always get a change through, and the staff override works (except from a client that
 is itself locked out: the override is a password too). Each failure is logged (never the password)
 and counted in /metrics; a maintainer's upd-to is told when it becomes locked.
+
+Loopback addresses are not limited as clients: behind a reverse proxy every HTTP client has the
+proxy's address, and one guesser must not lock every member out (the per-maintainer limit holds).
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from irr.store.security import Crossing, Lockout, SecurityStore
@@ -35,6 +39,16 @@ class Limiter:
         self.per_mntner = int(settings["failed_auth_per_mntner"])
         self.security = security
 
+    @staticmethod
+    def limited(client: str | None) -> str | None:
+        """The client as the limit counts it: None for no client or a loopback address (a proxy)."""
+        if not client:
+            return None
+        try:
+            return None if ipaddress.ip_address(client).is_loopback else client
+        except ValueError:
+            return client       # a mail sender
+
     def limit_of(self, subject: str) -> int:
         return self.per_client if subject.startswith("client ") else self.per_mntner
 
@@ -43,6 +57,7 @@ class Limiter:
         """(why the client's passwords don't count, or None; {maintainer subject: why its passwords
         don't count}) as the shared counts stand now."""
         locked = self.security.lockouts(self.window, self.per_client, self.per_mntner)
+        client = self.limited(client)
         client_note = None
         if client is not None and f"client {client}" in locked:
             client_note = self._client_text(client, locked[f"client {client}"])
@@ -73,7 +88,7 @@ class Limiter:
             self.security.count("irr_failed_authorisations_total", channel, failed_requests)
         failures = dict.fromkeys(subjects, guesses) if guesses else {}
         client_weight = (guesses if failures else 0) + (1 if override_failed else 0)
-        if client_weight and client is not None:
+        if client_weight and self.limited(client) is not None:
             failures[f"client {client}"] = client_weight
         if not failures:
             return []
