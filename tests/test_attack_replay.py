@@ -114,3 +114,23 @@ def test_replay_through_the_web_form_is_refused(registry):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "already submitted" in html
     assert snapshot(registry.store) == before
+
+
+def test_a_preview_does_not_use_the_signature_up(registry):
+    """The web form's Preview is a dry run: it does not use the signature, so Submit then works once."""
+    from irr.web import create_app
+
+    keys = shared_keys()
+    signed = keys.home.clearsign(route("previewed first"), keys.alice)
+    app = create_app(registry.config, registry.store)
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["irr_pipeline"] = registry.pipeline
+    form = {"mode": "form", "attr": ["source"], "value": ["VNNIC"], "signed": signed}
+    preview = app.test_client().post("/create/route", data={**form, "op": "preview"})
+    assert preview.status_code == 200 and registry.store.get("VNNIC", *KEY) is None
+    assert app.test_client().post("/create/route", data={**form, "op": "submit"}).status_code == 303
+    assert "previewed first" in stored(registry)
+    before = snapshot(registry.store)
+    again = app.test_client().post("/create/route", data={**form, "op": "submit"})
+    assert again.status_code == 200 and "already submitted" in again.get_data(as_text=True)
+    assert snapshot(registry.store) == before

@@ -129,6 +129,16 @@ class SecurityStore:
                     earlier[signature_id] = Claim(signature_id, used_at, first_origin)
         return earlier
 
+    def used_signatures(self, signature_ids: list[str]) -> dict[str, Claim]:
+        """Which of these signatures were used already (id -> Claim), without claiming any."""
+        if not signature_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT signature_id, used_at, origin FROM used_signatures WHERE signature_id = ANY(:i)"),
+                {"i": list(signature_ids)}).all()
+        return {r[0]: Claim(r[0], r[1], r[2]) for r in rows}
+
     # -- counters ---------------------------------------------------------------------------------------
     def count(self, metric: str, label: str, n: int = 1) -> None:
         """Add `n` to a counter (created at zero)."""

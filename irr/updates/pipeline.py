@@ -89,7 +89,7 @@ class Pipeline:
                     req.errors.append(f"{len(sub.passwords)} passwords in one submission: at most {MAX_PASSWORDS} "
                                       "are accepted; nothing was changed")
             claim_signatures(self.security, sub.requests, origin,
-                             settings["pgp_max_age"] + settings["pgp_max_future"] + 3600)
+                             settings["pgp_max_age"] + settings["pgp_max_future"] + 3600, sub.dry_run)
             if any(r.ok for r in sub.requests):
                 self._run(sub, creds, deadline, origin)
         except SubmissionTimeout as e:

@@ -1,10 +1,10 @@
 """A PGP-signed message is applied once. The keyring refuses signatures made too long ago or dated
 ahead (irr.auth.pgp, [updates] pgp_max_age / pgp_max_future, RIPE-style); within that window every
-signature a submission carries is claimed in PostgreSQL before anything is checked, whatever the
-channel (e-mail, web form) and whether or not the submission is a dry run. A signature seen before
-(the same signer, signing time and signed bytes) no longer counts, and the objects it covered are
-refused with the reason: someone re-sending an old signed mail, after the signer changed the object
-again, changes nothing."""
+signature a real submission carries is claimed in PostgreSQL before anything is checked, whatever
+the channel (e-mail, web form); a dry run only looks (it applies nothing: preview, then submit). A
+signature used before (the same signer, signing time and signed bytes) no longer counts, and the
+objects it covered are refused with the reason: someone re-sending an old signed mail, after the
+signer changed the object again, changes nothing."""
 from __future__ import annotations
 
 import logging
@@ -14,8 +14,9 @@ from irr.store.security import SecurityStore
 log = logging.getLogger(__name__)
 
 
-def claim_signatures(security: SecurityStore, requests: list, origin: str, keep: float) -> int:
-    """Claim the signatures of the requests; refuse the requests whose signature was used before.
+def claim_signatures(security: SecurityStore, requests: list, origin: str, keep: float, dry_run: bool = False) -> int:
+    """Claim the signatures of the requests (a dry run only looks: it applies nothing, so a preview
+    followed by the real submission works); refuse the requests whose signature was used before.
     Returns how many signatures were replayed."""
     signers = {}
     for req in requests:
@@ -25,8 +26,10 @@ def claim_signatures(security: SecurityStore, requests: list, origin: str, keep:
                 signers[signature_id] = signer
     if not signers:
         return 0
-    earlier = security.claim_signatures(
-        [(sid, str(s), s.signed_at) for sid, s in signers.items()], origin, keep)
+    if dry_run:
+        earlier = security.used_signatures(list(signers))
+    else:
+        earlier = security.claim_signatures([(sid, str(s), s.signed_at) for sid, s in signers.items()], origin, keep)
     for req in requests:
         replayed = [s for s in req.signers if getattr(s, "signature_id", None) in earlier]
         if not replayed:
