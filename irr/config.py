@@ -42,6 +42,14 @@
     port43 = "whois.example.vn"              # the whois server named in RDAP answers
     redact = ["person.e-mail"]               # entity data not shown (RFC 9537)
 
+    [updates]
+    submission_timeout = 30        # seconds for one whole submission (parse, checks, passwords, write)
+    pgp_max_age = 3600             # PGP signatures older than this are refused (RIPE: one hour) ...
+    pgp_max_future = 600           # ... and those dated further ahead than this
+    failed_auth_window = 3600      # failed authorisations count for this long ...
+    failed_auth_per_client = 30    # ... at most this many per client (address or mail sender) ...
+    failed_auth_per_mntner = 20    # ... and per maintainer; then its passwords are refused for a while
+
 Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
 from __future__ import annotations
@@ -60,6 +68,11 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
     "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
+}
+
+UPDATES_DEFAULTS: dict[str, int | float] = {
+    "submission_timeout": 30, "pgp_max_age": 3600, "pgp_max_future": 600, "failed_auth_window": 3600,
+    "failed_auth_per_client": 30, "failed_auth_per_mntner": 20,
 }
 
 
@@ -140,6 +153,7 @@ class Config:
     bgp_table_url: str | None = None   # [bgp] an MRT RIB dump, bgpdump -m text or pfx2as table (file or URL)
     bgp_timer: int = 28800
     reports: dict[str, Any] = field(default_factory=dict)   # [reports], checked by _reports()
+    updates: dict[str, int | float] = field(default_factory=lambda: dict(UPDATES_DEFAULTS))
 
     @property
     def scope_configured(self) -> bool:
@@ -172,6 +186,7 @@ _SECTIONS = {
     "whois": set(WHOIS_DEFAULTS) | set(WHOIS_TEXT),
     "email": {"smtp_host", "smtp_port", "from"},
     "auth": {"override_password_hash", "registry_maintainers"},
+    "updates": set(UPDATES_DEFAULTS),
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
     "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
@@ -244,6 +259,11 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
+    updates = dict(UPDATES_DEFAULTS)
+    for name, value in (raw.get("updates") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{where}: updates.{name} must be a positive number, not {value!r}")
+        updates[name] = value
 
     email = raw.get("email", {})
     smtp_port = email.get("smtp_port", 25)
@@ -298,8 +318,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     # resolves paths elsewhere (Flask's send_file takes relative paths from the package directory)
     return Config(data_dir=Path(chosen_dir).expanduser().absolute(), database_url=url,
                   readonly_url=readonly_url, host=host,
-                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **whois_text,
-                  **http_limits,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, updates=updates,
+                  **whois_text, **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
                   registry_maintainers=tuple(m.upper() for m in registry_maintainers),

@@ -243,7 +243,7 @@ def _pending(ctx, cls: str) -> list:
     index = _PENDING.get(ctx)
     if index is None:
         index = _PENDING[ctx] = {}
-        for r in ctx.requests:
+        for r in ctx.requests.values():
             if r.object_class in INET and r.source == ctx.source and r.new_text and r.operation in ("create", "modify"):
                 index.setdefault(r.object_class, []).append((*_range(r.object_class, r.pk), r))
     return index.get(cls, [])

@@ -2,13 +2,13 @@
 peers saw it), its load metadata, the reports' daily counts per verdict (registry-wide and per
 member) and the members who asked for the monthly report by mail.
 
-Revision ID: 0010_bgp_reports
+Revision ID: 0009_bgp_reports
 Revises: 0008_visibility_version
 Create Date: 2026-12-05
 """
 from alembic import op
 
-revision = "0010_bgp_reports"
+revision = "0009_bgp_reports"
 down_revision = "0008_visibility_version"
 branch_labels = None
 depends_on = None
