@@ -90,13 +90,13 @@ def errors(answer: dict) -> list[str]:
 
 @contextlib.contextmanager
 def attacked_site(store: Store, tmp_path: Path) -> Iterator[Attacked]:
-    from tests.pgp_helpers import shared_keys
+    from tests.pgp_helpers import session_keys
     from tests.test_email_updates import keycert_text
 
     with serve(store, tmp_path) as site:
         store.apply([Change("VNNIC", "ADD", load(t)) for t in MEMBER_OBJECTS], origin="test setup")
         attacked = Attacked(**vars(site))
-        answer = attacked.post([keycert_text(shared_keys().alice)], [ALICE], client="127.0.0.1")
+        answer = attacked.post([keycert_text(session_keys().alice)], [ALICE], client="127.0.0.1")
         assert answer["summary"]["successful"] == 1, answer
         yield attacked
 

@@ -86,13 +86,13 @@ def test_a_guessing_client_is_locked_out_whatever_it_targets(site):
 def test_the_lockout_is_shared_with_irr_submit(site, db_url, tmp_path):
     """The count lives in PostgreSQL: guesses through the API lock the maintainer for `irr submit`
     (another process) too; a PGP-signed mail still gets through (not a password)."""
-    from tests.pgp_helpers import shared_keys
+    from tests.pgp_helpers import session_keys
 
     for _ in range(2):
         dry_run(site, GUESSES)
     # MAINT-MEMBER trusts alice's key from now on (added by the hostmasters' override: no password of its own)
     mntner = site.text("mntner", "MAINT-MEMBER").replace(
-        "mnt-by:", f"auth:           {shared_keys().alice.key_cert}\nmnt-by:", 1)
+        "mnt-by:", f"auth:           {session_keys().alice.key_cert}\nmnt-by:", 1)
     assert site.pipeline.process(from_texts([("override: staff-override\n\n" + mntner, frozenset())]),
                                  "test").successful
     with SmtpSink() as sink:
@@ -114,6 +114,6 @@ def test_the_lockout_is_shared_with_irr_submit(site, db_url, tmp_path):
         reply = submit(f"password: {ALICE}\n\n{route}")
         assert reply.startswith("Subject: FAILED") and f"{TOO_MANY} as mntner MAINT-MEMBER" in reply
         assert "by mail" not in site.text("route", "203.0.113.0/24AS64500")
-        reply = submit(shared_keys().home.clearsign(route, shared_keys().alice))
+        reply = submit(session_keys().home.clearsign(route, session_keys().alice))
         assert reply.startswith("Subject: SUCCESS"), reply
         assert "by mail" in site.text("route", "203.0.113.0/24AS64500")

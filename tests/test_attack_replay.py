@@ -13,7 +13,7 @@ from irr.updates.service import handle_email
 from tests import test_email_updates
 from tests.attack_helpers import snapshot
 from tests.mail_helpers import mutt_inline, mutt_pgp_mime
-from tests.pgp_helpers import shared_keys
+from tests.pgp_helpers import session_keys
 from tests.test_email_updates import MEMBER, signer
 from tests.update_helpers import ROUTE
 
@@ -31,7 +31,7 @@ def stored(registry) -> str:
 
 
 def test_replayed_inline_signed_mail_is_refused(registry):
-    keys = shared_keys()
+    keys = session_keys()
     assert registry.mail(mutt_inline(MEMBER, "x", "create", "password: member-pw\n\n" + route("v0")))[0].successful
     signed = keys.home.clearsign(route("signed by alice"), keys.alice)
     old_mail = mutt_inline(MEMBER, "auto-dbm@vnnic.example", "alice signs", signed)
@@ -53,7 +53,7 @@ def test_replayed_inline_signed_mail_is_refused(registry):
 
 
 def test_replayed_pgp_mime_mail_is_refused(registry):
-    keys = shared_keys()
+    keys = session_keys()
     raw = mutt_pgp_mime(MEMBER, "auto-dbm@vnnic.example", "mime", route("by pgp/mime"), signer(keys.alice))
     outcome, reply = registry.mail(raw)
     assert outcome.successful, reply.text
@@ -71,7 +71,7 @@ def test_old_and_future_signatures_are_refused(registry):
     from tests.pgp_helpers import Key
     from tests.test_email_updates import keycert_text
 
-    keys = shared_keys()
+    keys = session_keys()
     now = dt.datetime.now(dt.UTC)
     uid = f"Alice old key {now:%H%M%S%f} <alice-old@example.net>"
     keys.home.gpg("--quick-gen-key", uid, "ed25519", "sign", "never",
@@ -101,7 +101,7 @@ def test_replay_through_the_web_form_is_refused(registry):
     """The same memory for a clear-signed text pasted into the web form."""
     from irr.web import create_app
 
-    keys = shared_keys()
+    keys = session_keys()
     signed = keys.home.clearsign(route("signed for the web"), keys.alice)
     outcome, reply = registry.mail(mutt_inline(MEMBER, "auto-dbm@vnnic.example", "signed", signed))
     assert outcome.successful, reply.text
@@ -120,7 +120,7 @@ def test_a_preview_does_not_use_the_signature_up(registry):
     """The web form's Preview is a dry run: it does not use the signature, so Submit then works once."""
     from irr.web import create_app
 
-    keys = shared_keys()
+    keys = session_keys()
     signed = keys.home.clearsign(route("previewed first"), keys.alice)
     app = create_app(registry.config, registry.store)
     app.config["WTF_CSRF_ENABLED"] = False

@@ -55,11 +55,11 @@ def test_a_member_update_is_not_delayed_by_a_big_submission(site, monkeypatch):
     checking_big = threading.Event()
     member_done = threading.Event()
 
-    def validate(requests, contexts, authorisers, deadline):
+    def validate(requests, contexts, authorisers, deadline, config):
         if len(requests) > 100 and not checking_big.is_set():
             checking_big.set()          # its snapshot is open, its references half checked
             assert member_done.wait(120), "the member's update did not get through"
-        return original(requests, contexts, authorisers, deadline)
+        return original(requests, contexts, authorisers, deadline, config)
 
     monkeypatch.setattr(pipeline_module, "validate", validate)
     answers = {}

@@ -18,7 +18,7 @@ from irr.updates.service import handle_email
 from rpsl.output import mask_hashes
 from tests.attack_helpers import ALICE, MALLORY, attacked_site, errors, own_hash, snapshot
 from tests.mail_helpers import SmtpSink, mutt_inline
-from tests.pgp_helpers import shared_keys
+from tests.pgp_helpers import session_keys
 from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS
 
 NOT_MEMBER = "not authenticated by: MAINT-MEMBER"
@@ -43,7 +43,7 @@ def _add(text: str, line: str) -> str:
 # Each case: the objects Mallory submits (built from the stored ones) and what the answer must say.
 def _cases(site) -> dict[str, tuple[list[str], list[str]]]:
     t = site.text
-    alice_key = shared_keys().alice.key_cert
+    alice_key = session_keys().alice.key_cert
     mallory_space = ("inetnum:        198.51.100.0 - 198.51.100.63\nnetname:        MALLORY-SUB\ndescr:          Mallory\n"
                      "country:        VN\nadmin-c:        NVA1-VN\ntech-c:         NVA1-VN\n"
                      "status:         ASSIGNED NON-PORTABLE\nmnt-by:         MAINT-OTHER\nmnt-irt:        IRT-MEMBER-VN\n"
