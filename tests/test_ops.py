@@ -128,14 +128,14 @@ def test_irr_status_reads_only_and_runs_on_a_read_only_database(pg_server_url, d
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {empty} WITH (FORCE)")
 
-    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: DEMO\n")
-    run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: TEST\n")
+    run_irr("load", "--source", "TEST", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
     name = db_url.split("?")[0].rsplit("/", 1)[1]
     with psycopg.connect(pg_server_url, autocommit=True) as conn:  # every new session read-only, as on a replica
         conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
     for env in ({"IRR_DATABASE_URL": db_url}, {"IRR_DATABASE_URL": "", "IRR_DATABASE_READONLY_URL": db_url}):
         out = run_irr("--data-dir", str(tmp_path), "status", env=env)
-        assert re.search(r"^DEMO\s+loaded\s+7\s+1\s", out.stdout, re.MULTILINE), out.stdout
+        assert re.search(r"^TEST\s+loaded\s+7\s+1\s", out.stdout, re.MULTILINE), out.stdout
     assert not (tmp_path / "postgres").exists()                   # no embedded server was started either
 
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
