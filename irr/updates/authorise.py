@@ -201,6 +201,12 @@ class Authoriser:
             if subject in self.creds.suspended and subject not in req.lockouts:
                 req.lockouts.append(subject)
 
+    def refused(self, req, names: list[str]) -> list[str]:
+        """These maintainers did not authorise req (irr.updates.registry's hostmasters): upd-to hears of
+        it, passwords tried count as failed attempts; why passwords were not (all) checked."""
+        self._failed(req, names)
+        return self._why_not_checked(req)
+
     def _why_not_checked(self, req) -> list[str]:
         """Why passwords were not (all) checked for a request that failed."""
         out = []

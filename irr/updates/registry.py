@@ -90,26 +90,33 @@ def check(config, ctx, creds, req, new: RPSLObject | None, old: RPSLObject | Non
     rules = _Rules(config, ctx, creds, req, new, old)
     errors = []
     broken = rules.authority()
-    if broken and not rules.registry_authorised():
+    authorised, why_not = rules.registry_authorised() if broken else (True, [])
+    if not authorised:
         names = ", ".join(config.registry_maintainers) or "none configured in [auth] registry_maintainers"
         req.notify_on_failure.extend(config.registry_maintainers)  # the hostmasters hear of the attempt (upd-to)
         for rule, detail in broken:
             errors.append(f"Authorisation for [{req.object_class}] {req.pk} failed: registry rule \"{rule.name}\": "
                           f"{rule.text}{detail}; only the registry's hostmasters ({names}) or the override may "
                           "do this")
+        errors += why_not
     errors += rules.hierarchy()
     return errors
 
 
 class _StoredOnly:
     """The source as stored, for checking hostmasters' credentials: an object created in the same
-    submission (a mntner named like a hostmaster, a key-cert) must not vouch for itself."""
+    submission (a mntner named like a hostmaster, a key-cert) must not vouch for itself. What
+    irr.updates.authorise.Authoriser reads of a Context."""
 
     def __init__(self, ctx):
         self.ctx = ctx
+        self.source = ctx.source
 
-    def object(self, cls: str, pk: str) -> RPSLObject | None:
+    def authority(self, cls: str, pk: str) -> RPSLObject | None:
         return self.ctx.stored(cls, pk.upper())
+
+    def exists_stored(self, cls: str, pk: str) -> bool:
+        return self.ctx.exists_stored(cls, pk)
 
 
 class _Rules:
@@ -119,14 +126,16 @@ class _Rules:
         self.registry = frozenset(config.registry_maintainers)
         self._around: tuple[list[RPSLObject], list[str]] | None = None
 
-    def registry_authorised(self) -> bool:
-        """One credential of the submission satisfies a stored registry maintainer."""
+    def registry_authorised(self) -> tuple[bool, list[str]]:
+        """Does one credential of the submission satisfy a stored registry maintainer? Passwords
+        tried against them are failed attempts like any other (counted, and not checked at all for
+        a locked-out hostmaster or client): else this check would be a free password oracle. The
+        second item says why passwords were not (all) checked."""
         auth = Authoriser(_StoredOnly(self.ctx), self.creds)
-        for name in self.config.registry_maintainers:
-            mntner = self.ctx.stored("mntner", name)
-            if mntner is not None and auth.auth_ok(mntner.values("auth"), self.req.signers):
-                return True
-        return False
+        names = [n for n in self.config.registry_maintainers if self.ctx.exists_stored("mntner", n)]
+        if names and auth.satisfied(names, self.req.signers):
+            return True, []
+        return False, auth.refused(self.req, names)
 
     # -- what only the registry may do ----------------------------------------------------------
     def authority(self) -> list[tuple[Rule, str]]:
@@ -225,6 +234,8 @@ class _Rules:
                 surrounds = a <= first and last <= b
                 if other.ok and other is not req and (surrounds or (not later and (a <= first <= b or a <= last <= b))):
                     found[other.pk] = (a, b, other.new_text)
+                    if self.ctx.consulted is not None:   # if `other` is refused later, this is checked again
+                        self.ctx.consulted.add(id(other))
             found.pop(req.pk, None)
             parents = sorted(((b - a, text) for a, b, text in found.values() if a <= first and last <= b),
                              key=lambda item: -item[0])

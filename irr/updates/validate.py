@@ -45,6 +45,7 @@ def validate(requests: list, contexts: dict[str, Context], authorisers: dict[str
                 authoriser = authorisers[req.source]
                 errors = authoriser.check(req, new, old)
                 errors += registry.check(config, ctx, authoriser.creds, req, new, old)  # the registry's authority
+                errors = list(dict.fromkeys(errors))   # both may say why passwords were not checked
                 req.auth_failed = bool(errors)
         finally:
             consulted, ctx.consulted = ctx.consulted, None
