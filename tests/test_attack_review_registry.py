@@ -91,3 +91,21 @@ def test_pgp_signed_submissions_meet_a_hostmaster_with_a_pgp_key(registry):
                                                keys.home.clearsign(block, keys.bob)))
     assert outcome.successful, reply.text
     assert registry.store.get("VNNIC", "as-block", "AS65000 - AS65099") is not None
+
+
+def zone(name: str, mnt: str) -> str:
+    return (f"domain:         {name}\ndescr:          Reverse zone\n{CONTACTS}zone-c:         NVA1-VN\n"
+            f"nserver:        ns1.stranger.example\nmnt-by:         {mnt}\nsource:         VNNIC\n")
+
+
+def test_reverse_zones_over_other_peoples_space_are_the_registrys(site):
+    """0.203.in-addr.arpa holds the member's 203.0.113.0/24, d.0.1.0.0.2.ip6.arpa its 2001:db8::/32:
+    no inetnum/inet6num covers either zone, so nobody's mnt-domains/mnt-lower had a say."""
+    start, objects = journal(site), snapshot(site.store)
+    for name in ("0.203.in-addr.arpa", "in-addr.arpa", "d.0.1.0.0.2.ip6.arpa"):
+        [result] = submit(site, [zone(name, "MAINT-STRANGER")], list(STRANGER.passwords))
+        assert not result["successful"], f"{name} was created by a stranger"
+        assert 'registry rule "unallocated-domain"' in "\n".join(result["error_messages"])
+    assert journal(site) == start and snapshot(site.store) == objects
+    [result] = submit(site, [zone("0.203.in-addr.arpa", "MAINT-VNNIC")], ["vnnic-pw"])
+    assert result["successful"], result

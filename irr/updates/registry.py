@@ -71,6 +71,8 @@ NAMES = Rule("registry-maintainer-names", "the registry's maintainer names are c
 DELETE = Rule("registry-maintained", "objects the registry maintains (mnt-by) are deleted by the registry")
 UNALLOCATED = Rule("unallocated-route", "a route in unallocated space (no inetnum/inet6num of the source "
                    "covers it) is created by the registry")
+UNALLOCATED_DOMAIN = Rule("unallocated-domain", "a reverse zone for unallocated space (no inetnum/inet6num of the "
+                          "source covers its addresses) is created by the registry")
 
 NO_PARENT = Rule("status-needs-allocation", "{status} lies inside an allocation: the source has no less "
                  "specific {cls} above {key}")
@@ -166,6 +168,8 @@ class _Rules:
             prefix = new.first(cls) or req.pk
             if self.ctx.parent_address(inet, prefix, (inet,), include_exact=True) is None:
                 broken.append((UNALLOCATED, f" (here: {prefix})"))
+        elif cls == "domain" and op == "create" and self.ctx.parent_domain(new.first("domain") or "") is None:
+            broken.append((UNALLOCATED_DOMAIN, f" (here: {req.pk.lower()})"))
         registry_resource = cls == "aut-num" or (cls in INET and self._handed_out())
         if op == "modify" and registry_resource and _names(new, "org") != _names(old, "org"):
             broken.append((ORG, ""))
