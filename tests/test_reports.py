@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 
 from irr.reports.inputs import Settings
 from irr.reports.report import lookup, member_report, registry_run
 from irr.reports.verdicts import CODES
-from irr.store.reports import ReportStore
+from irr.store.reports import ReportStore, supernets
 from tests import report_dataset as data
 
 
@@ -88,3 +89,12 @@ def test_serve_jobs_load_the_table_and_record_the_day(store, tmp_path):
     recorded = {job.name: job for job in store.jobs()}
     assert recorded["bgp"].last_error is None and recorded["reports"].last_status == status
     assert ReportStore(store.engine).member_counts()[1][data.ALPHA]["as_set_problem"] == 1
+
+
+def test_supernets_are_exactly_the_covering_prefixes():
+    """Covering lookups are exact matches of these: every shorter prefix, the prefix itself, once."""
+    for given in (["203.119.8.0/22", "203.119.9.0/24"], ["2001:df0:1234::/48"], ["0.0.0.0/0"], ["192.0.2.1/32"]):
+        expected = {str(net.supernet(new_prefix=n)) for net in map(ipaddress.ip_network, given)
+                    for n in range(net.prefixlen + 1)}
+        found = supernets(given)
+        assert len(found) == len(set(found)) and set(found) == expected

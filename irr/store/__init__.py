@@ -138,6 +138,7 @@ COPY_COLUMNS = ("source", "object_class", "pk", "object_text", "prefix", "prefix
 PARTITION_INDEXES = (
     "CREATE UNIQUE INDEX {name}_key ON {table} (pk, object_class, source)",
     "CREATE INDEX {name}_prefix ON {table} USING gist (prefix inet_ops) WHERE prefix IS NOT NULL",
+    "CREATE INDEX {name}_prefix_exact ON {table} (prefix) WHERE prefix IS NOT NULL",   # exact and covering (0011)
     "CREATE INDEX {name}_origin ON {table} (origin) WHERE origin IS NOT NULL",
     "CREATE INDEX {name}_asn ON {table} (asn_first, asn_last) WHERE asn_first IS NOT NULL",
     "CREATE INDEX {name}_lookup ON {table} USING gin (lookup_keys)",
@@ -558,11 +559,13 @@ class Store:
             conn.execute(sa.text("TRUNCATE roas"))
             # a bulk index build after the COPY is several times faster than updating it row by row
             conn.execute(sa.text("DROP INDEX IF EXISTS roas_prefix"))
+            conn.execute(sa.text("DROP INDEX IF EXISTS roas_prefix_exact"))
             raw = conn.connection.dbapi_connection
             with raw.cursor() as cur, cur.copy("COPY roas (prefix, max_length, asn, trust_anchor) FROM STDIN") as copy:
                 for roa in roas:
                     copy.write_row((roa.prefix, roa.max_length, roa.asn, roa.trust_anchor))
             conn.execute(sa.text("CREATE INDEX roas_prefix ON roas USING gist (prefix inet_ops)"))
+            conn.execute(sa.text("CREATE INDEX roas_prefix_exact ON roas (prefix)"))
             rows = [(r.prefix, r.max_length, r.asn) for r in roas]
             transitions = self._revalidate(conn, "rpsl_objects", rows if rows else None)
             moves = [t for t in transitions if (t["old"] == "invalid") != (t["new"] == "invalid")

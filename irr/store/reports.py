@@ -4,6 +4,7 @@ report needs), the daily counts per verdict and the members who receive the mont
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
@@ -77,6 +78,24 @@ def _unnest(values: Sequence[str]):
     return sa.func.unnest(_cidrs(values)).table_valued("q").render_derived()
 
 
+def supernets(prefixes: Iterable[str]) -> list[str]:
+    """Every prefix covering one of `prefixes` (themselves included), each once: the covering
+    objects of many prefixes are then exact matches on a b-tree (GiST `>>=` probes are slow)."""
+    out: set[str] = set()
+    for prefix in prefixes:
+        address, _, length = prefix.partition("/")
+        packed = ipaddress.ip_address(address).packed
+        bits = len(packed) * 8
+        value = int.from_bytes(packed, "big")
+        for n in range(int(length) if length else bits, -1, -1):
+            network = value >> (bits - n) << (bits - n) if n else 0
+            text = f"{ipaddress.ip_address(network.to_bytes(len(packed), 'big'))}/{n}"
+            if text in out:
+                break          # its shorter prefixes are in already
+            out.add(text)
+    return sorted(out)
+
+
 class TooManyPrefixes(Exception):
     """A report would cover more prefixes than the caller allows (web pages are bounded)."""
 
@@ -100,12 +119,14 @@ class ReportStore:
             conn.execute(sa.text("LOCK TABLE bgp_routes IN EXCLUSIVE MODE"))
             conn.execute(sa.text("TRUNCATE bgp_routes"))
             conn.execute(sa.text("DROP INDEX IF EXISTS bgp_routes_prefix"))
+            conn.execute(sa.text("DROP INDEX IF EXISTS bgp_routes_prefix_exact"))
             conn.execute(sa.text("DROP INDEX IF EXISTS bgp_routes_origin"))
             raw = conn.connection.dbapi_connection
             with raw.cursor() as cur, cur.copy("COPY bgp_routes (prefix, origin, peers) FROM STDIN") as copy:
                 for (prefix, origin), peers in routes.items():
                     copy.write_row((prefix, origin, peers))
             conn.execute(sa.text("CREATE INDEX bgp_routes_prefix ON bgp_routes USING gist (prefix inet_ops)"))
+            conn.execute(sa.text("CREATE INDEX bgp_routes_prefix_exact ON bgp_routes (prefix)"))
             conn.execute(sa.text("CREATE INDEX bgp_routes_origin ON bgp_routes (origin)"))
             values = {"location": location, "format": fmt, "dumped_at": dumped_at, "loaded_at": func.now(),
                       "routes": len(routes), "prefixes": len({p for p, _ in routes}), "skipped": skipped}
@@ -157,10 +178,11 @@ class ReportStore:
             ObjectRow.source == any_(_array(sources)), ObjectRow.object_class == any_(_array(ADDRESS_CLASSES)))
         if member is not None:
             stmt = stmt.where(ObjectRow.lookup_keys.op("&&")(_array([k + member for k in HOLDER_KEYS])))
-        elif covering is not None or within is not None:   # a join on the GiST index, one probe per prefix
-            q = _unnest(covering if covering is not None else within)
-            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op(">>=" if covering is not None else "<<=")(
-                q.c.q)).distinct()
+        elif covering is not None:   # exact matches of every covering prefix, on the b-tree
+            stmt = stmt.where(ObjectRow.prefix == any_(_cidrs(supernets(covering))))
+        elif within is not None:     # a join on the GiST index, one probe per prefix
+            q = _unnest(within)
+            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op("<<=")(q.c.q)).distinct()
         return conn.execute(stmt).all()
 
     def aut_nums(self, conn: Connection, sources: Sequence[str], asns: Sequence[int] | None = None,
@@ -180,9 +202,8 @@ class ReportStore:
         those for exactly `prefixes`, or of those covering the prefix `covering`."""
         stmt = select(ObjectRow.source, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin, ObjectRow.lookup_keys,
                       ObjectRow.last_modified).where(ObjectRow.object_class == any_(_array(ROUTE_CLASSES)))
-        if prefixes is not None:   # a join probing the GiST index per prefix (it can't take = ANY)
-            q = _unnest(prefixes)
-            stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix == q.c.q)
+        if prefixes is not None:   # exact matches on the b-tree
+            stmt = stmt.where(ObjectRow.prefix == any_(_cidrs(prefixes)))
         if covering is not None:
             stmt = stmt.where(ObjectRow.prefix.op(">>=")(sa.cast(covering, CIDR)))
         return conn.execute(stmt).all()
@@ -197,11 +218,12 @@ class ReportStore:
         if covering is None and within is None:
             return [tuple(r) for r in conn.execute(stmt)]
         found: set[tuple] = set()
-        for op, prefixes in ((">>=", covering), ("<<=", within)):
-            if prefixes:
-                q = _unnest(prefixes)
-                found.update(tuple(r) for r in conn.execute(stmt.select_from(q).join(
-                    RoaRow, RoaRow.prefix.op(op)(q.c.q))))
+        if covering:     # exact matches of every covering prefix, on the b-tree
+            found.update(tuple(r) for r in conn.execute(stmt.where(RoaRow.prefix == any_(_cidrs(supernets(covering))))))
+        if within:
+            q = _unnest(within)
+            joined = stmt.select_from(q).join(RoaRow, RoaRow.prefix.op("<<=")(q.c.q))
+            found.update(tuple(r) for r in conn.execute(joined))
         return sorted(found)
 
     def scope(self, conn: Connection) -> list:
@@ -251,9 +273,8 @@ class ReportStore:
 
     def bgp_for(self, conn: Connection, prefixes: Sequence[str]) -> list:
         """(prefix, origin, peers) announced for exactly `prefixes`, in address order."""
-        q = _unnest(prefixes)
-        return conn.execute(select(sa.cast(BgpRoute.prefix, Text), BgpRoute.origin, BgpRoute.peers).select_from(q)
-                            .join(BgpRoute, BgpRoute.prefix == q.c.q).order_by(BgpRoute.prefix)).all()
+        return conn.execute(select(sa.cast(BgpRoute.prefix, Text), BgpRoute.origin, BgpRoute.peers).where(
+            BgpRoute.prefix == any_(_cidrs(prefixes))).order_by(BgpRoute.prefix)).all()
 
     # -- daily counts ---------------------------------------------------------------------------
     def record_counts(self, day: dt.date, counts: dict[tuple[str, str], int]) -> None:
