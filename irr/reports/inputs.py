@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socket
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -66,8 +67,10 @@ def _netname(lookup_keys) -> str:
 
 
 def _int(text: str) -> tuple[int, int]:
-    address = ipaddress.ip_address(text)
-    return address.version, int(address)
+    """(version, integer) of an address as PostgreSQL's host() prints it."""
+    if ":" in text:
+        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+    return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
 
 
 def holding(row) -> Holding:
