@@ -15,10 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # on the partitioned table: PostgreSQL creates (or attaches) one per partition
-    op.execute("CREATE INDEX rpsl_objects_prefix_exact ON rpsl_objects (prefix) WHERE prefix IS NOT NULL")
-    op.execute("CREATE INDEX roas_prefix_exact ON roas (prefix)")
-    op.execute("CREATE INDEX bgp_routes_prefix_exact ON bgp_routes (prefix)")
+    # on the partitioned table: PostgreSQL creates (or attaches) one per partition; IF NOT EXISTS:
+    # a schema made from the current PARTITION_INDEXES has it already
+    op.execute("CREATE INDEX IF NOT EXISTS rpsl_objects_prefix_exact ON rpsl_objects (prefix) WHERE prefix IS NOT NULL")
+    op.execute("CREATE INDEX IF NOT EXISTS roas_prefix_exact ON roas (prefix)")
+    op.execute("CREATE INDEX IF NOT EXISTS bgp_routes_prefix_exact ON bgp_routes (prefix)")
 
 
 def downgrade() -> None:
