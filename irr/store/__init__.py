@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import BigInteger, DateTime, SmallInteger, Text, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from irr.redaction import redact_urls
+from irr.store.rov import RoaIndex
 from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
 
@@ -256,9 +259,6 @@ class Store:
     # -- schema ---------------------------------------------------------------------------------
     def upgrade(self) -> None:
         """Apply Alembic migrations (idempotent)."""
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
-
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
         with self.engine.begin() as conn:
@@ -583,11 +583,9 @@ class Store:
 
     def _revalidate(self, conn: Connection, table: str, roas) -> list[dict]:
         """Set the RPKI state of every route in `table` (the objects, or a load's staging table):
-        computed in memory (irr.rpki.rov: one dictionary lookup per ROA prefix length), written
+        computed in memory (irr.store.rov: one dictionary lookup per ROA prefix length), written
         back through a temporary table. `roas`: (prefix, max length, asn) rows, or None when there
         are no ROAs (state unknown). Returns the routes whose state changed."""
-        from irr.rpki.rov import RoaIndex
-
         index = RoaIndex((r[0], r[1], r[2]) for r in roas) if roas is not None else None
         quoted = _ident(conn, table)
         rows = conn.execute(sa.text(f"SELECT source, object_class, pk, prefix::text, origin, rpki_status "
