@@ -29,7 +29,7 @@ def main() -> None:
         if not args.no_load:
             load_clean_1m(url, args.dump)
         from irr.database import make_engine
-        from irr.export.generate import generate
+        from irr.filters.generate import generate
         from irr.query.memory import RoutingMemory
         from irr.query.sets import resolve_as_set
         from irr.store import Store

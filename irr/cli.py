@@ -1,6 +1,7 @@
 """The `irr` command."""
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections import Counter
@@ -8,9 +9,31 @@ from pathlib import Path
 
 import click
 
+from irr.auth.passwords import hash_password
+from irr.cli_reports import bgp, report  # the commands of the routing hygiene reports
 from irr.config import Config, ConfigError, load_config
+from irr.database import engine_for, make_engine
 from irr.demo import with_demo
+from irr.filters.generate import generate as bgpq4
+from irr.filters.health import check as filter_health
+from irr.filters.options import AS_PATH_FORMATS, FORMATS
+from irr.query.memory import RoutingMemory
+from irr.query.sets import Limits, SetLimitError
 from irr.redaction import RedactingFilter
+from irr.rpki.roas import RoaFormatError
+from irr.rpki.validate import load_roas
+from irr.store import Store, StoreError, check_source
+from irr.store.schema_version import schema_problem
+from irr.updates import registry_init as init_
+from irr.updates.mail import MAX_MESSAGE_SIZE
+from irr.updates.service import handle_email
+from mirror.download import fetch
+from mirror.importer import load_files
+from mirror.registry_jobs import load_scope
+from mirror.scheduler import run_once
+from rpsl import reader
+from rpsl.generate import Options, generate
+from rpsl.objects import parse
 
 
 class Context:
@@ -23,9 +46,6 @@ class Context:
     @property
     def store(self):
         if self._store is None:
-            from irr.database import engine_for
-            from irr.store import Store
-
             self._store = Store(engine_for(self.config))
         return self._store
 
@@ -78,9 +98,6 @@ def db_upgrade(obj: Context) -> None:
 @click.pass_obj
 def load(obj: Context, source: str, serial: int | None, workers: int | None, quiet: bool, files: tuple[str]) -> None:
     """Replace SOURCE with the objects in FILES (plain or .gz dumps), all or nothing."""
-    from irr.store import StoreError, check_source
-    from mirror.importer import load_files
-
     source = source.upper()
     try:
         check_source(source)
@@ -101,9 +118,6 @@ def load(obj: Context, source: str, serial: int | None, workers: int | None, qui
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, allow_dash=True))
 def check(strict: bool, files: tuple[str]) -> None:
     """Validate FILES (plain or .gz, - for stdin) without writing anything; print every error."""
-    from rpsl import reader
-    from rpsl.objects import parse
-
     counts: Counter = Counter()
     bad = 0
     for name in files:
@@ -142,8 +156,6 @@ def generate_dump(seed: int, scale: int, out: str, serial_journal: str | None, j
                   serial_start: int | None, oddity_rate: float, known_password_mntners: int, source: str,
                   workers: int, quiet: bool) -> None:
     """Write a deterministic APNIC-like dump of test data (same options, same bytes)."""
-    from rpsl.generate import Options, generate
-
     options = Options(seed, scale, oddity_rate, known_password_mntners, source.upper(), journal_ops, serial_start)
     try:
         summary = generate(out, options, serial_journal, workers)
@@ -158,9 +170,6 @@ def generate_dump(seed: int, scale: int, out: str, serial_journal: str | None, j
 
 
 def _view(obj: Context, sources: tuple[str, ...]):
-    from irr.query.memory import RoutingMemory
-    from irr.query.sets import Limits
-
     memory = RoutingMemory(obj.store)
     memory.load_all()
     # -S VNNIC,APNIC (bgpq4's form) and -S VNNIC -S APNIC alike
@@ -189,12 +198,9 @@ _PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": Fals
 @click.pass_obj
 def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
     """Prefix list for as-sets, route-sets, AS numbers and prefixes: irr export prefix-set -4 -A -l NAME AS-FOO."""
-    from irr.export.generate import generate
-    from irr.export.options import FORMATS
-
     if fmt not in FORMATS:
         raise click.BadParameter(f"unknown format (known: {', '.join(FORMATS)})", param_hint="--format")
-    output, rc = generate(_view(obj, sources), [*FORMATS[fmt], *args])
+    output, rc = bgpq4(_view(obj, sources), [*FORMATS[fmt], *args])
     click.echo(output, nl=False)
     sys.exit(rc)
 
@@ -206,14 +212,11 @@ def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tu
 @click.pass_obj
 def export_as_path(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
     """AS-path filter: irr export as-path -f 64500 -l NAME AS-FOO (bgpq4's -f/-G/-H)."""
-    from irr.export.generate import generate
-    from irr.export.options import AS_PATH_FORMATS
-
     if fmt not in AS_PATH_FORMATS:
         raise click.BadParameter(f"unknown format (known: {', '.join(AS_PATH_FORMATS)})", param_hint="--format")
     if not any(a in ("-f", "-G", "-H", "-a", "-t") for a in args):
         raise click.UsageError("give -f <your AS number> (or -G/-H/-a/-t, as with bgpq4)")
-    output, rc = generate(_view(obj, sources), [*AS_PATH_FORMATS[fmt], *args])
+    output, rc = bgpq4(_view(obj, sources), [*AS_PATH_FORMATS[fmt], *args])
     click.echo(output, nl=False)
     sys.exit(rc)
 
@@ -230,13 +233,8 @@ def lint() -> None:
 @click.pass_obj
 def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool) -> None:
     """Depth, sizes, cycles, missing members and largest contributors of an as-set."""
-    import json
-
-    from irr.export.health import check
-    from irr.query.sets import SetLimitError
-
     try:
-        report = check(_view(obj, sources), name)
+        report = filter_health(_view(obj, sources), name)
     except SetLimitError as e:
         raise click.ClickException(f"too large: {e}") from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.text(), nl=as_json)
@@ -249,11 +247,7 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
 def status(obj: Context) -> None:
     """Sources (serial, objects, last success, last error), ROAs and scope at a glance (reads
     only: no migration, so it also runs against a replica)."""
-    from irr.store.schema_version import schema_problem
-
     if not obj.config.database_url and obj.config.readonly_url:  # a query front end: its replica
-        from irr.database import make_engine
-        from irr.store import Store
 
         store = Store(make_engine(obj.config.readonly_url))
     else:
@@ -294,10 +288,6 @@ def rpki() -> None:
 def rpki_load(obj: Context, location: str) -> None:
     """Load validated ROAs from a file or URL (rpki-client json, Routinator jsonext, RIPE validator
     export, CSV) and validate every route again."""
-    from irr.rpki.roas import RoaFormatError
-    from irr.rpki.validate import load_roas
-    from mirror.download import fetch
-
     obj.store.upgrade()
     try:
         data = fetch(location) if "://" in location else Path(location).read_bytes()
@@ -318,8 +308,6 @@ def scope() -> None:
 @click.pass_obj
 def scope_load(obj: Context) -> None:
     """Load the configured scope ([scope]: delegated_url + country or registry, prefixes, asns)."""
-    from irr.rpki.scope import load_scope
-
     if not obj.config.scope_configured:
         raise click.ClickException("no [scope] in the configuration (delegated_url, prefixes or asns)")
     obj.store.upgrade()
@@ -339,8 +327,6 @@ def scope_load(obj: Context) -> None:
 @click.pass_obj
 def mirror(obj: Context, source: str, force: bool) -> None:
     """Run one cycle of SOURCE's mirroring (import, NRTM poll, export, NRTMv4 publication) by hand."""
-    from mirror.scheduler import run_once
-
     obj.store.upgrade()
     try:
         for status in run_once(obj.config, obj.store, source.upper(), force=force,
@@ -356,9 +342,6 @@ def mirror(obj: Context, source: str, force: bool) -> None:
 def submit(obj: Context, no_reply: bool) -> None:
     """Process an e-mail submission read from stdin (what an MTA pipes to it); the
     acknowledgement goes back to the sender by SMTP, notifications to the maintainers."""
-    from irr.updates.mail import MAX_MESSAGE_SIZE
-    from irr.updates.service import handle_email
-
     raw = sys.stdin.buffer.read(MAX_MESSAGE_SIZE + 1)  # no more is kept in memory ...
     size = len(raw)
     while chunk := sys.stdin.buffer.read(1 << 20):      # ... the rest is only counted (the MTA expects it read)
@@ -382,6 +365,8 @@ def submit(obj: Context, no_reply: bool) -> None:
 def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int | None, demo: bool,
           query_only: bool) -> None:
     """Run the whois and HTTP servers (applies migrations first). Ctrl-C stops them."""
+    # heavy and needed by this command only: Flask, waitress and the web app (every other command,
+    # `irr submit` run by the MTA for each mail among them, starts without them)
     from irr.server import serve as run
 
     read_store = None
@@ -389,9 +374,6 @@ def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int
     if query_only:
         if not obj.config.readonly_url:
             raise click.UsageError("--query-only needs database.readonly_url (or IRR_DATABASE_READONLY_URL)")
-        from irr.database import make_engine
-        from irr.store import Store
-
         read_store = Store(make_engine(obj.config.readonly_url))
     run(obj.config, write_store, host=host or obj.config.host,
         http_port=obj.config.http_port if http_port is None else http_port,
@@ -417,8 +399,6 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
          phone: str, address: tuple[str, ...], country: str, irt: str | None, from_delegated: str | None) -> None:
     """Create the registry's hostmaster mntner, its person and irt (asks for the password; only its
     bcrypt hash is kept) and, optionally, the registry's top-level objects. Runs once."""
-    from irr.updates import registry_init as init_
-
     config = obj.config
     authoritative = [n for n, s in config.sources.items() if s.authoritative]
     source = (source or (authoritative[0] if len(authoritative) == 1 else "")).upper()
@@ -473,16 +453,12 @@ def init(obj: Context, source: str | None, maintainer: str | None, person: str, 
 def hash_password_command() -> None:
     """Ask for a password and print its bcrypt hash: for `auth: BCRYPT-PW <hash>` lines and
     [auth] override_password_hash."""
-    from irr.auth.passwords import hash_password
-
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         click.echo(hash_password(password).split(" ", 1)[1])
     except ValueError as e:
         raise click.ClickException(str(e)) from None
 
-
-from irr.cli_reports import bgp, report  # noqa: E402 - the commands of the routing hygiene reports
 
 cli.add_command(bgp)
 cli.add_command(report)

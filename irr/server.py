@@ -11,6 +11,16 @@ import threading
 from irr.config import Config
 from irr.demo import start as demo_start
 from irr.http_server import BoundedHTTPServer
+from irr.query.apnic_style import DEFAULT_TERMS_URL, WhoisStyle
+from irr.query.irrd import IrrdCommands
+from irr.query.memory import RoutingMemory
+from irr.query.nrtm import NrtmServer
+from irr.query.ripe import ripe_query
+from irr.query.sets import Limits
+from irr.query.whois_server import WhoisLimits, WhoisServer
+from irr.store.lookups import Lookups
+from irr.web import create_app
+from mirror.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 __all__ = ["BoundedHTTPServer", "build_whois", "serve"]
@@ -19,14 +29,6 @@ __all__ = ["BoundedHTTPServer", "build_whois", "serve"]
 def build_whois(config: Config, store):
     """The whois server with its in-memory routing data loaded (answers are right from the first
     connection) and kept current by a LISTEN thread."""
-    from irr.query.apnic_style import DEFAULT_TERMS_URL, WhoisStyle
-    from irr.query.irrd import IrrdCommands
-    from irr.query.memory import RoutingMemory
-    from irr.query.ripe import ripe_query
-    from irr.query.server import WhoisLimits, WhoisServer
-    from irr.query.sets import Limits
-    from irr.store.lookups import Lookups
-
     memory = RoutingMemory(store, config.scope_hidden_sources)
     memory.load_all()
     memory.start_listener(store.engine.url.render_as_string(hide_password=False))
@@ -49,8 +51,6 @@ def build_whois(config: Config, store):
     def ripe(line: str, session) -> str:
         return ripe_query(line, session, lookups, store, style)
 
-    from irr.query.nrtm import NrtmServer
-
     return WhoisServer(commands, ripe, list(config.source_order), authoritative, limits,
                        NrtmServer(config, store)), memory
 
@@ -60,8 +60,6 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
     """Run until interrupted; stops cleanly (connections closed, embedded database stopped).
     With `read_store` (a replica) queries read it; without `store` (a query-only front end with
     no primary) nothing is written: no migrations, no mirroring jobs, no submissions."""
-    from irr.web import create_app
-
     if store is not None and read_store is None:  # the writing instance; front ends never migrate
         store.upgrade()
         if demo:
@@ -69,7 +67,6 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
                 print(line, flush=True)
     reads = read_store or store
     whois, memory = build_whois(config, reads)
-    from mirror.scheduler import Scheduler
 
     scheduler = Scheduler(config, store) if store is not None and read_store is None else None
     if scheduler is not None:

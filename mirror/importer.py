@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
+from irr.store import copy_line
 from rpsl import reader
 from rpsl.lenient import Loaded, load
 
@@ -77,8 +80,6 @@ def _skip_reason(obj: Loaded) -> str | None:
 def process_block(source: str, data: bytes, first_line: int, file_name: str,
                   classes: frozenset[str] | None = None) -> BlockResult:
     """Worker: one block of dump text -> COPY text of its objects plus what was skipped."""
-    from irr.store import copy_line  # pure function; imported here so rpsl stays database-free
-
     out: list[str] = []
     loaded: Counter = Counter()
     skipped: Counter = Counter()
@@ -160,7 +161,6 @@ def load_files(store, source: str, paths: Sequence[str | os.PathLike], serial: i
 
     bar = None
     if progress:
-        from tqdm import tqdm
         bar = tqdm(total=total, unit="B", unit_scale=True, desc=f"loading {source}", leave=False)
     on_bytes = bar.update if bar is not None else (lambda n: None)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from irr.bgp import load_bgp
 from irr.config import Config
-from irr.export.health import check as health_check
+from irr.filters.health import check as health_check
 from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits
 from irr.reports.inputs import Settings

@@ -41,7 +41,7 @@ class Scheduler:
         for source in self.config.sources.values():
             self.jobs.extend(jobs_for(self.config, self.store, source))
         if self.config.scope_configured:
-            from irr.rpki.scope import load_scope
+            from mirror.registry_jobs import load_scope
 
             self.jobs.append(Job("SCOPE", "scope", self.config.scope_timer,
                                  lambda: load_scope(self.config, self.store)))
@@ -131,7 +131,7 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
     elif full is not None:
         jobs.append(Job(source.name, "import", source.import_timer, full.run_once))
     if source.export_timer:
-        from mirror.exports import Exporter
+        from mirror.dumps import Exporter
 
         exporter = Exporter(store, source.name, config.data_dir / "export")
         jobs.append(Job(source.name, "export", source.export_timer, exporter.run_once))
@@ -157,7 +157,7 @@ def report_jobs(config: Config, store) -> list[Job]:
         return []
 
     def send(to, subject, body):
-        from irr.updates.mail import send_mail
+        from irr.smtp import send_mail
 
         send_mail(config, to, subject, body)
 

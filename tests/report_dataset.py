@@ -10,7 +10,7 @@ from pathlib import Path
 from irr.bgp import load_bgp
 from irr.config import Config, SourceConfig
 from irr.rpki.roas import Roa
-from irr.rpki.scope import configured
+from irr.scope.resources import configured
 from irr.store import Change, Store
 from irr.store.reports import ReportStore
 from rpsl.lenient import load

@@ -1,7 +1,7 @@
 """As-set health reports over a real registry."""
 from __future__ import annotations
 
-from irr.export.health import check
+from irr.filters.health import check
 from irr.query.memory import RoutingMemory
 from irr.query.sets import View
 from mirror.importer import load_files

@@ -13,7 +13,8 @@ import pytest
 
 from irr.auth.pgp import Keyring
 from irr.config import Config
-from irr.updates.mail import MailPart, read_message, send_mail
+from irr.smtp import send_mail
+from irr.updates.mail import MailPart, read_message
 from tests.mail_helpers import (
     SmtpSink,
     apple_mail,

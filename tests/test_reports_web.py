@@ -18,8 +18,8 @@ from irr.query.memory import RoutingMemory
 from irr.reports.inputs import Settings
 from irr.reports.mail import send_monthly
 from irr.reports.report import registry_run
+from irr.smtp import send_mail
 from irr.store.reports import ReportStore
-from irr.updates.mail import send_mail
 from irr.web import create_app
 from tests import report_dataset as data
 from tests.conftest import run_irr

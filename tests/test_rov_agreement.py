@@ -1,4 +1,4 @@
-"""RFC 6811 route origin validation is written twice: in Python (irr.rpki.rov, used when ROAs are
+"""RFC 6811 route origin validation is written twice: in Python (irr.store.rov, used when ROAs are
 loaded and objects bulk-loaded) and in SQL (rov_state(), used for single writes and the reasons
 given to submitters). On a generated registry and ROAs made from it (exact, longer max lengths,
 wrong origins, covering less-specifics, AS0), both give every route the same state."""
@@ -51,7 +51,7 @@ def test_python_and_sql_validation_agree(store, tmp_path):
                                       "WHERE object_class IN ('route', 'route6') ORDER BY pk")).all()
     assert len(routes) == 9000 + 3600
     config = Config(data_dir=tmp_path)
-    load_roas(config, store, roas_for([(p, o) for p, o in routes], 4).encode())   # states set by irr.rpki.rov
+    load_roas(config, store, roas_for([(p, o) for p, o in routes], 4).encode())   # states set by irr.store.rov
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT pk, rpki_status, rov_state(prefix, origin) FROM rpsl_objects "
                                     "WHERE object_class IN ('route', 'route6')")).all()

@@ -149,7 +149,7 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
 
 
 def test_exports_leave_invalid_routes_out(registry, tmp_path):
-    from mirror.exports import Exporter
+    from mirror.dumps import Exporter
 
     store = registry.store
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
@@ -223,7 +223,7 @@ def test_the_object_page_shows_the_rpki_and_scope_state(registry):
     """Valid, invalid (with the covering ROAs) and not found, and in or out of the NIR's scope, in
     both languages; nothing before ROAs and scope are loaded."""
     from irr.config import SourceConfig
-    from irr.rpki.scope import configured
+    from irr.scope.resources import configured
     from irr.web import create_app
 
     store = registry.store

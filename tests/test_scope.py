@@ -5,12 +5,13 @@ from __future__ import annotations
 from irr.config import Config, SourceConfig
 from irr.query.ripe import ripe_query
 from irr.query.session import Session
-from irr.rpki.scope import configured, load_scope, parse_delegated
+from irr.scope.resources import configured, parse_delegated
 from irr.store import Change
 from irr.store.lookups import Lookups
 from irr.updates.pipeline import Pipeline
 from irr.updates.service import keyring_for
 from irr.updates.submission import from_texts
+from mirror.registry_jobs import load_scope
 from rpsl.lenient import load
 from tests.update_helpers import ROUTE, registry_config, setup_registry
 

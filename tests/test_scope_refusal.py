@@ -8,11 +8,11 @@ import pytest
 from passlib.hash import bcrypt
 
 from irr.config import Config
-from irr.rpki.scope import load_scope
 from irr.store.lookups import Lookups
 from irr.updates.pipeline import Pipeline
 from irr.updates.service import keyring_for
 from irr.updates.submission import from_texts
+from mirror.registry_jobs import load_scope
 from tests.test_scope import DELEGATED
 from tests.update_helpers import registry_config, setup_registry
 

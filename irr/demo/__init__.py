@@ -16,6 +16,7 @@ from pathlib import Path
 
 from irr.auth.passwords import hash_password
 from irr.config import Config, SourceConfig
+from mirror.importer import load_files
 
 DEMO_SOURCE = "DEMO"
 DEMO_FILE = Path(__file__).parent / "demo.db"
@@ -58,8 +59,6 @@ def start(config: Config, store, url: str) -> list[str]:
 
 def _load(config: Config, store) -> None:
     """demo.db with fresh passwords, loaded as source DEMO (all or nothing)."""
-    from mirror.importer import load_files
-
     member = secrets.token_urlsafe(12)
     text = DEMO_FILE.read_text(encoding="utf-8")
     text = text.replace(MEMBER_HASH, hash_password(member)).replace(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from irr.reports.verdicts import SEVERITIES, Facts, RouteObject, Rules, fix_text, judge, severity
-from irr.rpki.rov import RoaIndex
+from irr.store.rov import RoaIndex
 from rpsl import keys
 
 V4_BITS, V6_BITS = 32, 128

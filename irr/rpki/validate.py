@@ -8,6 +8,8 @@ import time
 
 from irr.config import Config
 from irr.rpki.roas import parse
+from irr.smtp import send_mail
+from irr.store.lookups import Lookups
 from rpsl.objects import parse as parse_object
 
 log = logging.getLogger(__name__)
@@ -47,11 +49,8 @@ def notify_invalid(config: Config, store, routes: list[dict], send=None) -> tupl
     Returns (addresses told, addresses whose mail failed)."""
     if not routes:
         return 0, 0
-    from irr.store.lookups import Lookups
 
     if send is None:
-        from irr.updates.mail import send_mail
-
         def send(to, subject, body):
             send_mail(config, to, subject, body)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def expected_heads() -> set[str]:
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
-
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return set(ScriptDirectory.from_config(cfg).get_heads())

@@ -18,6 +18,7 @@ import difflib
 import logging
 from collections import defaultdict
 
+from irr.smtp import send_mail
 from irr.updates.pipeline import Outcome
 from irr.updates.submission import Request
 from rpsl.objects import RPSLObject, parse
@@ -34,8 +35,6 @@ class Notifier:
     def __init__(self, config, send=None):
         self.config = config
         if send is None:
-            from irr.updates.mail import send_mail
-
             def send(to, subj, body):
                 send_mail(config, to, subj, body)
         self.send = send

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from irr.auth.passwords import verify_hash
+from irr.auth.pgp import PGPError, keycert_attributes
 from irr.config import Config
 from irr.store import Change, Store
 from irr.store.counters import add_submissions
@@ -268,8 +269,6 @@ class Pipeline:
     def _keycert(self, req: Request, new: RPSLObject) -> None:
         """The key in `certif` must be one public key whose id is the object's name; method,
         owner and fingerpr are generated from it."""
-        from irr.auth.pgp import PGPError, keycert_attributes
-
         armored = "\n".join(a.raw_value for a in new.attributes if a.name == "certif")
         try:
             info = self.keyring.key_info(armored)

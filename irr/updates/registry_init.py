@@ -17,7 +17,7 @@ import bcrypt
 
 from irr.auth.passwords import hash_password
 from irr.config import Config
-from irr.rpki.scope import ScopeEntry, parse_delegated
+from irr.scope.resources import ScopeEntry, parse_delegated
 from irr.updates.pipeline import Outcome
 from irr.updates.service import build_pipeline
 from irr.updates.submission import from_texts

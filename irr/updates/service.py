@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import logging
 
+from irr.auth.pgp import Keyring
 from irr.config import Config
+from irr.smtp import send_mail
+from irr.store.lookups import Lookups
+from irr.updates.mail import read_message
 from irr.updates.notify import Notifier
 from irr.updates.pipeline import Outcome, Pipeline
 from irr.updates.report import email_reply, subject
@@ -13,15 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def keyring_for(config: Config):
-    from irr.auth.pgp import Keyring
-
     return Keyring(config.data_dir / "gnupg", max_age=config.updates["pgp_max_age"],
                    max_future=config.updates["pgp_max_future"])
 
 
 def build_pipeline(config: Config, store, notify: bool = True) -> Pipeline:
-    from irr.store.lookups import Lookups
-
     return Pipeline(config, store, Lookups(store.engine), keyring_for(config),
                     Notifier(config) if notify else None)
 
@@ -31,8 +31,6 @@ def handle_email(raw: bytes, config: Config, store, pipeline: Pipeline | None = 
     """Process one RFC 822 message as an MTA pipes it; reply to the sender by SMTP.
     `size`: the real size when `raw` is only the beginning of a message over the limit.
     Returns (outcome, reply subject, reply body)."""
-    from irr.updates.mail import read_message, send_mail
-
     pipeline = pipeline or build_pipeline(config, store)
     mail = read_message(raw, pipeline.keyring, size=size)
     meta = {"Message-ID": mail.message_id or "", "From": mail.from_address, "Date": mail.date or "",

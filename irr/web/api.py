@@ -3,23 +3,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
+from irr.updates.report import api_reply
+from irr.updates.service import handle_api
 from irr.updates.submission import from_api, from_texts
-from irr.web import get_store
+from irr.web.context import get_pipeline, get_store
+from rpsl.output import mask_hashes
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
-
-
-def get_pipeline():
-    pipeline = current_app.extensions.get("irr_pipeline")
-    if pipeline is None:
-        from irr.updates.service import build_pipeline
-
-        # a query front end reads a replica; submissions go to the primary (the write store)
-        store = current_app.extensions.get("irr_write_store") or get_store()
-        pipeline = current_app.extensions["irr_pipeline"] = build_pipeline(current_app.config["IRR_CONFIG"], store)
-    return pipeline
 
 
 class BadInput(ValueError):
@@ -86,9 +78,6 @@ def _texts(objects) -> list[str]:
 @bp.route("/submit/", methods=["POST", "DELETE"])
 def submit():
     """IRRd's /v1/submit/: POST creates or modifies, DELETE deletes (with delete_reason)."""
-    from irr.updates.report import api_reply
-    from irr.updates.service import handle_api
-
     try:
         data = _read_json()
         texts = _texts(data.get("objects"))
@@ -113,8 +102,6 @@ def submit():
 @bp.route("/history/<source>/<object_class>/<path:pk>")
 def history(source: str, object_class: str, pk: str):
     """Every version of an object, from the journal (hashes masked)."""
-    from rpsl.output import mask_hashes
-
     rows = get_store().history([source.upper()], pk, object_class.lower())
     if not rows:
         return jsonify({"error": "no history for this object"}), 404

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from irr.web import get_lookups, get_store
+from irr.updates.submission import from_texts
+from irr.web.context import get_lookups, get_pipeline, get_store
 from irr.web.form import (
     Row,
     add_attribute,
@@ -64,12 +65,6 @@ def authoritative_sources() -> list[str]:
     config = current_app.config["IRR_CONFIG"]
     names = [s for s in config.source_order if config.source(s).authoritative]
     return names + sorted(s for s, c in config.sources.items() if c.authoritative and s not in names)
-
-
-def get_pipeline():
-    from irr.web.api import get_pipeline as pipeline
-
-    return pipeline()
 
 
 @bp.route("/create")
@@ -238,8 +233,6 @@ def _process(state: EditState, parts, dry_run: bool, delete_reason: str | None,
              line_rows: dict[int, int] | None = None):
     """Run the submission through the pipeline; a redirect when it was saved, else None (the page
     is rendered again with the preview or the errors)."""
-    from irr.updates.submission import from_texts
-
     client = request.remote_addr or "?"
     meta = {"HTTP-client-IP": client, "HTTP-User-Agent": request.headers.get("User-Agent", "")}
     sub = from_texts(parts, meta, delete_reason)

@@ -9,22 +9,13 @@ from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from irr.web import get_store
+from irr.filters.generate import generate
+from irr.filters.health import check
+from irr.filters.options import OptionError, as_path_args, prefix_set_args
+from irr.query.sets import Limits, SetLimitError
+from irr.web.context import get_memory
 
 bp = Blueprint("filters", __name__, url_prefix="/v1/filters")
-
-
-def get_memory():
-    """The routing data in memory: the whois server's when `irr serve` runs, else loaded here."""
-    memory = current_app.extensions.get("irr_memory")
-    if memory is None:
-        from irr.query.memory import RoutingMemory
-
-        memory = RoutingMemory(get_store())
-        memory.load_all()
-        memory.start_listener(get_store().engine.url.render_as_string(hide_password=False))
-        current_app.extensions["irr_memory"] = memory
-    return memory
 
 
 def _sources(memory) -> list[str]:
@@ -36,8 +27,6 @@ def _sources(memory) -> list[str]:
 
 
 def _limits():
-    from irr.query.sets import Limits
-
     w = current_app.config["IRR_CONFIG"].whois
     return Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
 
@@ -68,9 +57,6 @@ def _good_tags() -> _GoodTags:
 
 
 def _answer(argv: list[str]) -> Response:
-    from irr.export.generate import generate
-    from irr.query.sets import SetLimitError
-
     memory = get_memory()
     memory.refresh()
     sources = _sources(memory)
@@ -101,8 +87,6 @@ def _flag(name: str) -> bool:
 @bp.route("/prefix-set/<path:objects>")
 def prefix_set(objects: str):
     """/v1/filters/prefix-set/AS-FOO?format=juniper&af=6&aggregate=1&name=FOO&max_length=48"""
-    from irr.export.options import OptionError, prefix_set_args
-
     try:
         argv = prefix_set_args(objects.split(","), request.args.get("format", "cisco"),
                                int(request.args.get("af", 4)), _flag("aggregate"), request.args.get("name"),
@@ -115,8 +99,6 @@ def prefix_set(objects: str):
 @bp.route("/as-path/<path:objects>")
 def as_path(objects: str):
     """/v1/filters/as-path/AS-FOO?asn=64500&format=juniper&name=FOO"""
-    from irr.export.options import OptionError, as_path_args
-
     try:
         argv = as_path_args(objects.split(","), int(request.args.get("asn", "")), request.args.get("format", "cisco"),
                             request.args.get("name"))
@@ -128,9 +110,6 @@ def as_path(objects: str):
 @bp.route("/health/<name>")
 def health(name: str):
     """/v1/filters/health/AS-FOO: depth, sizes, cycles, missing members, largest contributors."""
-    from irr.export.health import check
-    from irr.query.sets import SetLimitError
-
     memory = get_memory()
     memory.refresh()
     sources = _sources(memory)

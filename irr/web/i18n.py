@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from irr.reports.verdicts import FIXES, VERDICTS
+from rpsl.schema import CLASSES
+
 
 def schema_help_texts() -> list[str]:
     """Every help text of the schema, in declaration order, once."""
-    from rpsl.schema import CLASSES
-
     out: dict[str, None] = {}
     for cls in CLASSES:
         for text in (cls.help, *(a.help for a in cls.attributes)):
@@ -27,8 +28,6 @@ def extract_schema(fileobj, keywords, comment_tags, options) -> Iterator[tuple[i
 def extract_verdicts(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extraction method for the marker file `verdicts.extract`: the routing reports'
     verdict titles and fix sentences (irr.reports.verdicts), translated by the report pages."""
-    from irr.reports.verdicts import FIXES, VERDICTS
-
     for _severity, title in VERDICTS.values():
         yield 1, "gettext", title, ["verdict title from irr/reports/verdicts.py"]
     for text in FIXES.values():

@@ -5,8 +5,10 @@ import logging
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from irr.web import get_store
+from irr.metrics import exposition
+from irr.web.context import get_store
 from irr.web.errors import database_reason
 
 log = logging.getLogger(__name__)
@@ -15,10 +17,6 @@ bp = Blueprint("ops", __name__)
 
 @bp.route("/metrics")
 def metrics():
-    from prometheus_client import CONTENT_TYPE_LATEST
-
-    from irr.metrics import exposition
-
     return Response(exposition(get_store()), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -18,7 +18,7 @@ from irr.rdap.search import SEARCHES
 from irr.rdap.service import RdapService
 from irr.store.lookups import LookupTimeout
 from irr.store.registration import RegistrationLookups
-from irr.web import get_store
+from irr.web.context import get_store
 
 bp = Blueprint("rdap", __name__, url_prefix="/rdap")
 log = logging.getLogger(__name__)

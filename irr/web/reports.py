@@ -14,8 +14,7 @@ from irr.reports.inputs import Settings
 from irr.reports.report import lookup, member_report
 from irr.reports.verdicts import CODES, SEVERITIES, VERDICTS, fix_text, severity
 from irr.store.reports import ReportStore, TooManyPrefixes
-from irr.web import get_store
-from irr.web.filters import get_memory
+from irr.web.context import get_memory, get_store
 from mirror.report_jobs import as_set_checker
 
 bp = Blueprint("reports", __name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from irr.web import get_store
+from irr.web.context import get_store
 from rpsl.schema import CLASSES
 
 bp = Blueprint("status", __name__)

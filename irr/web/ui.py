@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 
-from irr.web import get_lookups, get_store
+from irr.query.ripe import INVERSE_ATTRIBUTES, _free_text, _unique
+from irr.query.sets import Limits, SetLimitError, resolve_as_set, resolve_route_set
+from irr.store.lookups import LookupTimeout
+from irr.web.context import get_lookups, get_memory, get_store
 from irr.web.render import cards, diff
+from rpsl.errors import ValueSyntaxError
+from rpsl.objects import parse
 from rpsl.output import mask_hashes
 from rpsl.schema import SCHEMA
 
@@ -36,8 +42,6 @@ def register_filters(app: Flask) -> None:
         return render_template("error.html", title=gettext("Not found"),
                                message=gettext("There is no such page or object.")), 404
 
-    from flask_wtf.csrf import CSRFError
-
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render_template("error.html", title=gettext("The form has expired"),
@@ -60,10 +64,6 @@ def authoritative(source: str) -> bool:
 @bp.route("/search")
 def search():
     """One box: AS number, prefix, address, range, set, mntner, handle, name; or `inverse=ATTR`."""
-    from irr.query.ripe import INVERSE_ATTRIBUTES, _free_text, _unique
-    from irr.store.lookups import LookupTimeout
-    from rpsl.errors import ValueSyntaxError
-
     query = " ".join(request.args.get("q", "").replace("\x00", "").split())[:200]
     inverse = request.args.get("inverse", "")
     inverse = inverse if inverse in INVERSE_ATTRIBUTES else ""
@@ -102,7 +102,6 @@ def object_page(source: str, object_class: str, pk: str):
     members = None
     if object_class in SET_CLASSES and request.args.get("members"):
         members = resolved_members(source, object_class, row.pk)
-    from rpsl.objects import parse
 
     return render_template("object.html", card=card, row=row, members=members, set_classes=SET_CLASSES,
                            editable=authoritative(source), rpki=rpki_status(row), scope=scope_status(row),
@@ -143,9 +142,6 @@ def scope_status(row) -> dict | None:
 
 def resolved_members(source: str, object_class: str, name: str) -> dict:
     """The set's members resolved recursively (AS numbers, or prefixes), as whois `!i…,1` does."""
-    from irr.query.sets import Limits, SetLimitError, resolve_as_set, resolve_route_set
-    from irr.web.filters import get_memory
-
     memory = get_memory()
     memory.refresh()
     w = current_app.config["IRR_CONFIG"].whois

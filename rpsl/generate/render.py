@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import time
 
-from rpsl.generate import credentials, quirks, words
+from rpsl.generate import credentials
 from rpsl.generate.plan import (
     LEGACY_AS_BLOCKS,
     REGISTRIES,
@@ -16,38 +16,13 @@ from rpsl.generate.plan import (
     V6_TOP,
     Member,
     Plan,
-    pick_geometric,
     registry_info,
 )
 from rpsl.generate.routing import RoutingMixin
 from rpsl.generate.text import PAD, v4, v6
+from rpsl.generate.writer import MemberContext, Obj, Writer
 
-Obj = tuple[str, str]   # (class, text)
 SERVICE_TAGS = ("FTTH", "BRAS", "HOSTING", "DC", "ENT", "MOBILE", "LL", "CLOUD", "GOV", "EDU", "WIFI", "IPTV")
-
-
-class Writer:
-    """Collects one member's (or the registry tier's) objects, adding last-modified, source and,
-    at the oddity rate, one quirk to some of them."""
-
-    def __init__(self, renderer: Renderer, rng: random.Random):
-        self.r, self.rng = renderer, rng
-        self.out: list[Obj] = []
-        self.ts = rng.randrange(4096)
-        self.skip = pick_geometric(rng, renderer.rate)
-
-    def emit(self, cls: str, pairs: list[tuple[str, str]]) -> None:
-        lines = [PAD[a] + v if v else a + ":" for a, v in pairs]
-        self.ts = (self.ts + 61) & 4095
-        lines.append(PAD["last-modified"] + self.r.timestamps[self.ts])
-        lines.append(self.r.source_line)
-        if self.skip == 0:
-            dangling = f"ZZ{self.r.plan.handle_end + 10_000_000 + self.rng.randrange(1_000_000)}-AP"
-            quirks.apply(self.rng, lines, cls, dangling)     # (a nic-hdl no object has)
-            self.skip = pick_geometric(self.rng, self.r.rate)
-        else:
-            self.skip -= 1
-        self.out.append((cls, "\n".join(lines)))
 
 
 class Renderer(RoutingMixin):
@@ -138,7 +113,7 @@ class Renderer(RoutingMixin):
     def member_objects(self, m: Member) -> list[Obj]:
         rng = self.member_rng(m)
         w = Writer(self, rng)
-        ctx = _Context(self, m, rng)
+        ctx = MemberContext(self, m, rng)
         self._contacts(w, ctx)
         self.routing_objects(w, ctx)
         self._inetnums(w, ctx)
@@ -147,7 +122,7 @@ class Renderer(RoutingMixin):
         self._domains(w, ctx)
         return w.out
 
-    def _contacts(self, w: Writer, c: _Context) -> None:
+    def _contacts(self, w: Writer, c: MemberContext) -> None:
         m, rng = c.m, c.rng
         reg = registry_info(m.registry)
         addr = [("address", a) for a in c.address]
@@ -193,7 +168,7 @@ class Renderer(RoutingMixin):
             remarks = [] if real else [("remarks", "synthetic key material: not a valid PGP key")]
             w.emit("key-cert", [("key-cert", key_id), *pairs, *remarks, ("mnt-by", m.mntners[0])])
 
-    def _inetnums(self, w: Writer, c: _Context) -> None:
+    def _inetnums(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         reg = registry_info(m.registry)
         children = m.v4_children
@@ -229,7 +204,7 @@ class Renderer(RoutingMixin):
                 self._assignment(w, c, cursor, size, serial)
             cursor += size
 
-    def _assignment(self, w: Writer, c: _Context, start: int, size: int, serial: int) -> None:
+    def _assignment(self, w: Writer, c: MemberContext, start: int, size: int, serial: int) -> None:
         m = c.m
         tag = SERVICE_TAGS[serial % len(SERVICE_TAGS)]
         w.emit("inetnum", [("inetnum", f"{v4(start)} - {v4(start + size - 1)}"),
@@ -237,7 +212,7 @@ class Renderer(RoutingMixin):
                            ("country", m.cc), ("admin-c", c.admin), ("tech-c", c.tech),
                            ("status", "ASSIGNED NON-PORTABLE"), ("mnt-by", m.mntners[-1]), ("mnt-irt", c.irt)])
 
-    def _inet6nums(self, w: Writer, c: _Context) -> None:
+    def _inet6nums(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         reg = registry_info(m.registry)
         w.emit("inet6num", [("inet6num", v6(m.v6_start, 32)), ("netname", f"{m.code}-{m.cc}-V6"),
@@ -257,7 +232,7 @@ class Renderer(RoutingMixin):
                                 ("tech-c", c.tech), ("status", status), ("mnt-by", m.mntners[-1]),
                                 ("mnt-irt", c.irt)])
 
-    def _domains(self, w: Writer, c: _Context) -> None:
+    def _domains(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         slash24s = m.v4_size >> 8
         for k in range(m.counts["domain"]):
@@ -273,67 +248,3 @@ class Renderer(RoutingMixin):
             if k % 11 == 3:
                 pairs.append(("ds-rdata", f"{20000 + k} 13 2 {c.rng.getrandbits(256):064X}"))
             w.emit("domain", pairs + [("mnt-by", m.mntners[0])])
-
-
-class _Context:
-    """A member's contacts, address and wording, drawn once from its random stream."""
-
-    def __init__(self, r: Renderer, m: Member, rng: random.Random):
-        self.r, self.m, self.rng = r, m, rng
-        self.vietnamese = m.vietnamese
-        if m.vietnamese:
-            city, districts, self.area, _ = rng.choices(words.VN_CITIES, [c[3] for c in words.VN_CITIES])[0]
-            self.city = city
-            self.address = [f"Số {rng.randint(1, 300)} {rng.choice(words.VN_STREETS)}", rng.choice(districts), city,
-                            "Việt Nam"]
-            self.address = [self.t(a) for a in self.address]
-            self.districts = districts
-        else:
-            cities, _, _ = words.COUNTRIES[m.cc]
-            self.city, postcode, self.area = rng.choice(cities)
-            self.address = [f"{rng.randint(1, 400)} {rng.choice(words.STREETS)}",
-                            f"{self.city} {postcode}".strip()]
-        self.city_tag = "".join(ch for ch in words.fold(self.city).lower() if ch.isalnum())[:8]
-        n_p, n_r = m.counts["person"], m.counts["role"]
-        self.persons = []
-        for k in range(n_p):
-            name, email_name = self._person_name()
-            initials = "".join(w[0] for w in words.fold(name).upper().split() if w[0].isalpha())[:4] or "X"
-            self.persons.append((f"{initials}{m.person_base + k}-AP", name, f"{email_name}@{m.domain}"))
-        self.roles = [f"{m.code[:2]}{m.person_base + n_p + k}-AP" for k in range(n_r)]
-        self.admin = self.persons[0][0]
-        self.tech = self.roles[0] if self.roles else self.persons[-1][0]
-        self.abuse = [("abuse-c", self.roles[0])] if self.roles else []
-        self.irt = f"IRT-{m.code}-{m.cc}"
-
-    def t(self, text: str) -> str:
-        """Vietnamese text as this member writes it (with or without diacritics)."""
-        return text if not self.vietnamese or self.m.diacritics else words.fold(text)
-
-    def _person_name(self) -> tuple[str, str]:
-        rng = self.rng
-        if self.vietnamese:
-            family, middle, given = (rng.choice(words.VN_FAMILY), rng.choice(words.VN_MIDDLE),
-                                     rng.choice(words.VN_GIVEN))
-            name = f"{family} {middle} {given}"
-            folded = words.fold(name).lower().split()
-            return self.t(name), f"{folded[2]}.{folded[0]}{rng.randint(1, 99)}"
-        first, last = rng.choice(words.FIRST), rng.choice(words.LAST)
-        return f"{first} {last}", f"{first.lower().replace('-', '')}.{last.lower()}"
-
-    def person_address(self) -> list[str]:
-        if self.vietnamese:
-            return [self.t(f"{self.rng.randint(1, 300)} {self.rng.choice(words.VN_STREETS)}"),
-                    self.t(self.rng.choice(self.districts)), self.address[2], self.address[3]]
-        return self.address
-
-    def phone(self) -> str:
-        digits = f"{self.rng.randrange(10 ** 7):07d}"
-        if self.vietnamese:
-            return f"+84-{self.area}-{digits[:4]}-{digits[4:]}"
-        return f"{self.area}-{digits[:3]}-{digits[3:]}"
-
-    def service(self, k: int) -> str:
-        if self.vietnamese:
-            return self.t(f"Khách hàng {words.VN_SERVICES[k % len(words.VN_SERVICES)]} - {self.m.name}")
-        return f"{words.SERVICES[k % len(words.SERVICES)]} customers of {self.m.name}"

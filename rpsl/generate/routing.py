@@ -3,13 +3,9 @@ some cyclic, some naming sets that don't exist), route-sets, the few filter-sets
 rtr-sets and routers, and route/route6 objects inside the member's space."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rpsl.generate.plan import Member, registry_info
 from rpsl.generate.text import prefix_length, v4, v6
-
-if TYPE_CHECKING:
-    from rpsl.generate.render import Writer, _Context
+from rpsl.generate.writer import MemberContext, Writer
 
 MEMBERS_PER_LINE = 8
 MAX_POLICY_CUSTOMERS = 100     # a transit member's aut-num names its first customers; its as-set all
@@ -31,13 +27,13 @@ class RoutingMixin:
         sets = self.members[ref].as_sets
         return sets[0] if sets else None
 
-    def routing_objects(self, w: Writer, c: _Context) -> None:
+    def routing_objects(self, w: Writer, c: MemberContext) -> None:
         self._aut_nums(w, c)
         self._as_sets(w, c)
         self._route_sets(w, c)
         self._small_sets(w, c)
 
-    def _aut_nums(self, w: Writer, c: _Context) -> None:
+    def _aut_nums(self, w: Writer, c: MemberContext) -> None:
         m, rng = c.m, c.rng
         own = m.as_sets[0] if m.as_sets else None
         ix = registry_info(m.registry).ix
@@ -81,7 +77,7 @@ class RoutingMixin:
                 pairs.append(("mnt-routes", m.mntners[0]))
             w.emit("aut-num", pairs + [("mnt-by", m.mntners[0]), ("mnt-irt", c.irt)])
 
-    def _as_sets(self, w: Writer, c: _Context) -> None:
+    def _as_sets(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         for k, name in enumerate(m.as_sets):
             extra = []
@@ -111,7 +107,7 @@ class RoutingMixin:
             w.emit("as-set", [("as-set", name), ("descr", descr), *self.member_lines(members), *extra,
                               ("tech-c", c.tech), ("admin-c", c.admin), ("mnt-by", m.mntners[0])])
 
-    def _route_sets(self, w: Writer, c: _Context) -> None:
+    def _route_sets(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         aggregate = f"{v4(m.v4_start)}/{prefix_length(m.v4_size)}"
         for k, name in enumerate(m.route_sets):
@@ -128,7 +124,7 @@ class RoutingMixin:
                 pairs.append(("members", ", ".join([f"{aggregate}^{prefix_length(m.v4_size)}-24"] + customers)))
             w.emit("route-set", pairs + [("tech-c", c.tech), ("admin-c", c.admin), ("mnt-by", m.mntners[0])])
 
-    def _small_sets(self, w: Writer, c: _Context) -> None:
+    def _small_sets(self, w: Writer, c: MemberContext) -> None:
         m = c.m
         counts = m.counts
         for k in range(counts["filter-set"]):
@@ -160,7 +156,7 @@ class RoutingMixin:
                 pairs.append(("member-of", f"RTRS-{m.code}-1"))
             w.emit("inet-rtr", pairs + [("admin-c", c.admin), ("tech-c", c.tech), ("mnt-by", m.mntners[0])])
 
-    def route_objects(self, w: Writer, c: _Context) -> None:
+    def route_objects(self, w: Writer, c: MemberContext) -> None:
         m, rng = c.m, c.rng
         mnt = m.mntners[2] if len(m.mntners) > 2 else m.mntners[0]
         claim = m.route_sets[0] if m.route_sets else None

@@ -407,7 +407,7 @@ class Connection(asyncio.Protocol):
         self._process()
 
     def _count(self, query: str, started: float) -> None:
-        from irr.metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
+        from irr.query.whois_metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
 
         kind = query_kind(query)
         WHOIS_QUERIES.labels(kind).inc()

@@ -1,6 +1,7 @@
-"""The NIR's scope: the address space and AS numbers it holds, from an RIR's extended delegation
+"""The NIR's resources: the address space and AS numbers it holds, from an RIR's extended delegation
 statistics (`delegated-apnic-extended-latest`: registry|cc|type|start|value|date|status|opaque-id)
-filtered by country code (VN) or registry, plus configured prefixes and AS numbers."""
+filtered by country code (VN) or registry, plus configured prefixes and AS numbers. Pure: fetching
+the statistics and storing the entries is `mirror.registry_jobs.load_scope`."""
 from __future__ import annotations
 
 import ipaddress
@@ -70,19 +71,3 @@ def configured(prefixes: tuple[str, ...], asns: tuple[str, ...]) -> list[ScopeEn
             canonical = f"AS{first}"
         out.append(ScopeEntry(asn_first=first, asn_last=last, origin=f"config {canonical}"))
     return out
-
-
-def load_scope(config, store) -> str:
-    """Fetch the delegation statistics (if configured), add the configured resources, store them."""
-    entries = configured(config.scope_prefixes, config.scope_asns)
-    if config.scope_delegated_url:
-        from mirror.download import fetch
-
-        text = fetch(config.scope_delegated_url).decode("utf-8", "replace")
-        delegated = parse_delegated(text, config.scope_country, config.scope_registry)
-        if not delegated:
-            raise ValueError(f"{config.scope_delegated_url}: no allocated or assigned resource for "
-                             f"{config.scope_country or config.scope_registry}: scope not changed")
-        entries += delegated
-    changed = store.replace_scope(entries)
-    return f"scope: {len(entries)} ranges; {changed} objects changed state"

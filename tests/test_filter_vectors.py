@@ -1,4 +1,4 @@
-"""irr.export.generate against bgpq4 1.16's captured vectors (all 71, byte for byte, with the exact
+"""irr.filters.generate against bgpq4 1.16's captured vectors (all 71, byte for byte, with the exact
 query sequence), bgpq4's own upstream AS112 references, the engine's edge cases, and Debian's
 bgpq4 1.9 run against our whois server for what the vectors don't cover.
 
@@ -17,9 +17,10 @@ import time
 
 import pytest
 
-from irr.export import formats
-from irr.export.generate import Bgpq4, generate
-from irr.export.prefixes import Entry, PrefixTree, TooLarge, is_special_asn, ntop, parse_prefix, prefix_set
+from irr.filters import formats
+from irr.filters.entries import prefix_set
+from irr.filters.generate import Bgpq4, generate
+from irr.filters.prefixes import Entry, PrefixTree, TooLarge, is_special_asn, ntop, parse_prefix
 from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View
 from mirror.importer import load_files

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from irr.export.generate import generate
+from irr.filters.generate import generate
 from irr.query.memory import RoutingMemory
 from irr.query.sets import View
 from mirror.importer import load_files

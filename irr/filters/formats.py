@@ -10,7 +10,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from irr.export.prefixes import Entry, mask, ntop
+from irr.filters.prefixes import Entry, mask, ntop
 
 # bgpq4's vendor enum: its numbers show in "Unknown vendor N" errors.
 VENDORS = {

@@ -1,4 +1,6 @@
-"""Route origin validation (RFC 6811) of many routes at once, in memory.
+"""Route origin validation (RFC 6811) of many routes at once, in memory (ROA reloads, bulk loads and
+the routing reports; single writes use the SQL `rov_state()`, and tests/test_rov_agreement.py
+checks both agree).
 
 A route P/len is covered by a ROA Q/qlen exactly when qlen <= len and Q is P cut to qlen bits, so
 the covering ROAs of a route are found with one dictionary lookup per ROA prefix length in use

@@ -14,8 +14,8 @@ import re
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
-from irr.export import formats
-from irr.export.prefixes import WIDTH, Entry, PrefixTree, TooLarge, is_special_asn, origin_keys
+from irr.filters import formats
+from irr.filters.prefixes import WIDTH, Entry, PrefixTree, TooLarge, is_special_asn, origin_keys
 from irr.query import sets
 from irr.query.irrd import QueryError, parse_asn
 from rpsl import keys

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import mirror.exports
+import mirror.dumps
 from irr.config import SourceConfig
 from irr.store import Change
-from mirror.exports import Exporter, ExportError
+from mirror.dumps import Exporter, ExportError
 from mirror.full_import import FullImport
 from mirror.importer import load_files
 from rpsl.lenient import load
@@ -105,7 +105,7 @@ def test_export_is_atomic_and_from_one_snapshot(store, loaded, tmp_path, monkeyp
                     origin="test")
         return original(source, conn=conn, **kw)
 
-    monkeypatch.setattr(mirror.exports, "mask_hashes", hooked)
+    monkeypatch.setattr(mirror.dumps, "mask_hashes", hooked)
     monkeypatch.setattr(store, "iter_objects", iter_objects)
     Exporter(store, "APNIC", out).run_once()
     assert len(seen) == 3 and any(n.endswith(".tmp") for n in seen[-1]) and isolation == ["repeatable read"]

@@ -4,9 +4,10 @@
 its output and exit code; `prefix_set` and `render` are the pieces for callers that build
 filters themselves (the HTTP API).
 """
-from irr.export.formats import GENERATIONS, VENDORS, FormatError, Options, render
-from irr.export.generate import Bgpq4, generate
-from irr.export.prefixes import Entry, PrefixTree, is_special_asn, prefix_set
+from irr.filters.entries import prefix_set
+from irr.filters.formats import GENERATIONS, VENDORS, FormatError, Options, render
+from irr.filters.generate import Bgpq4, generate
+from irr.filters.prefixes import Entry, PrefixTree, is_special_asn
 
 __all__ = ["GENERATIONS", "VENDORS", "Bgpq4", "Entry", "FormatError", "Options", "PrefixTree", "generate",
            "is_special_asn", "prefix_set", "render"]

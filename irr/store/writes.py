@@ -1,0 +1,168 @@
+"""The single-object write path: changes with their journal entries and serials, one transaction."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import CIDR, INET, insert
+from sqlalchemy.engine import Connection, Engine
+
+from irr.store.models import (
+    ROUTE_CLASSES,
+    SCOPE_CLASSES,
+    Change,
+    JournalEntry,
+    ObjectRow,
+    SourceRow,
+    StoreError,
+    _ident,
+    _literal,
+    _notify,
+    check_source,
+    partition_name,
+)
+from irr.store.rows import row_values
+
+
+class WritePath:
+    """Part of irr.store.Store: single changes with their journal entries and serials."""
+
+    engine: Engine
+
+    def _ensure_partition(self, conn: Connection, source: str) -> None:
+        exists = conn.execute(select(func.to_regclass(partition_name(source)))).scalar()
+        if exists is None:
+            conn.execute(sa.text(
+                f"CREATE TABLE IF NOT EXISTS {_ident(conn, partition_name(source))} PARTITION OF rpsl_objects "
+                f"FOR VALUES IN ({_literal(source)})"))
+
+    def _lock_source(self, conn: Connection, source: str) -> SourceRow:
+        """The source's status row, locked until commit (serialises writers of one source)."""
+        conn.execute(insert(SourceRow).values(name=source).on_conflict_do_nothing())
+        return conn.execute(select(SourceRow).where(SourceRow.name == source).with_for_update()).one()
+
+    def lock_sources(self, conn: Connection, sources: list[str]) -> None:
+        """Lock the status rows of sources (in name order: no deadlocks) until the transaction
+        ends: writers of a source take turns, and each reads what the previous one committed."""
+        for source in sorted(sources):
+            self._lock_source(conn, check_source(source))
+
+    def apply(self, changes: list[Change], origin: str, conn: Connection | None = None,
+              serial_newest: dict[str, int] | None = None, suppress_invalid: bool = False) -> list[int | None]:
+        """Write changes and their journal entries in one transaction; return their serials
+        (None for a deletion of an object that was not there and has no text to journal).
+        `serial_newest` (mirrors): the serial each source has reached after these changes.
+        `suppress_invalid` (mirrors with serials of our own, as IRRd does): an RPKI-invalid route
+        gets no journal entry (a route that turns invalid gets a DEL), so whoever mirrors the
+        source from us never sees it; it is stored all the same."""
+        if conn is None:
+            with self.engine.begin() as c:
+                return self.apply(changes, origin, c, serial_newest, suppress_invalid)
+        counters = self._lock_serials(conn, {check_source(c.source) for c in changes})
+        for source in sorted(counters):
+            self._ensure_partition(conn, source)
+        serials = []
+        for change in changes:
+            source = change.source
+            obj = change.obj
+            operation = change.operation
+            suppress = suppress_invalid and change.serial is None  # never with an upstream's serials
+            key = (ObjectRow.source == source, ObjectRow.object_class == obj.object_class, ObjectRow.pk == obj.pk)
+            if change.operation == "ADD":
+                values = row_values(source, obj)
+                old = None
+                if obj.object_class in ROUTE_CLASSES and self.roas_loaded(conn):
+                    values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
+                    if suppress:
+                        old = conn.execute(select(ObjectRow.object_text, ObjectRow.rpki_status).where(*key)).first()
+                if obj.object_class in SCOPE_CLASSES:
+                    values["scope_status"] = func.scope_state(sa.cast(values["ip_first"], INET),
+                                                              sa.cast(values["ip_last"], INET),
+                                                              values["asn_first"], values["asn_last"])
+                stmt = insert(ObjectRow).values(**values)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["pk", "object_class", "source"],
+                    set_={k: stmt.excluded[k] for k in values if k not in ("source", "object_class", "pk")}
+                    | {"updated": func.now()})
+                state = conn.execute(stmt.returning(ObjectRow.rpki_status)).scalar()
+                text = obj.text
+                if suppress and state == "invalid":
+                    if old is None or old.rpki_status == "invalid":
+                        serials.append(None)  # never visible to our mirrors: nothing to tell them
+                        continue
+                    operation, text = "DEL", old.object_text  # it vanishes from what they see
+            elif change.operation == "DEL":
+                deleted = conn.execute(sa.delete(ObjectRow).where(*key).returning(
+                    ObjectRow.object_text, ObjectRow.rpki_status)).first()
+                text = deleted.object_text if deleted else None
+                if suppress and deleted is not None and deleted.rpki_status == "invalid":
+                    serials.append(None)  # our mirrors never had it
+                    continue
+                if text is None:
+                    if not change.missing_ok:
+                        raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
+                    text = obj.text  # a mirror replays a deletion it never saw the object for
+                    if not text.strip() and change.serial is None:
+                        # nothing was deleted and there is no text to tell our own mirrors (an NRTM
+                        # DEL needs one): no journal entry, no serial
+                        serials.append(None)
+                        continue
+            else:
+                raise StoreError(f"unknown operation {change.operation!r}")
+            serial = _next_serial(counters, source, change.serial)
+            conn.execute(insert(JournalEntry).values(
+                source=source, serial=serial, operation=operation, object_class=obj.object_class,
+                pk=obj.pk, object_text=text, origin=origin))
+            serials.append(serial)
+        _save_serials(conn, counters)
+        for source, newest in (serial_newest or {}).items():
+            self._lock_source(conn, check_source(source))
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source, sa.or_(
+                SourceRow.serial_newest.is_(None), SourceRow.serial_newest < newest)).values(
+                serial_newest=newest, updated=func.now()))
+        for source in {c.source for c in changes} | set(serial_newest or ()):
+            _notify(conn, source)
+        return serials
+
+    def _journal_only(self, conn: Connection, entries: list[tuple[str, str, str, str, str]], origin: str) -> None:
+        """Journal entries without an object change (objects hidden or shown again by a filter)."""
+        counters = self._lock_serials(conn, {e[0] for e in entries})
+        rows = []
+        for source, operation, object_class, pk, text in entries:
+            rows.append({"source": source, "serial": _next_serial(counters, source), "operation": operation,
+                         "object_class": object_class, "pk": pk, "object_text": text, "origin": origin})
+        if rows:
+            conn.execute(insert(JournalEntry), rows)  # one batched statement (a ROA change may move thousands)
+        _save_serials(conn, counters)
+
+    def _lock_serials(self, conn: Connection, sources: set[str]) -> dict[str, list]:
+        """The serial counters of the sources a transaction journals to: each source's status row
+        is locked once (writers of a source take turns, in name order: no deadlocks), its counter
+        advanced in memory (`_next_serial`) and the row updated once at the end (`_save_serials`)."""
+        counters: dict[str, list] = {}  # source -> [serial_newest, serial_oldest]
+        for source in sorted(sources):
+            row = self._lock_source(conn, source)
+            counters[source] = [row.serial_newest, row.serial_oldest]
+        return counters
+
+
+def _next_serial(counters: dict[str, list], source: str, upstream: int | None = None) -> int:
+    """The serial of a source's next journal entry: one past the newest, or a mirror's upstream
+    serial (gaps allowed, never back)."""
+    counter = counters[source]
+    current = counter[0]
+    if upstream is None:
+        serial = (current or 0) + 1
+    elif current is not None and upstream <= current:
+        raise StoreError(f"serial {upstream} of {source} is not above {current}: serials never go back")
+    else:
+        serial = upstream
+    counter[0] = serial
+    if counter[1] is None:
+        counter[1] = serial
+    return serial
+
+
+def _save_serials(conn: Connection, counters: dict[str, list]) -> None:
+    for source, (newest, oldest) in counters.items():
+        conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
+            serial_newest=newest, serial_oldest=oldest, updated=func.now()))
