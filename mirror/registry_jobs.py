@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from irr.config import Config
-from irr.scope.resources import configured, parse_delegated
+from irr.scope.resources import configured, merged, parse_delegated
 from mirror.download import fetch
 
 
@@ -17,5 +17,6 @@ def load_scope(config: Config, store) -> str:
             raise ValueError(f"{config.scope_delegated_url}: no allocated or assigned resource for "
                              f"{config.scope_country or config.scope_registry}: scope not changed")
         entries += delegated
-    changed = store.replace_scope(entries)
-    return f"scope: {len(entries)} ranges; {changed} objects changed state"
+    ranges = merged(entries)
+    changed = store.replace_scope(ranges)
+    return f"scope: {len(entries)} entries in {len(ranges)} ranges; {changed} objects changed state"

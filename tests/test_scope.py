@@ -5,7 +5,7 @@ from __future__ import annotations
 from irr.config import Config, SourceConfig
 from irr.query.ripe import ripe_query
 from irr.query.session import Session
-from irr.scope.resources import configured, parse_delegated
+from irr.scope.resources import configured, merged, parse_delegated
 from irr.store import Change
 from irr.store.lookups import Lookups
 from irr.updates.pipeline import Pipeline
@@ -83,3 +83,24 @@ def test_a_scope_reload_hides_routes_from_filters_at_once(store, tmp_path):
         assert whois.query("!gAS64500") == b"D\n" and store.serial("APNIC") == 7
         assert store.replace_scope(configured(("192.0.2.0/24",), ())) == 1
         assert whois.query("!gAS64500") == b"A13\n192.0.2.0/24\nC\n"
+
+
+def test_neighbouring_delegations_make_one_range(store, tmp_path):
+    """A route spanning two adjacent delegations is inside the scope (the store checks
+    each object against one range: the job joins neighbours first)."""
+    setup_registry(store)
+    stats = tmp_path / "delegated-apnic-extended-latest"
+    stats.write_text(DELEGATED.replace("198.51.100.0|128|20100101|assigned|A91A7382",
+                                       "198.51.100.0|128|20100101|assigned|A91A7382\n"
+                                       "apnic|VN|ipv4|198.51.100.128|128|20100101|allocated|A91A7383")
+                     + "apnic|VN|asn|64512|16|20100101|allocated|A91A7383\n")
+    base = registry_config(tmp_path)
+    config = Config(**{**base.__dict__, "scope_country": "VN", "scope_delegated_url": f"file://{stats}",
+                       "sources": {**base.sources, "RADB": SourceConfig("RADB")}})
+    assert load_scope(config, store).startswith("scope: 6 entries in 4 ranges")
+    store.apply([Change("RADB", "ADD", load("route: 198.51.100.0/24\norigin: AS64500\nsource: RADB\n")),
+                 Change("RADB", "ADD", load("route: 198.51.100.0/23\norigin: AS64500\nsource: RADB\n"))], origin="t")
+    assert store.get("RADB", "route", "198.51.100.0/24AS64500").scope_status == "in"
+    asns = [(e.asn_first, e.asn_last) for e in merged(parse_delegated(stats.read_text(), "VN")) if e.asn_first]
+    assert asns == [(64496, 64527)]
+    assert store.get("RADB", "route", "198.51.100.0/23AS64500").scope_status == "out"

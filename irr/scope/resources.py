@@ -7,6 +7,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+import netaddr
+
 from rpsl import keys
 
 
@@ -71,3 +73,33 @@ def configured(prefixes: tuple[str, ...], asns: tuple[str, ...]) -> list[ScopeEn
             canonical = f"AS{first}"
         out.append(ScopeEntry(asn_first=first, asn_last=last, origin=f"config {canonical}"))
     return out
+
+
+def merged(entries: list[ScopeEntry]) -> list[ScopeEntry]:
+    """Adjacent and overlapping ranges joined into one (addresses with netaddr's IPSet, AS numbers
+    by sorting): the store judges an object against one range, so a route or as-block spanning two
+    neighbouring delegations must meet a range holding both."""
+    addresses = sorted((e for e in entries if e.first_address), key=lambda e: netaddr.IPAddress(e.first_address))
+    space = netaddr.IPSet(netaddr.IPRange(e.first_address, e.last_address) for e in addresses)
+    out: list[ScopeEntry] = []
+    i = 0
+    for block in space.iter_ipranges():
+        origins = []
+        while i < len(addresses) and netaddr.IPAddress(addresses[i].first_address) in block:
+            origins.append(addresses[i].origin)
+            i += 1
+        out.append(ScopeEntry(str(block[0]), str(block[-1]), origin=_origin(origins)))
+    asns = sorted((e for e in entries if e.asn_first is not None), key=lambda e: (e.asn_first, e.asn_last))
+    runs: list[list] = []
+    for e in asns:
+        if runs and e.asn_first <= runs[-1][1] + 1:
+            runs[-1][1] = max(runs[-1][1], e.asn_last)
+            runs[-1][2].append(e.origin)
+        else:
+            runs.append([e.asn_first, e.asn_last, [e.origin]])
+    out += [ScopeEntry(asn_first=first, asn_last=last, origin=_origin(origins)) for first, last, origins in runs]
+    return out
+
+
+def _origin(origins: list[str]) -> str:
+    return origins[0] if len(origins) == 1 else f"{origins[0]} and {len(origins) - 1} adjacent"
