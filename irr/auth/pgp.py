@@ -1,13 +1,12 @@
 """OpenPGP for the registry: key-cert keys in a GnuPG keyring, inline clear-signed (RFC 4880 §7)
 and detached PGP/MIME (RFC 3156) signature checks, and the generated key-cert attributes.
 
-gpg runs through python-gnupg (`gnupg.GPG`), which acts only on gpg's machine-readable status lines
-(`[GNUPG:] ...` on stderr, where it ignores the human-readable messages), with `--no-options`,
-`--no-autostart` (no gpg-agent or dirmngr is ever started, no key is fetched from the network) and
-`--trust-model always` (a key in this keyring is trusted because a key-cert holds it; which mntner it
-satisfies is decided by the key-cert, spec auth.md §3.1). Where python-gnupg's summaries would lose
-information, its hooks are used instead: each signature's status lines are kept apart (`_Verify`), key
-listings are parsed from gpg's own colon output (`_ColonListing`), and every gpg run has a time limit (`_GPG`).
+gpg runs through python-gnupg (`gnupg.GPG`), which acts only on gpg's machine-readable status lines,
+with `--no-options`, `--no-autostart` (no gpg-agent or dirmngr, no key fetched from the network) and
+`--trust-model always` (a key here is trusted because a key-cert holds it; the key-cert decides which
+mntner it satisfies). Where python-gnupg's summaries would lose information, its hooks are used: each
+signature's status lines are kept apart (`_Verify`), key listings are parsed from gpg's colon output
+(`_ColonListing`), and every gpg run has a time limit (`_GPG`).
 """
 from __future__ import annotations
 
