@@ -59,7 +59,9 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
     "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
+    "answer_cache": 50_000,  # answers of !g, !6, !i, !a kept until a change reaches them (0: none)
 }
+WHOIS_ZERO_ALLOWED = ("answer_cache",)
 
 
 WHOIS_STYLES = ("apnic", "irrd")
@@ -234,7 +236,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     for name, value in (raw.get("whois") or {}).items():
         if name in WHOIS_TEXT:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (value <= 0 and not (value == 0 and name in WHOIS_ZERO_ALLOWED)):
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
 

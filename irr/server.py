@@ -77,7 +77,9 @@ def build_whois(config: Config, store):
     w = config.whois
     lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
                       max_rows=int(w["max_objects"]), scope_hidden=config.scope_hidden_sources)
-    commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+    set_limits = Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
+    memory.warm(list(config.source_order) or sorted(memory.snapshots), set_limits)  # every set resolved ahead
+    commands = IrrdCommands(memory, lookups, store, set_limits, cache_size=int(w["answer_cache"]))
     limits = WhoisLimits(max_connections=int(w["max_connections"]),
                          max_connections_per_address=int(w["max_connections_per_address"]),
                          max_queued_queries=int(w["max_queued_queries"]), idle_timeout=int(w["idle_timeout"]),
