@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -113,6 +114,10 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
         if demo and load_demo_if_empty(store):
             print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
     reads = read_store or store
+    # Answers from memory take microseconds; without this, a busy background thread (changes
+    # applied to the routing memory, sets resolved ahead, mirroring, HTTP) keeps the whois event
+    # loop waiting up to 5 ms for the interpreter lock on every turn.
+    sys.setswitchinterval(0.0005)
     whois, memory = build_whois(config, reads)
     from mirror.scheduler import Scheduler
 

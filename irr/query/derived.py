@@ -19,9 +19,20 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING
 
-from irr.query.sets import MISSING, SetLimitError, expansion, is_asn, node, origin_chunk, pieces, resolve_route_set
+from irr.query.sets import (
+    MISSING,
+    SetLimitError,
+    dedupe,
+    expansion,
+    is_asn,
+    node,
+    origin_chunk,
+    pieces,
+    resolve_route_set,
+)
 
 if TYPE_CHECKING:
     from irr.query.memory import RoutingMemory, Snapshot
@@ -182,12 +193,12 @@ class MemoStore:
     def clear(self) -> None:
         self.entries.clear()
 
-    def invalidate(self, changes: Changes, view: View, moas: frozenset[int], epoch: int, graph: MemberGraph) -> None:
+    def invalidate(self, changes: Changes, view: View, before: dict, epoch: int, graph: MemberGraph) -> None:
         """Drop what `changes` make stale; patch the `!a` pieces of the sets whose expansion did
-        not change but whose origins' routes did (`view`: the new snapshots, `moas`: origins
-        that share a prefix before or after the change). An expansion depends only on the nodes
-        (irr.query.sets._node) of the sets it reaches: only sets above a set whose node changed
-        lose theirs."""
+        not change but whose origins' routes did (`view`: the new snapshots; `before`: the origins
+        that shared a prefix before the change, per address family). An expansion depends only on
+        the nodes (irr.query.sets.node) of the sets it reaches: only sets above a set whose node
+        changed lose theirs."""
         entries = self.entries
         expanded = graph.closure(self._changed_nodes(changes.sets, view, epoch, graph), ())
         for name in expanded:
@@ -205,7 +216,7 @@ class MemoStore:
             if name not in expanded:
                 for version, origins in changed.items():
                     if origins and ("a", name, version) in entries:
-                        self._patch(name, version, origins, view, moas, fresh, epoch)
+                        self._patch(name, version, origins, view, before, fresh, epoch)
 
     def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
         """The sets whose node differs in the new state: among the changed sets and the sets
@@ -232,23 +243,23 @@ class MemoStore:
             self.entries[("g", origin, version)] = (epoch, piece)
         return piece
 
-    def _patch(self, name: str, version: int | None, origins: set[int], view: View, moas: frozenset[int],
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View, before: dict,
                fresh: dict, epoch: int) -> None:
+        """The pieces of one as-set with the changed origins' pieces replaced (and those of every
+        origin that shares a prefix, before or after, set again in order: see sets.dedupe)."""
         key = ("a", name, version)
         value = self.entries[key][1]
         exp = self.entries.get(("exp", name))
         if isinstance(value, SetLimitError) or exp is None or isinstance(exp[1], SetLimitError):
             del self.entries[key]
             return
-        positions = exp[1].positions
+        exp = exp[1]
+        positions = exp.positions
         if len(origins) < len(positions):
             hits = [o for o in origins if o in positions]
         else:
             hits = [o for o in positions if o in origins]
         if not hits:
-            return
-        if not moas.isdisjoint(hits):  # a shared prefix may move between pieces: compute again
-            del self.entries[key]
             return
         current, total = value
         counted = view.prefix_count() > self.limits.max_size
@@ -256,15 +267,17 @@ class MemoStore:
             del self.entries[key]
             return
         patched = list(current)
-        for origin in hits:
-            piece = self._chunk(view, origin, version, fresh, epoch)
-            index = positions[origin]
-            if counted:
-                total += piece.count(" ") - patched[index].count(" ")
-            patched[index] = piece
-        if total > self.limits.max_size:
-            del self.entries[key]
-            return
+        shared = view.sharing(version)
+        old_shared = before.get(4, frozenset()) | before.get(6, frozenset()) if version is None else \
+            before.get(version, frozenset())
+        for origin in (*hits, *(o for o in old_shared if o in positions)) if old_shared else hits:
+            patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
+        dedupe(view, exp, version, patched, shared)
+        if counted:
+            total = sum(map(str.count, patched, repeat(" ")))
+            if total > self.limits.max_size:
+                del self.entries[key]
+                return
         self.entries[key] = (epoch, (tuple(patched), total))
 
 

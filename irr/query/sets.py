@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,13 @@ class View:
     snapshots: Sequence[Snapshot]
     limits: Limits = Limits()
     memo: Any = None            # irr.query.memory.Memo of this view, or None
-    moas: frozenset = frozenset()  # origins that share a prefix with another origin (see chunks)
+    moas: dict = field(default_factory=dict)  # 4/6 -> origins sharing a prefix with another (see chunks)
+
+    def sharing(self, version: int | None) -> frozenset[int]:
+        """The origins that share a route (4), route6 (6) or any (None) prefix with another origin."""
+        if version is None:
+            return self.moas.get(4, frozenset()) | self.moas.get(6, frozenset())
+        return self.moas.get(version, frozenset())
 
     def find(self, name: str):
         for snap in self.snapshots:
@@ -358,25 +364,29 @@ def pieces(view: View, name: str, version: int | None) -> tuple[tuple[str, ...],
 def chunks(view: View, name: str, exp: Expansion, version: int | None) -> tuple[tuple[str, ...], int]:
     """The `!a` text of an as-set in pieces, one per AS number of its expansion (same order): the
     AS's prefixes with a blank after each, those an earlier AS already gave left out; and how
-    many prefixes in all. Only an origin in `view.moas` can share a prefix with another origin,
-    so only theirs are compared."""
+    many prefixes in all."""
     out = view.chunks(exp.numbers, version)
-    moas = view.moas
-    if moas:
-        if len(moas) < len(exp.numbers):
-            positions = exp.positions
-            shared = sorted(positions[n] for n in moas if n in positions)
-        else:
-            shared = [i for i, n in enumerate(exp.numbers) if n in moas]
-        seen: set[str] = set()
-        for i in shared:
-            if out[i]:
-                prefixes = view.prefixes(exp.numbers[i], version)
-                out[i] = origin_chunk([p for p in prefixes if p not in seen])
-                seen.update(prefixes)
+    dedupe(view, exp, version, out, view.sharing(version))
     total = -1  # not counted: the selected sources hold fewer prefixes than the limit
     if view.prefix_count() > view.limits.max_size:
         total = sum(map(str.count, out, repeat(" ")))
         if total > view.limits.max_size:
             raise SetLimitError(f"{name}: more than {view.limits.max_size} prefixes")
     return tuple(out), total
+
+
+def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shared: frozenset[int]) -> None:
+    """Set the pieces of the origins in `shared` (those that share a prefix with another origin:
+    only theirs can repeat one) again, in expansion order, leaving out prefixes already given."""
+    if not shared:
+        return
+    if len(shared) < len(exp.numbers):
+        positions = exp.positions
+        where = sorted(positions[n] for n in shared if n in positions)
+    else:
+        where = [i for i, n in enumerate(exp.numbers) if n in shared]
+    seen: set[str] = set()
+    for i in where:
+        prefixes = view.prefixes(exp.numbers[i], version)
+        out[i] = origin_chunk([p for p in prefixes if p not in seen])
+        seen.update(prefixes)
