@@ -18,6 +18,15 @@ sys.path.insert(0, str(REPO))
 from irr.database import EmbeddedPostgres  # noqa: E402
 
 CLEAN_1M = Path(tempfile.gettempdir()) / "clean-1m.db"
+# the data generator, as the tests find it (tests/conftest.py)
+GEN_RPSL = Path(os.environ.get("IRR_SHARED_DIR", REPO.parent / "shared")) / "data" / "gen_rpsl.py"
+
+
+def generate_dump(path: Path, scale: int, seed: int = 1, *extra: str) -> Path:
+    """A generated APNIC-like dump (deterministic for a seed and scale)."""
+    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", str(seed), "--scale", str(scale), "--out", str(path),
+                    *extra], check=True, stdout=subprocess.DEVNULL)
+    return path
 
 
 def free_port() -> int:
@@ -43,9 +52,7 @@ def database() -> Iterator[str]:
 def load_clean_1m(url: str, dump: Path) -> None:
     """Generate the clean 1M dump when missing (gen_rpsl --seed 1, no oddities); load it as APNIC."""
     if not dump.exists():
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1",
-                        "--scale", "1000000", "--oddity-rate", "0", "--out", str(dump)], check=True,
-                       stdout=subprocess.DEVNULL)
+        generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
     subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
                    env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 

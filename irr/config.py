@@ -19,6 +19,7 @@
     max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
     max_set_depth = 50
     max_set_size = 2000000
+    answer_cache = 50000       # !g/!6/!i/!a answers kept until a change reaches them (0: none)
     style = "apnic"            # RIPE-style answers laid out as APNIC's whois; "irrd": as IRRd 4.5
     name = "whois.vnnic.vn"    # the server's name in APNIC-style headers (default: this host's name)
     terms_url = "http://www.apnic.net/db/dbcopyright.html"   # the header's copyright terms line

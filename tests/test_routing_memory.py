@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import sqlalchemy as sa
 
 from irr.query.irrd import IrrdCommands
 from irr.query.memory import RoutingMemory
@@ -136,6 +137,7 @@ class Live:
             assert self.memory.stats["reloads"] == before["reloads"], "a journal change was read whole"
         fresh = RoutingMemory(self.store)
         fresh.load_all()
+        fresh.stop()
         assert contents(self.memory) == contents(fresh)
         assert self.memory._graph.parents == fresh._graph.parents
         assert self.memory._graph.asn_parents == fresh._graph.asn_parents
@@ -348,3 +350,18 @@ def test_random_changes_equal_a_fresh_read(loaded, seed, limits):
         if reload:
             loaded.replace_roas([Roa("10.1.0.0/16", 20, 1)] if rng.random() < 0.5 else [])
         live.check(incremental=not reload)
+
+
+def test_version_check_survives_a_dropped_connection(loaded):
+    """The memory's version checks skip SQLAlchemy's pre-ping; a connection the server dropped
+    costs one retry, not an error for the whois connection that asked."""
+    memory = RoutingMemory(loaded)
+    memory.load_all()
+    with loaded.engine.connect() as conn:
+        killed = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                                      "datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert killed >= 1
+    apply(loaded, "TEST", route("10.1.201.0/24", 1))
+    memory.refresh()
+    assert 1 in memory.snapshots["TEST"].v4 and "10.1.201.0/24" in memory.snapshots["TEST"].v4[1]
+    memory.stop()

@@ -25,8 +25,12 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
+from irr.database import make_engine
 from irr.query.derived import Changes, MemberGraph, MemoStore, RouteOwners, WarmQueue
 from irr.query.sets import Limits, View, origin_chunk
+from irr.store import Store
 from irr.store.routing import CLAIM_CLASSES, SET_CLASSES, DeltaReads, RoutingReads
 
 log = logging.getLogger(__name__)
@@ -229,7 +233,12 @@ class RoutingMemory:
     def __init__(self, store, scope_hidden: frozenset[str] = frozenset()):
         self.store = store
         self.scope_hidden = scope_hidden  # sources whose out-of-scope routes stay out of filters
-        self.reads = RoutingReads(store.engine, frozenset(scope_hidden))
+        # Its own small pool, without a "pre-ping" round trip on every checkout: every new whois
+        # connection checks the sources' versions, and a ping would double that check's cost.
+        # A connection the server dropped fails once and the check is tried again (_versions).
+        self._engine = make_engine(store.engine.url, pool_pre_ping=False, pool_size=2, max_overflow=8)
+        self._store = Store(self._engine)
+        self.reads = RoutingReads(self._engine, frozenset(scope_hidden))
         self._state = State(0, {})
         self._lock = threading.Lock()      # one writer at a time
         self._publish = threading.Lock()   # publication, and what readers add to derived data
@@ -304,13 +313,13 @@ class RoutingMemory:
 
     def refresh(self) -> None:
         """Make sure every snapshot matches the committed data (one query when nothing changed)."""
-        versions = self.store.versions()
+        versions = self._versions()
         current = self._state.snapshots
         if all(s in current and current[s].version == v for s, v in versions.items()) and \
                 not set(current) - set(versions):
             return
         with self._lock:
-            versions = self.store.versions()
+            versions = self._versions()
             snapshots = dict(self._state.snapshots)
             changes = Changes()
             moved = False
@@ -327,6 +336,14 @@ class RoutingMemory:
             if moved:  # another thread may have caught up meanwhile
                 self._publish_state(snapshots, changes)
 
+    def _versions(self) -> dict[str, tuple]:
+        try:
+            return self._store.versions()
+        except sa.exc.DBAPIError as e:
+            if not e.connection_invalidated:  # not a dropped connection: a real error
+                raise
+            return self._store.versions()  # the pool has been emptied: a new connection
+
     def _catch_up(self, source: str, snap: Snapshot | None) -> tuple[Snapshot, Changes]:
         """`snap` brought up to date: from the journal when only serials moved, else read whole."""
         if snap is not None:
@@ -336,13 +353,19 @@ class RoutingMemory:
                     keys = delta.changed_keys(old[0], MAX_DELTA)
                     if keys is not None and all(_parsable(c, pk) for c, pk in keys):
                         t0 = time.monotonic()
-                        updated, changes = snap.updated(delta, keys)
-                        self._account(snap, updated, changes)
-                        self.stats["deltas"] += 1
-                        self.stats["delta_keys"] += len(keys)
-                        log.debug("routing data of %s: %d changed keys applied (%.3fs)", source, len(keys),
-                                  time.monotonic() - t0)
-                        return updated, changes
+                        try:
+                            updated, changes = snap.updated(delta, keys)
+                        except sa.exc.DBAPIError:
+                            raise
+                        except Exception:  # never stuck on a change it cannot apply: read it all
+                            log.exception("routing data of %s: changes not applied; reading it whole", source)
+                        else:
+                            self._account(snap, updated, changes)
+                            self.stats["deltas"] += 1
+                            self.stats["delta_keys"] += len(keys)
+                            log.debug("routing data of %s: %d changed keys applied (%.3fs)", source, len(keys),
+                                      time.monotonic() - t0)
+                            return updated, changes
         return self._full(source)
 
     def _full(self, source: str) -> tuple[Snapshot, Changes]:
@@ -410,6 +433,7 @@ class RoutingMemory:
         self._warm.stop()
         if self._listener is not None:
             self._listener.join(5)
+        self._engine.dispose()
 
     def _listen(self, url: str) -> None:
         import psycopg
