@@ -17,16 +17,8 @@ sys.path.insert(0, str(REPO))
 
 from irr.database import EmbeddedPostgres  # noqa: E402
 
-CLEAN_1M = Path(tempfile.gettempdir()) / "clean-1m.db"
-# the data generator, as the tests find it (tests/conftest.py)
-GEN_RPSL = Path(os.environ.get("IRR_SHARED_DIR", REPO.parent / "shared")) / "data" / "gen_rpsl.py"
-
-
-def generate_dump(path: Path, scale: int, seed: int = 1, *extra: str) -> Path:
-    """A generated APNIC-like dump (deterministic for a seed and scale)."""
-    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", str(seed), "--scale", str(scale), "--out", str(path),
-                    *extra], check=True, stdout=subprocess.DEVNULL)
-    return path
+CLEAN_1M = Path(tempfile.gettempdir()) / "irr-generated-clean-1m.db"   # seed 1, no quirks
+DUMP_1M = Path(tempfile.gettempdir()) / "irr-generated-1m.db"              # seed 1, default quirks
 
 
 def free_port() -> int:
@@ -49,10 +41,18 @@ def database() -> Iterator[str]:
         server.stop()
 
 
-def load_clean_1m(url: str, dump: Path) -> None:
-    """Generate the clean 1M dump when missing (gen_rpsl --seed 1, no oddities); load it as APNIC."""
+def generate_dump(dump: Path, scale: int, seed: int = 1, *extra: str) -> Path:
+    """The project's generated APNIC-like dump (`irr generate-dump`), made when missing."""
     if not dump.exists():
-        generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
+        print(f"generating {dump} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "irr.cli", "generate-dump", "-q", "--seed", str(seed), "--scale",
+                        str(scale), "--out", str(dump), *extra], cwd=REPO, check=True)
+    return dump
+
+
+def load_clean_1m(url: str, dump: Path) -> None:
+    """Generate the clean 1M dump when missing (seed 1, no quirks); load it as APNIC."""
+    generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
     subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
                    env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 

@@ -37,10 +37,19 @@
 
     [auth]
     override_password_hash = "$2b$12$..."   # staff override; a hash, never the password
+    registry_maintainers = ["MAINT-VN-VNNIC"] # the registry's hostmasters (irr/updates/registry.py)
 
     [rdap]
     port43 = "whois.example.vn"              # the whois server named in RDAP answers
     redact = ["person.e-mail"]               # entity data not shown (RFC 9537)
+
+    [updates]
+    submission_timeout = 30        # seconds for one whole submission (parse, checks, passwords, write)
+    pgp_max_age = 3600             # PGP signatures older than this are refused (RIPE: one hour) ...
+    pgp_max_future = 600           # ... and those dated further ahead than this
+    failed_auth_window = 3600      # failed authorisations count for this long ...
+    failed_auth_per_client = 30    # ... at most this many per client (address or mail sender) ...
+    failed_auth_per_mntner = 20    # ... and per maintainer; then its passwords are refused for a while
 
 Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
@@ -63,6 +72,11 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "answer_cache": 50_000,  # answers of !g, !6, !i, !a kept until a change reaches them (0: none)
 }
 WHOIS_ZERO_ALLOWED = ("answer_cache",)
+
+UPDATES_DEFAULTS: dict[str, int | float] = {
+    "submission_timeout": 30, "pgp_max_age": 3600, "pgp_max_future": 600, "failed_auth_window": 3600,
+    "failed_auth_per_client": 30, "failed_auth_per_mntner": 20,
+}
 
 
 WHOIS_STYLES = ("apnic", "irrd")
@@ -129,6 +143,7 @@ class Config:
     smtp_port: int = 25
     mail_from: str = "irr@localhost"
     override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
+    registry_maintainers: tuple[str, ...] = ()  # the registry's hostmasters: top-level resources are theirs
     roa_url: str | None = None         # validated ROA payloads (rpki-client json, Routinator jsonext, CSV)
     roa_timer: int = 3600
     scope_country: str | None = None   # the NIR's resources: delegated stats filtered by country (VN) ...
@@ -138,6 +153,10 @@ class Config:
     scope_asns: tuple[str, ...] = ()
     scope_timer: int = 86400
     rdap: RdapConfig = field(default_factory=RdapConfig)
+    bgp_table_url: str | None = None   # [bgp] an MRT RIB dump, bgpdump -m text or pfx2as table (file or URL)
+    bgp_timer: int = 28800
+    reports: dict[str, Any] = field(default_factory=dict)   # [reports], checked by _reports()
+    updates: dict[str, int | float] = field(default_factory=lambda: dict(UPDATES_DEFAULTS))
 
     @property
     def scope_configured(self) -> bool:
@@ -169,10 +188,13 @@ _SECTIONS = {
     "server": {"host", "http_port", "whois_port", "http_max_connections", "http_timeout"},
     "whois": set(WHOIS_DEFAULTS) | set(WHOIS_TEXT),
     "email": {"smtp_host", "smtp_port", "from"},
-    "auth": {"override_password_hash"},
+    "auth": {"override_password_hash", "registry_maintainers"},
+    "updates": set(UPDATES_DEFAULTS),
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
     "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
+    "bgp": {"table_url", "timer"},
+    "reports": {"sources", "exclude_members", "stale_years", "timer", "mail_day"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -241,6 +263,11 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
                 (value <= 0 and not (value == 0 and name in WHOIS_ZERO_ALLOWED)):
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
+    updates = dict(UPDATES_DEFAULTS)
+    for name, value in (raw.get("updates") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{where}: updates.{name} must be a positive number, not {value!r}")
+        updates[name] = value
 
     email = raw.get("email", {})
     smtp_port = email.get("smtp_port", 25)
@@ -251,6 +278,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if override is not None and not (isinstance(override, str) and override.startswith(hash_prefixes)):
         raise ConfigError(f"{where}: auth.override_password_hash must be a bcrypt ($2b$...) or md5-crypt ($1$...) "
                           "hash, never a clear-text password")
+    registry_maintainers = (raw.get("auth") or {}).get("registry_maintainers", [])
+    if not isinstance(registry_maintainers, list) or not all(_mntner_name(m) for m in registry_maintainers):
+        raise ConfigError(f"{where}: auth.registry_maintainers must be a list of mntner names "
+                          "(e.g. [\"MAINT-VN-VNNIC\"])")
 
     rpki = raw.get("rpki") or {}
     roa_url = rpki.get("roa_url")
@@ -291,17 +322,57 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     # resolves paths elsewhere (Flask's send_file takes relative paths from the package directory)
     return Config(data_dir=Path(chosen_dir).expanduser().absolute(), database_url=url,
                   readonly_url=readonly_url, host=host,
-                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **whois_text,
-                  **http_limits,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, updates=updates,
+                  **whois_text, **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
+                  registry_maintainers=tuple(m.upper() for m in registry_maintainers),
                   roa_url=roa_url, roa_timer=roa_timer,
                   scope_country=scope_values.get("country"), scope_registry=scope_values.get("registry"),
                   scope_delegated_url=scope_values.get("delegated_url"),
                   scope_prefixes=scope_values.get("prefixes", ()), scope_asns=scope_values.get("asns", ()),
                   scope_timer=scope_values.get("timer", 86400), rdap=_rdap(raw.get("rdap") or {}, where),
+                  **_bgp(raw.get("bgp") or {}, where), reports=_reports(raw.get("reports") or {}, where),
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
+
+
+def _bgp(table: dict, where: str) -> dict:
+    """[bgp]: the routing table the reports compare with, and how often it is loaded again."""
+    url, timer = table.get("table_url"), table.get("timer", 28800)
+    if url is not None and not (isinstance(url, str) and url.startswith(("file://", "http://", "https://",
+                                                                            "ftp://", "/"))):
+        raise ConfigError(f"{where}: bgp.table_url must be a file path or a file://, http(s)://, ftp:// URL")
+    if isinstance(timer, bool) or not isinstance(timer, int) or timer < 60:
+        raise ConfigError(f"{where}: bgp.timer must be a number of seconds (at least 60)")
+    return {"bgp_table_url": url, "bgp_timer": timer}
+
+
+def _reports(table: dict, where: str) -> dict[str, Any]:
+    """[reports]: sources holding the registry's allocations, maintainers that are not members,
+    when an unannounced route object is stale, the daily run and the day of the monthly mail."""
+    out: dict[str, Any] = {"sources": (), "exclude_members": (), "stale_years": 3, "timer": 86400, "mail_day": 1}
+    for key in ("sources", "exclude_members"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: reports.{key} must be a list of names")
+        out[key] = tuple(v.upper() for v in value)
+    for key, low, high in (("stale_years", 0, 100), ("timer", 60, 10**7), ("mail_day", 0, 28)):
+        value = table.get(key, out[key])
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{where}: reports.{key} must be a whole number from {low} to {high}")
+        out[key] = value
+    return out
+
+
+def _mntner_name(value: object) -> bool:
+    from rpsl.errors import ValueSyntaxError
+    from rpsl.syntax import parse
+
+    try:
+        return isinstance(value, str) and bool(parse("object_name", value))
+    except ValueSyntaxError:
+        return False
 
 
 _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -1,5 +1,5 @@
-"""Debian's bgpq4 (1.9) and bgpq3 against our whois server, with the data set of
-../shared/spec/vectors/bgpq4/README.md: bgpq4's output equals the captured vectors byte for byte."""
+"""Debian's bgpq4 (1.9) and bgpq3 against our whois server, with the vectors' data set
+(tests/bgpq4_dataset.py): bgpq4's output equals the captured vectors (tests/data/bgpq4) byte for byte."""
 from __future__ import annotations
 
 import re
@@ -7,17 +7,16 @@ import shlex
 import shutil
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from mirror.importer import load_files
 from tests import bgpq4_dataset
-from tests.conftest import SHARED, cloned_store
+from tests.conftest import BGPQ4_VECTORS, DATA, cloned_store
 from tests.whois_helpers import config_for, running_whois
 
-VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
-# bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (the README lists them).
+VECTORS = BGPQ4_VECTORS
+# bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (tests/data/PROVENANCE.md).
 ONLY_116 = {15, 16, 19, 20, 25, 26, 39, 40}
 
 
@@ -100,5 +99,7 @@ def test_whois_client(vector_server):
     assert "\nroute6:          [mandatory]  [single]    [primary/look-up key]" in out
 
 
-def test_vector_files_exist():
-    assert Path(VECTORS / "README.md").exists()
+def test_vector_files_and_their_provenance_are_here():
+    assert len(list(VECTORS.glob("[0-9][0-9]__*.txt"))) == 71
+    assert len(list((VECTORS / "upstream-reference-AS112").glob("*.txt"))) >= 40
+    assert "bgp/bgpq4" in (DATA / "PROVENANCE.md").read_text()

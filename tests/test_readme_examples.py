@@ -47,11 +47,11 @@ def test_the_configuration_section_example_means_what_it_says(tmp_path):
 def test_the_readme_filter_examples_answer_on_the_demo_data(store, tmp_path):
     """`?format=juniper&af=6&aggregate=1` answered 422 (Juniper prefix-lists can't aggregate)."""
     from irr.config import Config
+    from irr.demo import start as demo_start
     from irr.query.memory import RoutingMemory
-    from irr.server import load_demo_if_empty
     from irr.web import create_app
 
-    assert load_demo_if_empty(store)
+    assert "irr: loaded demo data into source DEMO" in demo_start(Config(data_dir=tmp_path), store, "http://x")
     memory = RoutingMemory(store)
     memory.load_all()
     client = create_app(Config(data_dir=tmp_path), store, memory).test_client()

@@ -11,6 +11,7 @@ from irr.rpki.roas import RoaFormatError, parse
 from irr.rpki.validate import load_roas
 from irr.store import Change
 from irr.store.lookups import Lookups
+from irr.updates.notify import Notifier
 from irr.updates.pipeline import Pipeline
 from irr.updates.service import keyring_for
 from irr.updates.submission import from_texts
@@ -52,8 +53,9 @@ def registry(store, tmp_path):
     setup_registry(store)
     config = registry_config(tmp_path)
     sent = []
-    pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config))
-    pipeline.sent = sent
+    pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config),
+                        Notifier(config, lambda to, subject, body: sent.append((list(to), subject, body))))
+    pipeline.sent = sent          # the notifications the pipeline sent
     return pipeline
 
 
@@ -84,11 +86,17 @@ def test_rfc6811_states(registry):
 
 def test_invalid_route_creation_is_refused_naming_the_roas(registry):
     load_roas(registry.config, registry.store, CSV.encode())
+    journal = [(e.serial, e.operation, e.pk) for e in registry.store.journal("VNNIC")]
     req = submit(registry, "password: member-pw\n\n" + ROUTE)
     assert not req.ok
     assert "RPKI invalid: 203.0.113.0/24 with origin AS64500" in req.errors[0]
     assert "203.0.113.0/24 max length 24 AS64501 (apnic)" in req.errors[0]
     assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
+    assert [(e.serial, e.operation, e.pk) for e in registry.store.journal("VNNIC")] == journal
+    assert registry.sent == []    # refused by the RPKI, not by authorisation: only the submitter is told
+    # the same object with a valid origin is accepted (and its maintainers notified as usual)
+    assert submit(registry, "password: member-pw\n\n" + ROUTE6).ok
+    assert [to for to, _, _ in registry.sent] == [["nfy@member.example"]]
 
 
 def _status(reply: bytes) -> dict:
@@ -145,12 +153,18 @@ def test_exports_leave_invalid_routes_out(registry, tmp_path):
 
     store = registry.store
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    other = ROUTE.replace("MAINT-MEMBER", "MAINT-OTHER").replace("203.0.113.0/24", "198.51.100.0/24") \
+        .replace("AS64500", "AS64501")
+    assert submit(registry, "password: other-pw\n\n" + other).ok          # no ROA covers it: not_found
+    assert submit(registry, "password: member-pw\n\n" + ROUTE6).ok         # valid under the CSV's ROA
     load_roas(registry.config, store, CSV.encode())
+    assert state(store, "route", "203.0.113.0/24AS64500") == "invalid"
     Exporter(store, "VNNIC", tmp_path / "export").run_once()
     import gzip
 
-    route_file = tmp_path / "export" / "vnnic.db.route.gz"
-    assert not route_file.exists() or b"203.0.113.0/24" not in gzip.decompress(route_file.read_bytes())
+    routes = gzip.decompress((tmp_path / "export" / "vnnic.db.route.gz").read_bytes()).decode()
+    assert "198.51.100.0/24" in routes and "203.0.113.0/24" not in routes
+    assert "2001:db8::/32" in gzip.decompress((tmp_path / "export" / "vnnic.db.route6.gz").read_bytes()).decode()
 
 
 def test_bulk_loads_validate_their_routes(registry, tmp_path):

@@ -15,7 +15,7 @@ from rpsl.lenient import load
 from tests import bgpq4_dataset
 from tests.whois_helpers import config_for, running_whois
 
-# The bgpq4 vectors' data set (vectors/bgpq4/README.md) plus sets that exercise cycles, missing
+# The bgpq4 vectors' data set (tests/bgpq4_dataset.py) plus sets that exercise cycles, missing
 # members, member-of/mbrs-by-ref, operators, asdot and hierarchical names.
 ROUTES = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" not in p] + [("198.18.0.0/15", 65538)]
 ROUTES6 = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" in p]

@@ -57,8 +57,9 @@ class Health:
         return "\n".join(lines) + "\n"
 
 
-def check(view: sets.View, name: str, top: int = 10) -> Health:
-    """The health report of as-set `name` in the view's sources (priority order)."""
+def check(view: sets.View, name: str, top: int = 10, counts: bool = True) -> Health:
+    """The health report of as-set `name` in the view's sources (priority order); without
+    `counts`, only its structure (depth, cycles, missing members: no expansion)."""
     name = keys.name(name)
     found = view.find(name)
     if found is None or found[1].object_class != "as-set":
@@ -97,6 +98,8 @@ def check(view: sets.View, name: str, top: int = 10) -> Health:
 
     depths[name] = report.depth = walk(name, [name])
     report.sets = len(depths)
+    if not counts:
+        return report
     asns = sets.resolve_as_set(view, name) or []
     report.asns = len(asns)
     v4: set[str] = set()

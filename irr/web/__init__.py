@@ -110,6 +110,11 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     from irr.web.rdap import bp as rdap_bp
 
     app.register_blueprint(rdap_bp)
+
+    from irr.web import reports
+
+    app.register_blueprint(reports.bp)
+    reports.register(app)
     csrf.exempt(api_bp)  # JSON for programs (no cookies, no forms); every HTML form carries a token
     csrf.exempt(rdap_bp)  # read-only JSON; its other methods are answered with an RDAP error
     register_filters(app)
