@@ -50,9 +50,9 @@ def generate_dump(dump: Path, scale: int, seed: int = 1, *extra: str) -> Path:
     return dump
 
 
-def load_clean_1m(url: str, dump: Path) -> None:
-    """Generate the clean 1M dump when missing (seed 1, no quirks); load it as APNIC."""
-    generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
+def load_clean_1m(url: str, dump: Path, scale: int = 1_000_000) -> None:
+    """Generate the clean dump when missing (seed 1, no quirks; 1M objects unless said); load it as APNIC."""
+    generate_dump(dump, scale, 1, "--oddity-rate", "0")
     subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
                    env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
