@@ -50,26 +50,34 @@ def generate_dump(dump: Path, scale: int, seed: int = 1, *extra: str) -> Path:
     return dump
 
 
-def load_clean_1m(url: str, dump: Path) -> None:
-    """Generate the clean 1M dump when missing (seed 1, no quirks); load it as APNIC."""
-    generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
+def load_clean_1m(url: str, dump: Path, scale: int = 1_000_000) -> None:
+    """Generate the clean dump when missing (seed 1, no quirks; 1M objects unless said); load it as APNIC."""
+    generate_dump(dump, scale, 1, "--oddity-rate", "0")
     subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
                    env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
 @contextlib.contextmanager
-def serving(url: str) -> Iterator[tuple[subprocess.Popen, int]]:
+def serving(url: str, code: Path = REPO, config: str | None = None) -> Iterator[tuple[subprocess.Popen, int]]:
     """`irr serve` on the database until the block ends: (process, whois port), once it answers;
-    the HTTP port is `process.http_port`."""
+    the HTTP port is `process.http_port`. `code`: the checkout whose server runs (before/after
+    comparisons); `config`: the text of a configuration file for it."""
     whois_port, http_port = free_port(), free_port()
+    env = dict(os.environ, IRR_DATABASE_URL=url)
+    if config is not None:
+        path = Path(tempfile.mkstemp(suffix=".toml")[1])
+        path.write_text(config)
+        env["IRR_CONFIG"] = str(path)
     proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "serve", "--no-demo", "--whois-port", str(whois_port),
-                             "--http-port", str(http_port)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO,
+                             "--http-port", str(http_port)], env=env, cwd=code,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     proc.http_port = http_port  # type: ignore[attr-defined]
     try:
         for line in proc.stdout:
             if "whois on" in line:
                 break
+        else:
+            raise RuntimeError(f"irr serve ({code}) exited before serving")
         # keep reading: the HTTP server logs every request, and a full pipe would stop it
         threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield proc, whois_port

@@ -1,11 +1,14 @@
 """Bulk load benchmark: `irr load` of a generated APNIC-like dump versus a raw COPY of the same
-object texts into an unindexed table, in the same run on the same PostgreSQL.
+object texts into an unindexed table, in the same run on the same PostgreSQL; on two servers.
 
     python bench/load.py                       # 1M objects, seed 1 (generates /tmp/irr-generated-1000000-s1.db)
     python bench/load.py --scale 100000 --dump /tmp/irr-generated-100k.db
 
-Prints wall time, objects/s and peak RSS (the loader's processes, and PostgreSQL's backends).
-Uses a throwaway embedded PostgreSQL unless --database-url (or IRR_DATABASE_URL) is given.
+Prints wall time, objects/s and peak RSS (the loader's processes, and PostgreSQL's backends), for
+a throwaway embedded PostgreSQL as `irr` configures it (wal_level=minimal: a load into a table
+created in its own transaction writes no WAL), and for a throwaway server of the same binaries
+with wal_level=replica, as a PostgreSQL that feeds streaming replicas runs. With --database-url
+(or IRR_DATABASE_URL) it measures that server only.
 """
 from __future__ import annotations
 
@@ -21,14 +24,11 @@ from pathlib import Path
 import psutil
 import psycopg
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-sys.path.insert(0, str(REPO / "bench"))
+from common import REPO, generate_dump  # noqa: E402
 
-from common import generate_dump  # noqa: E402
-
-from irr.database import EmbeddedPostgres  # noqa: E402
+from irr.database import EMBEDDED_SETTINGS, EmbeddedPostgres  # noqa: E402
 from rpsl import reader  # noqa: E402
 
 
@@ -78,61 +78,83 @@ def main() -> None:
     dump = args.dump or Path(tempfile.gettempdir()) / f"irr-generated-{args.scale}-s{args.seed}.db"
     generate_dump(dump, args.scale, args.seed)
 
-    server = None
-    url = args.database_url
-    if not url:
-        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete")
-        url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
+    if args.database_url:
+        servers = [("given server", None)]
+    else:
+        servers = [("embedded, wal_level=minimal", EMBEDDED_SETTINGS),
+                   ("wal_level=replica", {**EMBEDDED_SETTINGS, "wal_level": "replica", "max_wal_senders": "10"})]
+    walls = {}
+    for label, settings in servers:
+        server = None
+        url = args.database_url
+        if settings is not None:
+            server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="irr-bench-")) / "pg", cleanup="delete",
+                                      settings=settings)
+            url = "postgresql+psycopg://" + server.start().split("://", 1)[1]
+        try:
+            print(f"\n== {label}", flush=True)
+            walls[label] = measure(url, dump, args.workers)
+        finally:
+            if server is not None:
+                server.stop()
+    if len(walls) == 2:
+        (a, wa), (b, wb) = walls.items()
+        print(f"\n{b} / {a}: {wb / wa:.2f}x the wall time")
+
+
+def measure(url: str, dump: Path, workers: int | None) -> float:
+    """One `irr load` of `dump` into the database at `url`, and the raw COPY; prints the figures,
+    returns the load's wall time."""
     libpq = "postgresql://" + url.split("://", 1)[1]
-    try:
-        env = dict(os.environ, IRR_DATABASE_URL=url)
-        subprocess.run([sys.executable, "-m", "irr.cli", "db", "upgrade"], env=env, check=True, cwd=REPO,
-                       stdout=subprocess.DEVNULL)
-        existing_pg = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
+    env = dict(os.environ, IRR_DATABASE_URL=url)
+    subprocess.run([sys.executable, "-m", "irr.cli", "db", "upgrade"], env=env, check=True, cwd=REPO,
+                   stdout=subprocess.DEVNULL)
+    with psycopg.connect(libpq) as conn:
+        wal_level = conn.execute("SHOW wal_level").fetchone()[0]
+    existing_pg = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
 
-        cmd = [sys.executable, "-m", "irr.cli", "load", "--source", "APNIC", "--serial", "1", "-q", str(dump)]
-        if args.workers:
-            cmd[5:5] = ["--workers", str(args.workers)]
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        sampler = PeakRSS(proc.pid, existing_pg)
-        sampler.start()
-        out, err = proc.communicate()
-        wall = time.monotonic() - t0
-        sampler.running = False
-        sampler.join()
-        if proc.returncode != 0:
-            sys.exit(f"irr load failed:\n{out}\n{err}")
-        first = out.splitlines()[0]
-        objects = int(first.split(":")[1].split()[0])
+    cmd = [sys.executable, "-m", "irr.cli", "load", "--source", "APNIC", "--serial", "1", "-q", str(dump)]
+    if workers:
+        cmd[5:5] = ["--workers", str(workers)]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = PeakRSS(proc.pid, existing_pg)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.monotonic() - t0
+    sampler.running = False
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"irr load failed:\n{out}\n{err}")
+    first = out.splitlines()[0]
+    objects = int(first.split(":")[1].split()[0])
 
-        # The same object texts, COPYed raw into an unindexed table (the floor for any loader).
-        texts = [p.text + "\n" for p in reader.iter_paragraphs(dump) if p.text[:1] not in "#%"]
-        payload = "".join(t.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") + "\n" for t in texts)
-        with psycopg.connect(libpq) as conn:
-            conn.execute("DROP TABLE IF EXISTS bench_raw")
-            conn.execute("CREATE UNLOGGED TABLE bench_raw (object_text text)")
-            conn.commit()
-            t1 = time.monotonic()
-            with conn.cursor() as cur, cur.copy("COPY bench_raw (object_text) FROM STDIN") as copy:
-                for i in range(0, len(payload), 8 << 20):
-                    copy.write(payload[i:i + (8 << 20)])
-            conn.commit()
-            raw_copy = time.monotonic() - t1
-            conn.execute("DROP TABLE bench_raw")
-            conn.commit()
+    # The same object texts, COPYed raw into an unindexed table (the floor for any loader).
+    texts = [p.text + "\n" for p in reader.iter_paragraphs(dump) if p.text[:1] not in "#%"]
+    payload = "".join(t.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") + "\n" for t in texts)
+    with psycopg.connect(libpq) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute("CREATE UNLOGGED TABLE bench_raw (object_text text)")
+        conn.commit()
+        t1 = time.monotonic()
+        with conn.cursor() as cur, cur.copy("COPY bench_raw (object_text) FROM STDIN") as copy:
+            for i in range(0, len(payload), 8 << 20):
+                copy.write(payload[i:i + (8 << 20)])
+        conn.commit()
+        raw_copy = time.monotonic() - t1
+        conn.execute("DROP TABLE bench_raw")
+        conn.commit()
 
-        print(f"dump:               {dump} ({mb(dump.stat().st_size)}, {len(texts):,} paragraphs)")
-        print(f"irr load:           {first}")
-        print(f"wall time:          {wall:.1f} s  ({objects / wall:,.0f} objects/s)")
-        print(f"peak RSS loader:    main process {mb(sampler.peak_main)}, "
-              f"with worker processes {mb(sampler.peak_tree)}")
-        print(f"peak RSS backend:   {mb(sampler.peak_pg)} (largest PostgreSQL process during the load)")
-        print(f"raw COPY of texts:  {raw_copy:.1f} s  (unindexed table, same server)")
-        print(f"ratio load/COPY:    {wall / raw_copy:.1f}x")
-    finally:
-        if server is not None:
-            server.stop()
+    print(f"server:             wal_level={wal_level}")
+    print(f"dump:               {dump} ({mb(dump.stat().st_size)}, {len(texts):,} paragraphs)")
+    print(f"irr load:           {first}")
+    print(f"wall time:          {wall:.1f} s  ({objects / wall:,.0f} objects/s)")
+    print(f"peak RSS loader:    main process {mb(sampler.peak_main)}, "
+          f"with worker processes {mb(sampler.peak_tree)}")
+    print(f"peak RSS backend:   {mb(sampler.peak_pg)} (largest PostgreSQL process during the load)")
+    print(f"raw COPY of texts:  {raw_copy:.1f} s  (unlogged, unindexed table, same server)")
+    print(f"ratio load/COPY:    {wall / raw_copy:.1f}x", flush=True)
+    return wall
 
 
 if __name__ == "__main__":

@@ -1,19 +1,44 @@
-"""Whois benchmark on the 1M-object generated dump, with bench/whoisload.py as the client.
+"""Whois benchmark on the 1M-object generated dump: answers cached, cold, and under churn, side by
+side in one run.
 
-    python bench/whois.py                         # generates/loads the dump into a throwaway database
-    IRR_DATABASE_URL=... python bench/whois.py --no-load   # use a database that already holds it
+    python bench/whois.py                                  # generates/loads the dump into a throwaway database
+    IRR_DATABASE_URL=... python bench/whois.py --no-load   # a database that already holds it
+    python bench/whois.py --code ../main                   # the server of another checkout (before/after)
 
-For each query kind (`!g`, `!6`, `!i…,1` on random sets, `!i…,1` and `!a4` on the 20 largest sets)
-it prints queries/s and latency percentiles with one client on a persistent connection and with
-50 concurrent clients, then the server's RSS.
+Query kinds: `!g` and `!6` on random origins, `!i<set>,1` on random sets and on the 20 largest (by
+the size of their expansion), `!a4` on the 20 largest as-sets. Each run is one client or 20, each
+on a persistent connection sending a query when the previous answer has arrived; it reports
+queries/s, median and 99th percentile latency, and errors (failed connections, `F` answers).
+
+- cold: on freshly started servers (A for one client, B for 20; the other one stopped meanwhile),
+  every query distinct and asked for the first time, so no answer is cached; the 20 largest sets
+  are only 20 queries, so they are asked in several passes, each after a committed change that
+  reaches all of them (a route added for an origin in each), which drops their cached answers;
+- cached: the same queries again on A, every answer in the cache;
+- churn: on A, while a writer applies 10 changes/s through the store's write path (bench/churn.py:
+  routes added, deleted, moved to another origin; as-set and route-set members; aut-num member-of)
+  and, halfway through each run, an NRTM batch of 1,000 serials lands through the NRTMv3 client.
+
+Answers must not depend on the phase: the checksums of answers to the same query in the cold and
+cached runs are compared (those of the random origins and sets: the cold passes over the largest
+sets delete their routes afterwards, so these are asked on the same data), and once the churn has
+settled a freshly started server C must give byte-identical answers to A's for a sample (every set
+and origin the churn touched included).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import signal
 import socket
+import statistics
+import subprocess
 import sys
+import threading
 import time
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -21,10 +46,119 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import whoisload  # noqa: E402
-from common import CLEAN_1M, database, load_clean_1m, serving  # noqa: E402
+from common import CLEAN_1M, REPO, database, load_clean_1m, serving  # noqa: E402
 
 from irr.database import make_engine  # noqa: E402
+from irr.query.memory import RoutingMemory  # noqa: E402
+from irr.query.sets import resolve_as_set, resolve_route_set  # noqa: E402
+from irr.store import Change, Store  # noqa: E402
+from rpsl.lenient import load  # noqa: E402
+
+SOURCE = "APNIC"
+KINDS = ("!g", "!6", "!i,1 random sets", "!i,1 20 largest", "!a4 20 largest as-sets")
+
+
+@dataclass
+class Result:
+    queries: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    sums: dict[str, int] = field(default_factory=dict)  # query -> crc32 of its first answer
+
+    @property
+    def qps(self) -> float:
+        return self.queries / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        if len(self.latencies) < 3:
+            return max(self.latencies) * 1000
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
+
+
+def read_answer(f) -> bytes:
+    """One IRRd-framed answer (A<n> ... C, C, D or F ...)."""
+    line = f.readline()
+    if not line:
+        raise ConnectionError("server closed the connection")
+    if line.startswith(b"A"):
+        data = f.read(int(line[1:]))
+        end = f.readline()
+        if end != b"C\n":
+            raise ValueError(f"expected C after the data, got {end[:40]!r}")
+        return line + data + end
+    return line
+
+
+def measure(port: int, queries: list[str], clients: int, seconds: float, once: bool) -> Result:
+    """`clients` persistent connections asking `queries` (each at most once with `once`, else in
+    turn from different offsets) for `seconds`. The clock starts when every connection has been
+    answered once (`!v`): a new connection first checks that the server's data is current."""
+    result = Result()
+    lock = threading.Lock()
+    ready = threading.Barrier(clients + 1)
+    deadline = [float("inf")]
+
+    def client(i: int) -> None:
+        mine = queries[i::clients] if once else queries[i * len(queries) // clients:] + \
+            queries[:i * len(queries) // clients]
+        latencies, sums, errors, n = [], {}, 0, 0
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+                f = sock.makefile("rb")
+                sock.sendall(b"!!\n!v\n")
+                read_answer(f)
+                ready.wait()
+                while mine and time.perf_counter() < deadline[0]:
+                    q = mine[n % len(mine)]
+                    n += 1
+                    t0 = time.perf_counter()
+                    sock.sendall(q.encode() + b"\n")
+                    reply = read_answer(f)
+                    latencies.append(time.perf_counter() - t0)
+                    if reply.startswith(b"F"):
+                        errors += 1
+                    if q not in sums:
+                        sums[q] = zlib.crc32(reply)
+                    if once and n == len(mine):
+                        break
+        except Exception as e:  # noqa: BLE001 - every failure counts as an error
+            errors += 1
+            print(f"  client error: {e!r}", file=sys.stderr)
+            if ready.n_waiting < clients and not ready.broken:
+                ready.abort()
+        with lock:
+            result.queries += len(latencies)
+            result.latencies += latencies
+            result.errors += errors
+            result.sums.update(sums)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait()
+    except threading.BrokenBarrierError:
+        pass
+    t0 = time.perf_counter()
+    deadline[0] = t0 + seconds
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def merge(results: list[Result]) -> Result:
+    out = Result()
+    for r in results:
+        out.queries += r.queries
+        out.seconds += r.seconds
+        out.latencies += r.latencies
+        out.errors += r.errors
+        out.sums.update(r.sums)  # the last run's answers
+    return out
 
 
 def ask(port: int, query: str) -> bytes:
@@ -36,68 +170,198 @@ def ask(port: int, query: str) -> bytes:
     return out
 
 
+def query_lists(url: str, rng: random.Random) -> tuple[list[int], dict[str, list[str]]]:
+    """The queries of each kind: every origin and set in random order; the 20 largest sets by
+    their expansion (resolved here, with this checkout's code, not by the servers measured).
+    And a few origins that, together, are in every one of the largest as-sets."""
+    store = Store(make_engine(url))
+    with store.engine.connect() as conn:
+        def column(sql: str) -> list:
+            return list(conn.execute(sa.text(sql), {"s": SOURCE}).scalars())
+        v4 = column("SELECT DISTINCT origin FROM rpsl_objects WHERE object_class = 'route' AND source = :s")
+        v6 = column("SELECT DISTINCT origin FROM rpsl_objects WHERE object_class = 'route6' AND source = :s")
+    memory = RoutingMemory(store)
+    memory.load_all()
+    view = memory.view([SOURCE])
+    sizes = []
+    for name, definition in view.snapshots[0].sets.items():
+        if definition.object_class == "as-set":
+            sizes.append((len(resolve_as_set(view, name) or ()), name, "as-set"))
+        elif definition.object_class == "route-set":
+            sizes.append((len(resolve_route_set(view, name) or ()), name, "route-set"))
+    store.engine.dispose()
+    sizes.sort(reverse=True)
+    largest = {n for _, n, _ in sizes[:20]} | {n for _, n, c in sizes if c == "as-set"}
+    largest = [n for _, n, _ in sizes if n in largest][:40]
+    covering = _covering([set(resolve_as_set(view, n) or ()) if view.find(n)[1].object_class == "as-set" else
+                          set() for n in largest])
+    names = sorted(n for _, n, c in sizes)
+    rng.shuffle(v4)
+    rng.shuffle(v6)
+    rng.shuffle(names)
+    print(f"data: {len(v4):,} origins with routes, {len(v6):,} with route6, {len(names):,} as-sets and route-sets;"
+          f" the largest expands to {sizes[0][0]:,} members", flush=True)
+    return covering, {
+        "!g": [f"!gAS{a}" for a in v4],
+        "!6": [f"!6AS{a}" for a in v6],
+        "!i,1 random sets": [f"!i{n},1" for n in names],
+        "!i,1 20 largest": [f"!i{n},1" for _, n, _ in sizes[:20]],
+        "!a4 20 largest as-sets": [f"!a4{n}" for _, n, c in sizes if c == "as-set"][:20],
+    }
+
+
+def _covering(expansions: list[set[str]]) -> list[int]:
+    """Greedily, AS numbers that together hit every non-empty expansion."""
+    todo = [e for e in expansions if e]
+    chosen = []
+    while todo:
+        counts: dict[str, int] = {}
+        for e in todo:
+            for a in e:
+                counts[a] = counts.get(a, 0) + 1
+        best = max(sorted(counts), key=counts.__getitem__)
+        chosen.append(int(best[2:]))
+        todo = [e for e in todo if best not in e]
+    return chosen
+
+
+def cold_passes(port: int, queries: list[str], clients: int, store: Store, covering: list[int], passes: int,
+                counter: list[int]) -> Result:
+    """The 20 largest sets are only 20 queries: `passes` runs over them, each after a change that
+    reaches every one of them (a route added for origins in all of them, the previous pass's route
+    deleted), so none is cached. The last pass's routes are deleted at the end: the data is then
+    as before, so answers asked before and after the passes can be compared."""
+    def route(origin: int, n: int) -> str:
+        return (f"route: 198.{18 + n // 65536 % 2}.{n // 256 % 256}.{n % 256}/32\n"
+                f"origin: AS{origin}\nmnt-by: MAINT-BENCH\nsource: {SOURCE}\n")
+
+    runs, previous = [], 0
+    for _ in range(passes):
+        counter[0] += 1
+        n = counter[0]
+        store.apply([Change(SOURCE, "ADD", load(route(origin, n))) for origin in covering]
+                    + [Change(SOURCE, "DEL", load(route(origin, previous))) for origin in covering if previous],
+                    origin="bench cold")
+        previous = n
+        runs.append(measure(port, queries, clients, 600, once=True))
+    store.apply([Change(SOURCE, "DEL", load(route(origin, previous))) for origin in covering], origin="bench cold")
+    return merge(runs)
+
+
+def rss(proc) -> str:
+    return f"{psutil.Process(proc.pid).memory_info().rss / 2**20:,.0f} MB"
+
+
+def line(kind: str, clients: int, phase: str, r: Result) -> str:
+    return (f"{kind:<24} {clients:>3}  {phase:<7} {r.qps:>9,.0f} q/s  p50 {r.pct(50):7.3f} ms  "
+            f"p99 {r.pct(99):8.3f} ms  errors {r.errors}  ({r.queries:,} queries)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dump", type=Path, default=CLEAN_1M)
+    ap.add_argument("--scale", type=int, default=1_000_000, help="objects in the generated dump")
+    ap.add_argument("--dump", type=Path, help="the clean dump (generated when missing)")
     ap.add_argument("--no-load", action="store_true", help="the database already holds the dump")
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--clients", type=int, nargs="+", default=[1, 50])
+    ap.add_argument("--code", type=Path, default=REPO, help="checkout whose server is measured")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 20])
+    ap.add_argument("--rate", type=float, default=10, help="changes per second in the churn phase")
+    ap.add_argument("--nrtm", type=int, default=1000, help="serials in each NRTM batch of the churn phase")
+    ap.add_argument("--sample", type=int, default=300, help="queries per kind compared with a fresh server")
+    ap.add_argument("--passes", type=int, default=5, help="cold runs over the 20 largest sets")
     args = ap.parse_args()
+    one, many = args.clients[0], args.clients[-1]
 
     with database() as url:
         if not args.no_load:
-            load_clean_1m(url, args.dump)
-
-        # query files from the data
-        engine = make_engine(url)
-        with engine.connect() as conn:
-            v4 = conn.execute(sa.text("SELECT DISTINCT origin FROM rpsl_objects WHERE object_class = 'route'"
-                                      " AND source = 'APNIC'")).scalars().all()
-            v6 = conn.execute(sa.text("SELECT DISTINCT origin FROM rpsl_objects WHERE object_class = 'route6'"
-                                      " AND source = 'APNIC'")).scalars().all()
-            set_names = conn.execute(sa.text("SELECT pk, object_class FROM rpsl_objects WHERE source = 'APNIC' "
-                                             "AND object_class IN ('as-set', 'route-set')")).all()
-        engine.dispose()
+            dump = args.dump or (CLEAN_1M if args.scale == 1_000_000 else
+                                 CLEAN_1M.with_name(f"irr-generated-clean-{args.scale}.db"))
+            load_clean_1m(url, dump, args.scale)
+        rng = random.Random(1)
+        covering, lists = query_lists(url, rng)
+        store = Store(make_engine(url))
+        counter = [0]
+        results: dict[tuple[str, int, str], Result] = {}
+        print(f"server: {args.code}  (load average {' '.join(f'{x:.2f}' for x in psutil.getloadavg())})", flush=True)
         t0 = time.monotonic()
-        with serving(url) as (proc, whois_port):
-            start_seconds = time.monotonic() - t0
-            # the 20 largest sets, by the size of their recursive expansion
-            sizes = []
-            cold = []
-            for name, cls in set_names:
-                t1 = time.perf_counter()
-                reply = ask(whois_port, f"!i{name},1")
-                cold.append(time.perf_counter() - t1)
-                sizes.append((reply.count(b" ") + 1 if reply.startswith(b"A") else 0, name, cls))
-            sizes.sort(reverse=True)
-            largest = [n for _, n, _ in sizes[:20]]
-            largest_as = [n for _, n, c in sizes if c == "as-set"][:20]
-            cold_a4 = []
-            for name in largest_as:
-                t1 = time.perf_counter()
-                ask(whois_port, f"!a4{name}")
-                cold_a4.append(time.perf_counter() - t1)
-            print(f"first (uncached) answers, one connection each: !i,1 all {len(cold)} sets {sum(cold):.1f} s "
-                  f"(max {max(cold) * 1000:.1f} ms); !a4 20 largest as-sets mean {sum(cold_a4) / 20 * 1000:.1f} ms "
-                  f"(max {max(cold_a4) * 1000:.1f} ms)")
-            rng = random.Random(1)
-            files = {
-                "!g": [f"!gas{a}" for a in rng.sample(v4, min(5000, len(v4)))],
-                "!6": [f"!6as{a}" for a in rng.sample(v6, min(5000, len(v6)))],
-                "!i,1 random sets": [f"!i{n},1" for n, _ in rng.sample(set_names, min(5000, len(set_names)))],
-                "!i,1 20 largest": [f"!i{n},1" for n in largest],
-                "!a4 20 largest as-sets": [f"!a4{n}" for n in largest_as],
-            }
-            print(f"server start (routing data loaded): {start_seconds:.1f} s; largest set has {sizes[0][0]} members")
-            for label, queries in files.items():
-                for clients in args.clients:
-                    r = whoisload.run("127.0.0.1", whois_port, queries, clients, args.seconds)
-                    print(f"{label:<24} clients={clients:<3} {r.qps:>7.0f} q/s  p99 {r.percentile(99):.2f} ms"
-                          f"  answers={dict(r.answers)} errors={r.errors}")
-            rss = psutil.Process(proc.pid).memory_info().rss
-            pg = sum(p.memory_info().rss for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
-            print(f"server RSS: {rss / 2**20:,.0f} MB (PostgreSQL processes together: {pg / 2**20:,.0f} MB, "
-                  "the buffer pool counted once per process)")
+        with serving(url, args.code) as (a, port_a), serving(url, args.code) as (b, port_b):
+            print(f"two servers started in {time.monotonic() - t0:.1f} s; server RSS {rss(a)}", flush=True)
+            # one server at a time: the other is stopped (SIGSTOP), so it takes no CPU time
+            for clients, port, running, stopped in ((one, port_a, a, b), (many, port_b, b, a)):
+                stopped.send_signal(signal.SIGSTOP)
+                running.send_signal(signal.SIGCONT)
+                for kind, queries in lists.items():
+                    if "largest" in kind:
+                        r = cold_passes(port, queries, clients, store, covering, args.passes, counter)
+                    else:
+                        r = measure(port, queries, clients, args.seconds, once=True)
+                    results[(kind, clients, "cold")] = r
+                    print(line(kind, clients, "cold", r), flush=True)
+            b.send_signal(signal.SIGCONT)
+            b.terminate()
+            a.send_signal(signal.SIGCONT)
+            for kind in lists:
+                asked = list(results[(kind, one, "cold")].sums)  # the queries the cold run asked: cached now
+                results[(kind, 0, "prime")] = measure(port_a, asked, 1, 600, once=True)
+                for clients in (one, many):
+                    results[(kind, clients, "cached")] = measure(port_a, asked, clients, args.seconds, once=False)
+                    print(line(kind, clients, "cached", results[(kind, clients, "cached")]), flush=True)
+            print(f"server RSS after the cached runs: {rss(a)}", flush=True)
+
+            churn = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent / "churn.py"), url, SOURCE,
+                                      str(args.rate)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert churn.stdout.readline().strip() == "ready"
+            batches = []
+            for kind in lists:
+                asked = list(results[(kind, one, "cold")].sums)
+                for clients in (one, many):
+                    def batch() -> None:
+                        churn.stdin.write(f"batch {args.nrtm}\n")
+                        churn.stdin.flush()
+                        batches.append(json.loads(churn.stdout.readline())["batch"])
+                    timer = threading.Timer(args.seconds / 2, batch)
+                    timer.start()
+                    results[(kind, clients, "churn")] = measure(port_a, asked, clients, args.seconds, once=False)
+                    timer.join()
+                    print(line(kind, clients, "churn", results[(kind, clients, "churn")]), flush=True)
+            churn.stdin.close()
+            touched = json.loads(churn.stdout.readline())
+            churn.wait(60)
+            print(f"churn: {touched['applied']:,} changes applied ({len(batches)} NRTM batches: "
+                  f"{batches[-1] if batches else ''})", flush=True)
+            time.sleep(2)
+
+            # answers: the same in the cold and cached runs, and equal to a fresh server's after the churn
+            differ = compared = 0
+            for kind in lists:  # B's cold answers and A's cached ones, asked on the same data
+                if "largest" in kind:  # asked while the cold passes' routes were there
+                    continue
+                cold, cached = results[(kind, many, "cold")].sums, results[(kind, 0, "prime")].sums
+                compared += sum(1 for q in cold if q in cached)
+                differ += sum(1 for q in cold if q in cached and cold[q] != cached[q])
+            print(f"answers cold (server B) vs cached (server A): {differ} of {compared:,} queries differ", flush=True)
+            sample = []
+            for queries in lists.values():
+                sample += rng.sample(queries, min(args.sample, len(queries)))
+            sample += [f"!i{n},1" for n in touched["sets"]][:args.sample]
+            sample += [f"!a4{n}" for n in touched["sets"]][:args.sample]
+            sample += [f"!gAS{o}" for o in touched["origins"]][:args.sample]
+            sample += [f"!6AS{o}" for o in touched["origins"]][:args.sample]
+            with serving(url, args.code) as (_, port_c):
+                mismatches = [q for q in sample if ask(port_a, q) != ask(port_c, q)]
+            print(f"answers after the churn, server A vs a fresh server: {len(mismatches)} of {len(sample):,} differ"
+                  + (f" (first: {mismatches[:5]})" if mismatches else ""), flush=True)
+            print(f"server A RSS at the end: {rss(a)}", flush=True)
+
+        print("\nsummary (one client):")
+        g = results[("!g", one, "cold")].qps
+        print(f"  cold !i,1 random / cold !g = {results[('!i,1 random sets', one, 'cold')].qps / g:.2f}   "
+              f"cold !a4 20 largest / cold !g = {results[('!a4 20 largest as-sets', one, 'cold')].qps / g:.2f}")
+        for kind in lists:
+            for clients in (one, many):
+                ratio = results[(kind, clients, "churn")].qps / max(results[(kind, clients, "cold")].qps, 1e-9)
+                print(f"  {kind:<24} clients {clients:>2}: churn / cold = {ratio:.2f}")
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in psutil.getloadavg())}")
 
 
 if __name__ == "__main__":

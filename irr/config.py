@@ -19,6 +19,7 @@
     max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
     max_set_depth = 50
     max_set_size = 2000000
+    answer_cache = 50000       # !g/!6/!i/!a answers kept until a change reaches them (0: none)
     style = "apnic"            # RIPE-style answers laid out as APNIC's whois; "irrd": as IRRd 4.5
     name = "whois.vnnic.vn"    # the server's name in APNIC-style headers (default: this host's name)
     terms_url = "http://www.apnic.net/db/dbcopyright.html"   # the header's copyright terms line
@@ -74,7 +75,9 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
     "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
+    "answer_cache": 50_000,  # answers of !g, !6, !i, !a kept until a change reaches them (0: none)
 }
+WHOIS_ZERO_ALLOWED = ("answer_cache",)
 
 UPDATES_DEFAULTS: dict[str, int | float] = {
     "submission_timeout": 30, "pgp_max_age": 3600, "pgp_max_future": 600, "failed_auth_window": 3600,
@@ -262,7 +265,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     for name, value in (raw.get("whois") or {}).items():
         if name in WHOIS_TEXT:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (value <= 0 and not (value == 0 and name in WHOIS_ZERO_ALLOWED)):
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
     updates = dict(UPDATES_DEFAULTS)

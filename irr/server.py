@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+import sys
 import threading
 
 from irr.config import Config
@@ -35,7 +36,9 @@ def build_whois(config: Config, store):
     w = config.whois
     lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
                       max_rows=int(w["max_objects"]), scope_hidden=config.scope_hidden_sources)
-    commands = IrrdCommands(memory, lookups, store, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+    set_limits = Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
+    memory.warm(list(config.source_order) or sorted(memory.snapshots), set_limits)  # every set resolved ahead
+    commands = IrrdCommands(memory, lookups, store, set_limits, cache_size=int(w["answer_cache"]))
     limits = WhoisLimits(max_connections=int(w["max_connections"]),
                          max_connections_per_address=int(w["max_connections_per_address"]),
                          max_queued_queries=int(w["max_queued_queries"]), idle_timeout=int(w["idle_timeout"]),
@@ -66,6 +69,10 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
             for line in demo_start(config, store, f"http://{host}:{http_port}"):  # first start; the password
                 print(line, flush=True)
     reads = read_store or store
+    # Answers from memory take microseconds; without this, a busy background thread (changes
+    # applied to the routing memory, sets resolved ahead, mirroring, HTTP) keeps the whois event
+    # loop waiting up to 5 ms for the interpreter lock on every turn.
+    sys.setswitchinterval(0.0005)
     whois, memory = build_whois(config, reads)
 
     scheduler = Scheduler(config, store) if store is not None and read_store is None else None

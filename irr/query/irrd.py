@@ -2,17 +2,16 @@
 
 Answers are bytes: `A<n>\\n<data>\\nC\\n` (n counts the data's bytes plus the newline after it),
 `C\\n`, `D\\n` (nothing found), `F <message>\\n`, or nothing at all for `!!`. The route and set
-commands answer from memory (irr.query.memory) and cache their answers until the data changes;
-object lookups go to PostgreSQL (irr.store.lookups).
+commands answer from memory (irr.query.memory) and cache their answers until a change reaches
+them (irr.query.answers); object lookups go to PostgreSQL (irr.store.lookups).
 """
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from importlib import metadata
 
 from irr.query import sets
+from irr.query.answers import CACHE_SIZE, AnswerCache
 from irr.query.memory import RoutingMemory
 from irr.store.lookups import canonical_key
 from rpsl import keys
@@ -21,7 +20,6 @@ from rpsl.errors import ValueSyntaxError
 C = b"C\n"
 D = b"D\n"
 NO_RESPONSE = b""
-CACHE_SIZE = 50_000
 # Commands answered from memory; the others read PostgreSQL and run in a worker thread.
 MEMORY_COMMANDS = frozenset("!gaistvnq6ef")
 
@@ -69,14 +67,13 @@ def parse_asn(value: str) -> int:
 class IrrdCommands:
     """Handles `!` queries for one server; per-connection state lives in the session."""
 
-    def __init__(self, memory: RoutingMemory, lookups, store, limits: sets.Limits | None = None):
+    def __init__(self, memory: RoutingMemory, lookups, store, limits: sets.Limits | None = None,
+                 cache_size: int = CACHE_SIZE):
         self.memory = memory
         self.lookups = lookups
         self.store = store
         self.limits = limits or sets.Limits()
-        self._cache: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()  # set answers are computed in worker threads
-        self._cache_generation = -1
+        self.answers = AnswerCache(memory, cache_size)
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(self, query: str, session) -> bytes:
@@ -101,16 +98,19 @@ class IrrdCommands:
         upper = query[1:].upper()
         if upper.startswith("FNO-"):
             return self._filter_option(upper[1:], session)
-        if command == "g":
-            return self._cached(session, query, lambda: found(" ".join(self._view(session).prefixes(
-                parse_asn(parameter), 4))))
-        if command == "6":
-            return self._cached(session, query, lambda: found(" ".join(self._view(session).prefixes(
-                parse_asn(parameter), 6))))
+        if command in ("g", "6"):
+            asn, family = parse_asn(parameter), 4 if command == "g" else 6
+            return self._cached(session, query, (command, asn),
+                                lambda view: found(view.chunk(asn, family)[:-1]))
         if command == "a":
-            return self._cached(session, query, lambda: self._routes_for_set(parameter, session))
+            family, name = self._set_parameter(parameter)
+            return self._cached(session, query, ("set", name),
+                                lambda view: found(sets.prefix_text(view, name, family, session.excludes) or ""))
         if command == "i":
-            return self._cached(session, query, lambda: self._members(parameter, session))
+            recursive = parameter.endswith(",1")
+            name = keys.name(parameter[:-2] if recursive else parameter)
+            return self._cached(session, query, ("set", name),
+                                lambda view: self._members(view, name, recursive, session))
         if command == "s":
             return self._sources(parameter, session)
         if command == "t":
@@ -141,43 +141,72 @@ class IrrdCommands:
     def _view(self, session) -> sets.View:
         return self.memory.view(session.sources, self.limits)
 
-    def _key(self, session, query: str) -> tuple:
-        if self._cache_generation != self.memory.generation:
-            with self._lock:
-                self._cache.clear()
-                self._cache_generation = self.memory.generation
+    @staticmethod
+    def _key(session, query: str) -> tuple:
         return tuple(session.sources), tuple(session.excludes), query.upper()
 
     def cached(self, query: str, session) -> bytes | None:
         """The cached answer of a route or set command, if there is one."""
-        return self._cache.get(self._key(session, query))
+        return self.answers.get(self._key(session, query))
 
-    def _cached(self, session, query: str, compute) -> bytes:
-        """Answers of the route and set commands are cached until the data changes."""
-        key = self._key(session, query)
-        hit = self._cache.get(key)
+    def ready(self, query: str, session) -> bytes | None:
+        """The answer of a memory command when it takes no real work: cached, or computed from
+        what the routing memory keeps ready; None when it should be computed in a worker thread
+        (a set resolution that is not kept: with excludes, or not resolved yet)."""
+        hit = self.answers.get(self._key(session, query))
         if hit is not None:
             return hit
-        result = compute()
-        with self._lock:
-            self._cache[key] = result
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+        command = query[1:2]
+        if command in ("i", "a") and not self._kept(command, query[2:], session):
+            return None
+        return self.handle(query, session)
+
+    def _kept(self, command: str, parameter: str, session) -> bool:
+        """Is what this `!i`/`!a` needs kept in the memory? (Bad input: yes, the error is quick.)"""
+        if session.excludes:
+            return False
+        try:
+            if command == "a":
+                family, name = self._set_parameter(parameter)
+                key = ("a", name, family)
+            else:
+                if not parameter.endswith(",1"):
+                    return True  # one set's own members: no resolution
+                name = keys.name(parameter[:-2])
+                key = ("exp", name)
+            view = self._view(session)
+            found = view.find(name)
+            if found is None:
+                return True
+            if found[1].object_class == "route-set":
+                key = ("rs", name)
+            return view.memo.get(key) is not sets.MISSING
+        except (QueryError, ValueSyntaxError):
+            return True
+
+    def _cached(self, session, query: str, subject: tuple, compute) -> bytes:
+        """Answers of the route and set commands are cached until a change reaches `subject`."""
+        key = self._key(session, query)
+        hit = self.answers.get(key)
+        if hit is not None:
+            return hit
+        view = self._view(session)
+        result = compute(view)
+        self.answers.put(key, subject, view.memo.epoch, result)
         return result
 
-    def _routes_for_set(self, parameter: str, session) -> bytes:
+    @staticmethod
+    def _set_parameter(parameter: str) -> tuple[int | None, str]:
+        """`!a` parameter: (address family or None, set name)."""
         version: int | None = None
         if parameter[:1] in ("4", "6"):
             version, parameter = int(parameter[0]), parameter[1:]
         if not parameter:
             raise QueryError("Missing required set name for A query")
-        prefixes = sets.resolve_prefixes(self._view(session), keys.name(parameter), version, session.excludes)
-        return found(" ".join(prefixes or ()))
+        return version, keys.name(parameter)
 
-    def _members(self, parameter: str, session) -> bytes:
-        recursive = parameter.endswith(",1")
-        name = keys.name(parameter[:-2] if recursive else parameter)
-        view = self._view(session)
+    @staticmethod
+    def _members(view: sets.View, name: str, recursive: bool, session) -> bytes:
         if not recursive:
             members = sets.direct_members(view, name)
             return found(" ".join(sorted(members or ())))
@@ -185,11 +214,12 @@ class IrrdCommands:
         if hit is None:
             return D
         if hit[1].object_class == "route-set":
-            result = sets.resolve_route_set(view, name, session.excludes)
+            result = sets.member_order("route-set", sets.resolve_route_set(view, name, session.excludes) or ())
+        elif not session.excludes:
+            return found(sets.expansion(view, name).text)
         else:
-            result = sets.resolve_as_set(view, name, session.excludes)
-            result = sorted(result or (), key=lambda a: int(a[2:]))
-        return found(" ".join(result or ()))
+            result = sets.member_order("as-set", sets.resolve_as_set(view, name, session.excludes) or ())
+        return found(" ".join(result))
 
     def _sources(self, parameter: str, session) -> bytes:
         if parameter == "-lc":

@@ -7,17 +7,28 @@ evaluated in the set's own source. as-sets resolve to AS numbers; route-sets to 
 their range operators), where AS numbers and as-sets stand for every prefix the ASes originate
 (IRRd issue #192) and an operator on a member name applies to each prefix it yields (RFC 2622
 section 5.3). Cycles are cut; members that do not exist are skipped; depth and size are bounded.
+
+A view may carry a memo (irr.query.memory keeps one per selection of sources): what a resolution
+computes once (a set's members split into AS numbers and as-sets, an as-set's expansion, a
+route-set's prefixes, per origin its prefixes as text, an as-set's `!a` text in pieces) is kept
+there until a change reaches it. Excludes (`!e`) bypass the kept expansions.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add
+from typing import TYPE_CHECKING, Any
 
-from irr.query.memory import Snapshot
 from rpsl.schema import SET_MEMBER_CLASSES
 
+if TYPE_CHECKING:
+    from irr.query.memory import Snapshot
+
 _ASN = re.compile(r"AS\d+")
+MISSING = object()  # a memo has no (current) entry
 
 
 class SetLimitError(Exception):
@@ -30,12 +41,30 @@ class Limits:
     max_size: int = 2_000_000
 
 
+def member_order(object_class: str, members: Sequence[str], numbers: Sequence[int] | None = None) -> list[str]:
+    """The order `!i<set>,1` lists a set's members in: as-sets by AS number, route-sets as
+    resolved. (The one place that decides it.) `numbers`: the members' AS numbers, if known."""
+    if object_class == "route-set":
+        return list(members)
+    if numbers is None:
+        return sorted(members, key=lambda a: int(a[2:]))
+    return [members[i] for i in sorted(range(len(members)), key=numbers.__getitem__)]
+
+
 @dataclass
 class View:
     """The snapshots of the selected sources, in priority order."""
 
     snapshots: Sequence[Snapshot]
     limits: Limits = Limits()
+    memo: Any = None            # irr.query.memory.Memo of this view, or None
+    moas: dict = field(default_factory=dict)  # 4/6 -> origins sharing a prefix with another (see chunks)
+
+    def sharing(self, version: int | None) -> frozenset[int]:
+        """The origins that share a route (4), route6 (6) or any (None) prefix with another origin."""
+        if version is None:
+            return self.moas.get(4, frozenset()) | self.moas.get(6, frozenset())
+        return self.moas.get(version, frozenset())
 
     def find(self, name: str):
         for snap in self.snapshots:
@@ -54,9 +83,52 @@ class View:
                 out.extend(snap.v6.get(asn, ()))
         return list(dict.fromkeys(out)) if len(self.snapshots) > 1 else out
 
+    def chunk(self, asn: int, version: int | None) -> str:
+        """The prefixes of `prefixes(asn, version)` as text with a blank after each ("" for none)."""
+        if len(self.snapshots) == 1:
+            snap = self.snapshots[0]
+            if version is None:
+                return snap.t4.get(asn, "") + snap.t6.get(asn, "")
+            return (snap.t4 if version == 4 else snap.t6).get(asn, "")
+        return _memo(self, ("g", asn, version), lambda: origin_chunk(self.prefixes(asn, version)))
+
+    def prefix_count(self) -> int:
+        """How many route and route6 prefixes the selected sources hold (at most)."""
+        return sum(s.prefixes for s in self.snapshots)
+
+    def chunks(self, numbers: Sequence[int], version: int | None) -> list[str]:
+        """`chunk` of each of `numbers`."""
+        if len(self.snapshots) == 1:
+            snap = self.snapshots[0]
+            if version is None:
+                return list(map(add, map(snap.t4.get, numbers, repeat("")), map(snap.t6.get, numbers, repeat(""))))
+            return list(map((snap.t4 if version == 4 else snap.t6).get, numbers, repeat("")))
+        return [self.chunk(n, version) for n in numbers]
+
+
+def origin_chunk(prefixes: Sequence[str]) -> str:
+    return " ".join(prefixes) + " " if prefixes else ""
+
 
 def is_asn(token: str) -> bool:
     return _ASN.fullmatch(token) is not None
+
+
+def _memo(view: View, key: tuple, compute):
+    """`compute()`, kept in the view's memo; a SetLimitError is kept too, and raised again."""
+    memo = view.memo
+    if memo is None:
+        return compute()
+    value = memo.get(key)
+    if value is MISSING:
+        try:
+            value = compute()
+        except SetLimitError as e:
+            value = e
+        memo.put(key, value)
+    if isinstance(value, SetLimitError):
+        raise SetLimitError(str(value))
+    return value
 
 
 def direct_members(view: View, name: str) -> list[str] | None:
@@ -80,31 +152,87 @@ def _split_op(member: str) -> tuple[str, str]:
     return name, op
 
 
-def resolve_as_set(view: View, name: str, excludes: Iterable[str] = ()) -> list[str] | None:
-    """AS numbers of an as-set, recursively (`!i<set>,1`); None when the set does not exist."""
-    if view.find(name) is None:
+def node(view: View, name: str) -> tuple[dict[str, None], tuple[str, ...]] | None:
+    """One set as as-set resolution walks it: the AS numbers it lists (operators dropped, in
+    order) and the members that are as-sets in this view, in order; None when it doesn't exist."""
+    members = direct_members(view, name)
+    if members is None:
         return None
-    excluded = set(excludes)
+    asns: dict[str, None] = {}
+    children: dict[str, None] = {}
+    for member in members:
+        member, _ = _split_op(member)
+        if is_asn(member):
+            asns[member] = None
+        elif member not in children:
+            found = view.find(member)
+            if found is not None and found[1].object_class == "as-set":
+                children[member] = None
+    return asns, tuple(children)
+
+
+def _node(view: View, name: str) -> tuple[dict[str, None], tuple[str, ...]] | None:
+    return _memo(view, ("node", name), lambda: node(view, name))
+
+
+def _expand(view: View, name: str, excluded: set[str] | frozenset[str]) -> dict[str, None]:
+    """AS numbers of a set, in resolution order: depth first from the last member, each set once
+    (the first time it is seen), members that are not as-sets skipped."""
+    limits = view.limits
     seen = {name}
     asns: dict[str, None] = {}
     stack = [(name, 0)]
     while stack:
         current, depth = stack.pop()
-        if depth > view.limits.max_depth:
-            raise SetLimitError(f"{name}: nesting deeper than {view.limits.max_depth} levels "
-                                f"(at {current})")
-        for member in direct_members(view, current) or ():
-            member, _ = _split_op(member)
-            if is_asn(member):
-                asns[member] = None
-                if len(asns) > view.limits.max_size:
-                    raise SetLimitError(f"{name}: more than {view.limits.max_size} members")
-            elif member not in seen and member not in excluded:
-                seen.add(member)
-                found = view.find(member)
-                if found is not None and found[1].object_class == "as-set":
-                    stack.append((member, depth + 1))
-    return list(asns)
+        if depth > limits.max_depth:
+            raise SetLimitError(f"{name}: nesting deeper than {limits.max_depth} levels (at {current})")
+        node = _node(view, current)
+        if node is None:
+            continue
+        own, children = node
+        if own:
+            asns.update(own)
+            if len(asns) > limits.max_size:
+                raise SetLimitError(f"{name}: more than {limits.max_size} members")
+        for child in children:
+            if child not in seen and child not in excluded:
+                seen.add(child)
+                stack.append((child, depth + 1))
+    return asns
+
+
+class Expansion:
+    """An as-set resolved (kept in a view's memo): its AS numbers in resolution order, and the
+    `!i<set>,1` text. `positions` (AS number -> index) is built when first needed."""
+
+    __slots__ = ("asns", "numbers", "text", "_positions")
+
+    def __init__(self, asns: Iterable[str]):
+        self.asns = tuple(asns)
+        self.numbers = tuple([int(a[2:]) for a in self.asns])
+        self.text = " ".join(member_order("as-set", self.asns, self.numbers))
+        self._positions: dict[int, int] | None = None
+
+    @property
+    def positions(self) -> dict[int, int]:
+        if self._positions is None:
+            self._positions = {n: i for i, n in enumerate(self.numbers)}
+        return self._positions
+
+
+def expansion(view: View, name: str) -> Expansion:
+    """The kept expansion of an existing set (computed when missing)."""
+    return _memo(view, ("exp", name), lambda: Expansion(_expand(view, name, frozenset())))
+
+
+def resolve_as_set(view: View, name: str, excludes: Iterable[str] = ()) -> list[str] | None:
+    """AS numbers of an as-set, recursively (`!i<set>,1`); None when the set does not exist."""
+    if view.find(name) is None:
+        return None
+    excluded = set(excludes)
+    if not excluded and view.memo is not None:
+        return list(expansion(view, name).asns)
+    return list(_expand(view, name, excluded))
 
 
 def _lengths(prefix: str, op: str) -> tuple[int, int]:
@@ -151,6 +279,12 @@ def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
     if view.find(name) is None:
         return None
     excluded = set(excludes)
+    if not excluded and version is None and view.memo is not None:
+        return list(_memo(view, ("rs", name), lambda: tuple(_walk_route_set(view, name, excluded, None))))
+    return _walk_route_set(view, name, excluded, version)
+
+
+def _walk_route_set(view: View, name: str, excluded: set[str], version: int | None) -> list[str]:
     out: dict[str, None] = {}
 
     def add(prefix: str) -> None:
@@ -210,3 +344,49 @@ def resolve_prefixes(view: View, name: str, version: int | None, excludes: Itera
         if len(out) > view.limits.max_size:
             raise SetLimitError(f"{name}: more than {view.limits.max_size} prefixes")
     return list(out)
+
+
+def prefix_text(view: View, name: str, version: int | None, excludes: Iterable[str] = ()) -> str | None:
+    """`resolve_prefixes` joined by blanks; from the kept pieces when the view has a memo."""
+    found = view.find(name)
+    if found is None or found[1].object_class != "as-set":
+        return None
+    if excludes or view.memo is None:
+        return " ".join(resolve_prefixes(view, name, version, excludes) or ())
+    return "".join(pieces(view, name, version)[0])[:-1]
+
+
+def pieces(view: View, name: str, version: int | None) -> tuple[tuple[str, ...], int]:
+    """The kept `!a` text of an existing as-set in pieces (see `chunks`), and how many prefixes."""
+    return _memo(view, ("a", name, version), lambda: chunks(view, name, expansion(view, name), version))
+
+
+def chunks(view: View, name: str, exp: Expansion, version: int | None) -> tuple[tuple[str, ...], int]:
+    """The `!a` text of an as-set in pieces, one per AS number of its expansion (same order): the
+    AS's prefixes with a blank after each, those an earlier AS already gave left out; and how
+    many prefixes in all."""
+    out = view.chunks(exp.numbers, version)
+    dedupe(view, exp, version, out, view.sharing(version))
+    total = -1  # not counted: the selected sources hold fewer prefixes than the limit
+    if view.prefix_count() > view.limits.max_size:
+        total = sum(map(str.count, out, repeat(" ")))
+        if total > view.limits.max_size:
+            raise SetLimitError(f"{name}: more than {view.limits.max_size} prefixes")
+    return tuple(out), total
+
+
+def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shared: frozenset[int]) -> None:
+    """Set the pieces of the origins in `shared` (those that share a prefix with another origin:
+    only theirs can repeat one) again, in expansion order, leaving out prefixes already given."""
+    if not shared:
+        return
+    if len(shared) < len(exp.numbers):
+        positions = exp.positions
+        where = sorted(positions[n] for n in shared if n in positions)
+    else:
+        where = [i for i, n in enumerate(exp.numbers) if n in shared]
+    seen: set[str] = set()
+    for i in where:
+        prefixes = view.prefixes(exp.numbers[i], version)
+        out[i] = origin_chunk([p for p in prefixes if p not in seen])
+        seen.update(prefixes)

@@ -325,11 +325,11 @@ class Connection(asyncio.Protocol):
                 self._nrtm(query)
                 continue
             if query.startswith("!") and query[1:2] in MEMORY_COMMANDS:
-                # set resolution can take a while the first time: then it runs in a thread
-                hit = self.server.commands.cached(query, self.session) if query[1:2] in "ai" else None
-                if hit is not None or query[1:2] not in "ai":
-                    started = time.perf_counter()
-                    self._reply(hit if hit is not None else self.server.commands.handle(query, self.session))
+                # a set resolution the memory does not keep ready can take a while: it runs in a thread
+                started = time.perf_counter()
+                reply = self.server.commands.ready(query, self.session)
+                if reply is not None:
+                    self._reply(reply)
                     self._count(query, started)
                     self._finish()
                     continue

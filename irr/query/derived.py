@@ -1,0 +1,362 @@
+"""What the routing memory (irr.query.memory) derives from its snapshots, and how a change reaches it.
+
+- `MemberGraph` (writer side): which sets list a name or an AS number as a member (members,
+  mp-members, aut-num member-of claims), over every source. A change to a set, or to the routes
+  of an origin, reaches exactly the sets above it in this graph.
+- `RouteOwners` (writer side): which origins originate each prefix, over every source; the origins
+  that share a prefix with another origin are the only ones whose `!a` pieces need comparing.
+- `MemoStore`: one selection of sources' kept results of set resolution (irr.query.sets), each
+  stamped with the state it was computed in. A publication drops the entries a change reaches,
+  and patches the `!a` pieces of as-sets whose origins' routes changed (one piece per origin).
+- `WarmQueue`: resolves every set of the registered selections, then again each set a change
+  dropped, in a background thread, so queries find expansions ready.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import TYPE_CHECKING
+
+from irr.query.sets import (
+    MISSING,
+    SetLimitError,
+    dedupe,
+    expansion,
+    is_asn,
+    node,
+    origin_chunk,
+    pieces,
+    resolve_route_set,
+)
+
+if TYPE_CHECKING:
+    from irr.query.memory import RoutingMemory, Snapshot
+    from irr.query.sets import Limits, View
+
+log = logging.getLogger(__name__)
+MAX_ENTRIES = 2_000_000  # per selection; then its memo starts again empty
+
+
+@dataclass
+class Changes:
+    """What one publication changes: origins whose routes differ (per address family) and sets
+    whose definition or claims differ; `everything` when a source came or went. At publication
+    `expanded` (the sets above a changed set) and `reached` (also those above a changed origin)
+    are filled in."""
+
+    origins4: set[int] = field(default_factory=set)
+    origins6: set[int] = field(default_factory=set)
+    sets: set[str] = field(default_factory=set)
+    everything: bool = False
+    expanded: set[str] = field(default_factory=set)
+    reached: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.everything or self.origins4 or self.origins6 or self.sets)
+
+    def update(self, other: Changes) -> None:
+        self.origins4 |= other.origins4
+        self.origins6 |= other.origins6
+        self.sets |= other.sets
+        self.everything = self.everything or other.everything
+
+
+class MemberGraph:
+    """member -> the sets listing it (counted over sources), for names and for AS numbers."""
+
+    def __init__(self):
+        self.parents: dict[str, Counter] = {}
+        self.asn_parents: dict[int, Counter] = {}
+
+    def add(self, snap: Snapshot, names: Iterable[str], sign: int) -> None:
+        """Count (+1) or uncount (-1) the member edges of these sets of one snapshot."""
+        for name in names:
+            definition = snap.sets.get(name)
+            if definition is not None:
+                for member in definition.members:
+                    target = member.partition("^")[0]
+                    if is_asn(target):
+                        _edge(self.asn_parents, int(target[2:]), name, sign)
+                    elif "/" not in target:
+                        _edge(self.parents, target, name, sign)
+            for object_class, value, _ in snap.claims.get(name, ()):
+                if object_class == "aut-num" and is_asn(value):
+                    _edge(self.asn_parents, int(value[2:]), name, sign)
+
+    def closure(self, names: Iterable[str], origins: Iterable[int]) -> set[str]:
+        """`names`, the sets listing one of `origins`, and every set above those."""
+        out = set(names)
+        todo = list(out)
+        for origin in origins:
+            for parent in self.asn_parents.get(origin, ()):
+                if parent not in out:
+                    out.add(parent)
+                    todo.append(parent)
+        while todo:
+            for parent in self.parents.get(todo.pop(), ()):
+                if parent not in out:
+                    out.add(parent)
+                    todo.append(parent)
+        return out
+
+
+def _edge(table: dict, child, parent: str, sign: int) -> None:
+    counter = table.get(child)
+    if counter is None:
+        counter = table[child] = Counter()
+    counter[parent] += sign
+    if counter[parent] <= 0:
+        del counter[parent]
+        if not counter:
+            del table[child]
+
+
+class RouteOwners:
+    """prefix -> its origin (one route object), or a Counter of origins (several, any source)."""
+
+    def __init__(self):
+        self.owner: dict[str, object] = {}
+        self.sharing: dict[int, int] = {}  # origin -> how many of its prefixes another origin has
+
+    def add(self, snap: Snapshot, version: int, origins: Iterable[int], sign: int) -> None:
+        table = snap.v4 if version == 4 else snap.v6
+        for origin in origins:
+            for prefix in table.get(origin, ()):
+                self._move(prefix, origin, sign)
+
+    def shared(self) -> frozenset[int]:
+        """The origins that share a prefix with another origin."""
+        return frozenset(self.sharing)
+
+    def _move(self, prefix: str, origin: int, sign: int) -> None:
+        current = self.owner.get(prefix)
+        before = _sharers(current)
+        if sign > 0:
+            if current is None:
+                self.owner[prefix] = origin
+                return
+            counter = current if isinstance(current, Counter) else Counter({current: 1})
+            counter[origin] += 1
+            self.owner[prefix] = counter
+        else:
+            if not isinstance(current, Counter):
+                self.owner.pop(prefix, None)
+                return
+            current[origin] -= 1
+            if current[origin] <= 0:
+                del current[origin]
+            if sum(current.values()) == 1:
+                self.owner[prefix] = next(iter(current))
+        after = _sharers(self.owner.get(prefix))
+        for gone in before - after:
+            self.sharing[gone] -= 1
+            if not self.sharing[gone]:
+                del self.sharing[gone]
+        for new in after - before:
+            self.sharing[new] = self.sharing.get(new, 0) + 1
+
+
+def _node_key(value) -> tuple | None:
+    return None if value is None else (tuple(value[0]), value[1])
+
+
+def _sharers(owner) -> set[int]:
+    return set(owner) if isinstance(owner, Counter) and len(owner) > 1 else set()
+
+
+_PER_NAME = ("node", "exp", "rs")
+_VERSIONS = (4, 6, None)
+
+
+class MemoStore:
+    """Kept results of set resolution for one selection of sources: key -> (epoch, value)."""
+
+    def __init__(self, sources: tuple[str, ...], limits: Limits):
+        self.sources = sources
+        self.limits = limits
+        self.entries: dict[tuple, tuple] = {}
+
+    def get(self, key: tuple, epoch: int):
+        entry = self.entries.get(key)
+        return entry[1] if entry is not None and entry[0] <= epoch else MISSING
+
+    def put(self, key: tuple, value, epoch: int) -> None:
+        if len(self.entries) >= MAX_ENTRIES:
+            self.entries.clear()
+        self.entries[key] = (epoch, value)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def invalidate(self, changes: Changes, view: View, before: dict, epoch: int, graph: MemberGraph) -> None:
+        """Drop what `changes` make stale; patch the `!a` pieces of the sets whose expansion did
+        not change but whose origins' routes did (`view`: the new snapshots; `before`: the origins
+        that shared a prefix before the change, per address family). An expansion depends only on
+        the nodes (irr.query.sets.node) of the sets it reaches: only sets above a set whose node
+        changed lose theirs."""
+        entries = self.entries
+        expanded = graph.closure(self._changed_nodes(changes.sets, view, epoch, graph), ())
+        for name in expanded:
+            entries.pop(("exp", name), None)
+            for version in _VERSIONS:
+                entries.pop(("a", name, version), None)
+        changed = {4: changes.origins4, 6: changes.origins6, None: changes.origins4 | changes.origins6}
+        fresh: dict[tuple, str] = {}
+        for version, origins in changed.items():
+            for origin in origins:
+                if entries.pop(("g", origin, version), None) is not None:
+                    fresh[(origin, version)] = self._chunk(view, origin, version, fresh, epoch)
+        for name in changes.reached:
+            entries.pop(("rs", name), None)
+            if name not in expanded:
+                for version, origins in changed.items():
+                    if origins and ("a", name, version) in entries:
+                        self._patch(name, version, origins, view, before, fresh, epoch)
+
+    def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
+        """The sets whose node differs in the new state: among the changed sets and the sets
+        listing them (whether a member is an as-set is part of its parent's node). A set whose
+        node was never computed here has no expansion here that depends on it."""
+        changed = set()
+        candidates = set(names)
+        for name in names:
+            candidates.update(graph.parents.get(name, ()))
+        for name in candidates:
+            old = self.entries.get(("node", name))
+            if old is None:
+                continue
+            new = node(view, name)
+            if _node_key(new) != _node_key(old[1]):
+                changed.add(name)
+                self.entries[("node", name)] = (epoch, new)
+        return changed
+
+    def _chunk(self, view: View, origin: int, version: int | None, fresh: dict, epoch: int) -> str:
+        piece = fresh.get((origin, version))
+        if piece is None:
+            piece = fresh[(origin, version)] = origin_chunk(view.prefixes(origin, version))
+            self.entries[("g", origin, version)] = (epoch, piece)
+        return piece
+
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View, before: dict,
+               fresh: dict, epoch: int) -> None:
+        """The pieces of one as-set with the changed origins' pieces replaced (and those of every
+        origin that shares a prefix, before or after, set again in order: see sets.dedupe)."""
+        key = ("a", name, version)
+        value = self.entries[key][1]
+        exp = self.entries.get(("exp", name))
+        if isinstance(value, SetLimitError) or exp is None or isinstance(exp[1], SetLimitError):
+            del self.entries[key]
+            return
+        exp = exp[1]
+        positions = exp.positions
+        if len(origins) < len(positions):
+            hits = [o for o in origins if o in positions]
+        else:
+            hits = [o for o in positions if o in origins]
+        if not hits:
+            return
+        current, total = value
+        counted = view.prefix_count() > self.limits.max_size
+        if counted and total < 0:  # the sources grew past the limit: count again
+            del self.entries[key]
+            return
+        patched = list(current)
+        shared = view.sharing(version)
+        old_shared = before.get(4, frozenset()) | before.get(6, frozenset()) if version is None else \
+            before.get(version, frozenset())
+        for origin in (*hits, *(o for o in old_shared if o in positions)) if old_shared else hits:
+            patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
+        dedupe(view, exp, version, patched, shared)
+        if counted:
+            total = sum(map(str.count, patched, repeat(" ")))
+            if total > self.limits.max_size:
+                del self.entries[key]
+                return
+        self.entries[key] = (epoch, (tuple(patched), total))
+
+
+class WarmQueue:
+    """Resolve the sets of registered selections ahead of queries (see module docstring)."""
+
+    def __init__(self, memory: RoutingMemory):
+        self.memory = memory
+        self.selections: dict[tuple, None] = {}
+        self.pending: deque = deque()
+        self.wakeup = threading.Event()
+        self.stopped = False
+        self.working = False
+        self.thread: threading.Thread | None = None
+
+    def register(self, sources: tuple[str, ...], limits: Limits, background: bool) -> None:
+        self.selections[(sources, limits)] = None
+        if background:
+            self._enqueue(None)
+        else:
+            self._warm(sources, limits, None)
+
+    def changed(self, changes: Changes) -> None:
+        if self.selections:
+            self._enqueue(None if changes.everything else set(changes.reached))
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.wakeup.set()
+
+    def idle(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing is queued or being resolved (tests); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.pending or self.working or self.wakeup.is_set():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _enqueue(self, names: set[str] | None) -> None:
+        self.pending.append(names)
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="irr-warm", daemon=True)
+            self.thread.start()
+        self.wakeup.set()
+
+    def _run(self) -> None:
+        while not self.stopped:
+            self.wakeup.wait()
+            self.working = True
+            self.wakeup.clear()
+            while self.pending and not self.stopped:
+                names: set[str] | None = set()
+                while self.pending and names is not None:
+                    more = self.pending.popleft()
+                    names = None if more is None else names | more
+                for sources, limits in list(self.selections):
+                    try:
+                        self._warm(sources, limits, names)
+                    except Exception:  # a bug here must not stop the thread: queries compute what's missing
+                        log.exception("resolving sets ahead of queries failed")
+            self.working = False
+
+    def _warm(self, sources: tuple[str, ...], limits: Limits, names: set[str] | None) -> None:
+        view = self.memory.view(sources, limits)
+        if names is None:
+            names = set().union(*(s.sets.keys() for s in view.snapshots))
+        for name in names:
+            if self.stopped:
+                return
+            found = view.find(name)
+            if found is None:
+                continue
+            try:
+                if found[1].object_class == "route-set":
+                    resolve_route_set(view, name)
+                elif found[1].object_class == "as-set":
+                    expansion(view, name)
+                    for version in (4, 6):  # `!a` without a family: when asked
+                        pieces(view, name, version)
+            except SetLimitError:
+                pass
