@@ -25,12 +25,13 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
+import psycopg
 import sqlalchemy as sa
 
 from irr.database import make_engine
 from irr.query.derived import Changes, MemberGraph, MemoStore, RouteOwners, WarmQueue
 from irr.query.sets import Limits, View, origin_chunk
-from irr.store import Store
+from irr.store import DATA_CHANNEL, Store
 from irr.store.routing import CLAIM_CLASSES, SET_CLASSES, DeltaReads, RoutingReads
 
 log = logging.getLogger(__name__)
@@ -436,10 +437,6 @@ class RoutingMemory:
         self._engine.dispose()
 
     def _listen(self, url: str) -> None:
-        import psycopg
-
-        from irr.store import DATA_CHANNEL
-
         libpq = "postgresql://" + url.split("://", 1)[1]
         while not self._stop.is_set():
             try:

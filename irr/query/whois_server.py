@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
-from irr.query.nrtm import is_nrtm
+from irr.query.nrtm import NrtmError, is_nrtm, parse_request
 from irr.query.session import Session
+from irr.query.whois_metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
 from irr.sockets import reset_on_close, unsent_bytes
 
 log = logging.getLogger(__name__)
@@ -337,8 +338,6 @@ class Connection(asyncio.Protocol):
 
     def _nrtm(self, query: str) -> None:
         """NRTMv3 (`-g`): the whole range in one answer, or a stream that never ends with -k."""
-        from irr.query.nrtm import NrtmError, parse_request
-
         try:
             request = parse_request(query)
         except NrtmError as e:
@@ -407,8 +406,6 @@ class Connection(asyncio.Protocol):
         self._process()
 
     def _count(self, query: str, started: float) -> None:
-        from irr.query.whois_metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
-
         kind = query_kind(query)
         WHOIS_QUERIES.labels(kind).inc()
         WHOIS_SECONDS.labels(kind).observe(time.perf_counter() - started)
