@@ -178,8 +178,7 @@ def _view(obj: Context, sources: tuple[str, ...]):
     unknown = [s for s in chosen if s not in memory.snapshots]
     if unknown:
         raise click.BadParameter(f"unknown source(s): {', '.join(unknown)}", param_hint="--source")
-    w = obj.config.whois
-    return memory.view(chosen, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+    return memory.view(chosen, Limits.of(obj.config.whois_limits))
 
 
 @cli.group()

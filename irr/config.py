@@ -55,6 +55,7 @@ Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -71,12 +72,24 @@ from rpsl.syntax import parse
 SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
 
 
-WHOIS_DEFAULTS: dict[str, int | float] = {
-    "max_connections": 200, "max_connections_per_address": 50, "max_queued_queries": 1000,
-    "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
-    "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
-    "answer_cache": 50_000,  # answers of !g, !6, !i, !a kept until a change reaches them (0: none)
-}
+@dataclass(frozen=True)
+class WhoisLimits:
+    """The numbers of [whois], typed: the one declaration of their names and defaults."""
+
+    max_connections: int = 200
+    max_connections_per_address: int = 50  # one host cannot take every slot
+    max_queued_queries: int = 1000          # pipelined lines waiting per connection; then reading pauses
+    idle_timeout: int = 30                  # seconds; `!t` changes it per connection (1-1000)
+    max_line_length: int = 8192             # bytes
+    max_answer_seconds: float = 30.0
+    max_objects: int = 10000
+    max_set_depth: int = 50
+    max_set_size: int = 2_000_000
+    threads: int = 16
+    answer_cache: int = 50_000              # answers of !g, !6, !i, !a kept until a change reaches them (0: none)
+
+
+WHOIS_DEFAULTS: dict[str, int | float] = dataclasses.asdict(WhoisLimits())
 WHOIS_ZERO_ALLOWED = ("answer_cache",)
 
 UPDATES_DEFAULTS: dict[str, int | float] = {
@@ -163,6 +176,11 @@ class Config:
     bgp_timer: int = 28800
     reports: dict[str, Any] = field(default_factory=dict)   # [reports], checked by _reports()
     updates: dict[str, int | float] = field(default_factory=lambda: dict(UPDATES_DEFAULTS))
+
+    @property
+    def whois_limits(self) -> WhoisLimits:
+        """[whois]'s numbers as their types say (the dict holds what the file said)."""
+        return WhoisLimits(**{f.name: type(f.default)(self.whois[f.name]) for f in dataclasses.fields(WhoisLimits)})
 
     @property
     def scope_configured(self) -> bool:

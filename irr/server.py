@@ -18,7 +18,7 @@ from irr.query.memory import RoutingMemory
 from irr.query.nrtm import NrtmServer
 from irr.query.ripe import ripe_query
 from irr.query.sets import Limits
-from irr.query.whois_server import WhoisLimits, WhoisServer
+from irr.query.whois_server import WhoisServer
 from irr.store.lookups import Lookups
 from irr.web import create_app
 from mirror.scheduler import Scheduler
@@ -33,17 +33,12 @@ def build_whois(config: Config, store):
     memory = RoutingMemory(store, config.scope_hidden_sources)
     memory.load_all()
     memory.start_listener(store.engine.url.render_as_string(hide_password=False))
-    w = config.whois
-    lookups = Lookups(store.engine, statement_timeout_ms=int(w["max_answer_seconds"] * 1000),
-                      max_rows=int(w["max_objects"]), scope_hidden=config.scope_hidden_sources)
-    set_limits = Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
+    limits = config.whois_limits
+    lookups = Lookups(store.engine, statement_timeout_ms=int(limits.max_answer_seconds * 1000),
+                      max_rows=limits.max_objects, scope_hidden=config.scope_hidden_sources)
+    set_limits = Limits.of(limits)
     memory.warm(list(config.source_order) or sorted(memory.snapshots), set_limits)  # every set resolved ahead
-    commands = IrrdCommands(memory, lookups, store, set_limits, cache_size=int(w["answer_cache"]))
-    limits = WhoisLimits(max_connections=int(w["max_connections"]),
-                         max_connections_per_address=int(w["max_connections_per_address"]),
-                         max_queued_queries=int(w["max_queued_queries"]), idle_timeout=int(w["idle_timeout"]),
-                         max_line_length=int(w["max_line_length"]), max_answer_seconds=float(w["max_answer_seconds"]),
-                         threads=int(w["threads"]))
+    commands = IrrdCommands(memory, lookups, store, set_limits, cache_size=limits.answer_cache)
     authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
     host = socket.gethostname()
     # the served-by line names the registry: its first authoritative source, else its first source

@@ -43,8 +43,7 @@ def as_set_checker(config: Config, store, memory: RoutingMemory | None = None) -
                 loaded = RoutingMemory(store)
                 loaded.load_all()
             order = list(config.source_order) or sorted(loaded.snapshots)
-            views.append(loaded.view(order, Limits(int(config.whois["max_set_depth"]),
-                                                   int(config.whois["max_set_size"]))))
+            views.append(loaded.view(order, Limits.of(config.whois_limits)))
         return views[0]
 
     def check(name: str):

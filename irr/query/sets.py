@@ -22,6 +22,7 @@ from itertools import repeat
 from operator import add
 from typing import TYPE_CHECKING, Any
 
+from irr.config import WhoisLimits
 from rpsl.schema import SET_MEMBER_CLASSES
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ class SetLimitError(Exception):
 class Limits:
     max_depth: int = 50
     max_size: int = 2_000_000
+
+    @classmethod
+    def of(cls, whois: WhoisLimits) -> Limits:
+        """The set limits of the configuration's [whois]."""
+        return cls(whois.max_set_depth, whois.max_set_size)
 
 
 def member_order(object_class: str, members: Sequence[str], numbers: Sequence[int] | None = None) -> list[str]:

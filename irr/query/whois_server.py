@@ -18,8 +18,8 @@ import logging
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
+from irr.config import WhoisLimits
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
 from irr.query.nrtm import NrtmError, is_nrtm, parse_request
 from irr.query.session import Session
@@ -31,22 +31,12 @@ ANSWERS_PER_TURN = 64  # memory answers written in one go before other connectio
 MIN_DRAIN_BYTES = 64 * 1024  # a paused writer must lose this much per idle timeout, or be dropped
 
 
-@dataclass(frozen=True)
-class WhoisLimits:
-    max_connections: int = 200
-    max_connections_per_address: int = 50  # one host cannot take every slot
-    max_queued_queries: int = 1000   # pipelined lines waiting per connection; then reading pauses
-    idle_timeout: int = 30          # seconds; `!t` changes it per connection (1-1000)
-    max_line_length: int = 8192     # bytes
-    max_answer_seconds: float = 30.0
-    threads: int = 16
-
-
 class WhoisServer:
     """Accepts connections and answers queries until stopped."""
 
     def __init__(self, commands: IrrdCommands, ripe, sources: list[str], authoritative: frozenset[str],
-                 limits: WhoisLimits = WhoisLimits(), nrtm=None):
+                 limits: WhoisLimits | None = None, nrtm=None):
+        limits = limits or WhoisLimits()
         self.commands = commands
         self.ripe = ripe  # callable(line, session) -> str
         self.nrtm = nrtm  # irr.query.nrtm.NrtmServer, or None: -g is refused

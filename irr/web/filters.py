@@ -27,8 +27,7 @@ def _sources(memory) -> list[str]:
 
 
 def _limits():
-    w = current_app.config["IRR_CONFIG"].whois
-    return Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
+    return Limits.of(current_app.config["IRR_CONFIG"].whois_limits)
 
 
 class _GoodTags:

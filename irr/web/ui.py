@@ -144,9 +144,8 @@ def resolved_members(source: str, object_class: str, name: str) -> dict:
     """The set's members resolved recursively (AS numbers, or prefixes), as whois `!i…,1` does."""
     memory = get_memory()
     memory.refresh()
-    w = current_app.config["IRR_CONFIG"].whois
     order = [source] + [s for s in search_sources() if s != source]
-    view = memory.view(order, Limits(int(w["max_set_depth"]), int(w["max_set_size"])))
+    view = memory.view(order, Limits.of(current_app.config["IRR_CONFIG"].whois_limits))
     try:
         if object_class == "as-set":
             found = resolve_as_set(view, name) or []
