@@ -19,4 +19,4 @@ def load_scope(config: Config, store) -> str:
         entries += delegated
     ranges = merged(entries)
     changed = store.replace_scope(ranges)
-    return f"scope: {len(entries)} entries in {len(ranges)} ranges; {changed} objects changed state"
+    return f"scope: {len(ranges)} ranges ({len(entries)} entries); {changed} objects changed state"

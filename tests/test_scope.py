@@ -97,7 +97,7 @@ def test_neighbouring_delegations_make_one_range(store, tmp_path):
     base = registry_config(tmp_path)
     config = Config(**{**base.__dict__, "scope_country": "VN", "scope_delegated_url": f"file://{stats}",
                        "sources": {**base.sources, "RADB": SourceConfig("RADB")}})
-    assert load_scope(config, store).startswith("scope: 6 entries in 4 ranges")
+    assert load_scope(config, store).startswith("scope: 4 ranges (6 entries)")
     store.apply([Change("RADB", "ADD", load("route: 198.51.100.0/24\norigin: AS64500\nsource: RADB\n")),
                  Change("RADB", "ADD", load("route: 198.51.100.0/23\norigin: AS64500\nsource: RADB\n"))], origin="t")
     assert store.get("RADB", "route", "198.51.100.0/24AS64500").scope_status == "in"
