@@ -173,7 +173,7 @@ def name(value: str) -> str:
     return text
 
 
-_OBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]")
+_OBJECT_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")  # RFC 2622 object-name
 SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
 _KEY_CERT = re.compile(r"[Pp][Gg][Pp][Kk][Ee][Yy]-[0-9A-Fa-f]+|[Xx]509-[0-9]+|[Aa][Uu][Tt][Oo]-[0-9]+[A-Za-z]*")
 _SET_COMPONENT = re.compile(r"[Aa][Ss][0-9]+\.[0-9]+|[A-Za-z][A-Za-z0-9_-]*")
