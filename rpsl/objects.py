@@ -34,6 +34,8 @@ class Attribute:
     @property
     def value(self) -> str:
         """The value for parsing: comments removed, lines joined with single spaces."""
+        if not self.continuations and "#" not in self.first:
+            return self.first  # already stripped
         pieces = [self.first, *(t for _, t in self.continuations)]
         cleaned = []
         for piece in pieces:
@@ -210,11 +212,37 @@ _CANONICAL = {
 }
 
 
+# The usual paragraph: nothing but lower-case attribute lines and their continuation lines.
+_CLEAN_PARAGRAPH = re.compile(r"[a-z0-9_-]+:.*(?:\n(?:[a-z0-9_-]+:|[ \t+]).*)*")
+_CLEAN_ATTRIBUTE = re.compile(r"^([a-z0-9_-]+):(.*)((?:\n[ \t+].*)*)", re.MULTILINE)
+
+
+def _split_clean(text: str, first_line: int) -> list[Attribute] | None:
+    """split_attributes for the usual paragraph (what the line loop gives for it, faster), or None
+    when it holds anything unusual: comments, CRs, empty lines, upper-case or bad names."""
+    if "\r" in text or _CLEAN_PARAGRAPH.fullmatch(text) is None:
+        return None
+    attrs = []
+    line = first_line
+    for name, value, more in _CLEAN_ATTRIBUTE.findall(text):
+        if more:
+            pieces = more[1:].split("\n")
+            attrs.append(Attribute(name, value.strip(), [(p[0], p[1:].strip()) for p in pieces], line))
+            line += len(pieces) + 1
+        else:
+            attrs.append(Attribute(name, value.strip(), [], line))
+            line += 1
+    return attrs
+
+
 def split_attributes(text: str, first_line: int = 1) -> tuple[list[Attribute], list[RPSLError], bool]:
     """Attribute lines of one paragraph; `#`/`%` comment lines skipped, CR stripped.
     Empty and blank lines before the first attribute and empty lines at the end are ignored (IRRd
     strips the object text). The flag says whether the text held anything the stored text must
     not keep."""
+    clean = _split_clean(text, first_line)
+    if clean is not None:
+        return clean, [], False
     attrs: list[Attribute] = []
     errors: list[RPSLError] = []
     current: Attribute | None = None
@@ -274,8 +302,8 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
         return RPSLObject("", [], line, errors=errors, original=text)
     schema = SCHEMA.get(cls_name)
     obj = RPSLObject(cls_name, attrs, obj_line, schema=schema, original=text, cleanup=cleanup)
-    if schema is not None and any(_discarded(schema, a.name) for a in attrs):
-        obj.attributes = [a for a in attrs if not _discarded(schema, a.name)]
+    if schema is not None and schema.discarded and any(a.name in schema.discarded for a in attrs):
+        obj.attributes = [a for a in attrs if a.name not in schema.discarded]
         obj.cleanup = True
     bad_keys = _compute_pk(obj, schema) if schema is not None else set()
     key = f"{cls_name} {obj.key_text()}".strip()
@@ -288,11 +316,6 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
     else:
         _validate_lenient(obj)
     return obj
-
-
-def _discarded(schema: ObjectClass, name: str) -> bool:
-    attr = schema.get(name)
-    return attr is not None and attr.discarded
 
 
 def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
@@ -341,29 +364,35 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
     attributes whose problem _compute_pk has already reported."""
     from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
 
+    checker = syntax.checker
+    by_name = schema.by_name
     seen: dict[str, int] = {}
     for a in obj.attributes:
-        attr = schema.get(a.name)
+        name = a.name
+        attr = by_name.get(name)
         if attr is None:
-            obj.error(f"attribute {a.name!r} is not allowed in class {schema.name}", a)
+            obj.error(f"attribute {name!r} is not allowed in class {schema.name}", a)
             continue
-        seen[a.name] = seen.get(a.name, 0) + 1
-        if seen[a.name] == 2 and not attr.multiple:
-            obj.error(f"attribute {a.name!r} may appear only once", a)
-        if seen[a.name] == 1 and a.name in reported:
+        count = seen[name] = seen.get(name, 0) + 1
+        if count == 2 and not attr.multiple:
+            obj.error(f"attribute {name!r} may appear only once", a)
+        if count == 1 and name in reported:
             continue
         value = a.value
-        items = [i.strip() for i in value.split(",")] if attr.list else [value]
         if attr.list:
-            items = [i for i in items if i]
+            items = [i for i in (i.strip() for i in value.split(",")) if i] if "," in value else \
+                [value] if value else []
             if not items:
-                obj.error(f"attribute {a.name!r} has no value", a)
+                obj.error(f"attribute {name!r} has no value", a)
         elif not value and attr.syntax not in ("free", "certif"):  # armour holds empty lines
-            obj.error(f"attribute {a.name!r} has no value", a)
+            obj.error(f"attribute {name!r} has no value", a)
             continue
+        else:
+            items = [value]
+        check = checker(attr.syntax)
         for item in items:
             try:
-                syntax.parse(attr.syntax, item, strict=True)
+                check(item)
             except ValueSyntaxError as e:
                 obj.error(e.message, a)
     for name in schema.mandatory:

@@ -58,9 +58,14 @@ class ObjectClass:
     key: tuple[str, ...] = ()
     help: str = ""
     by_name: dict[str, Attr] = field(init=False, repr=False, compare=False)
+    discarded: frozenset[str] = field(init=False, repr=False, compare=False)
+    _mandatory: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {a.name: a for a in self.attributes})
+        object.__setattr__(self, "discarded", frozenset(a.name for a in self.attributes if a.discarded))
+        object.__setattr__(self, "_mandatory",
+                           tuple(a.name for a in self.attributes if a.mandatory and not a.generated))
         if not self.key:
             object.__setattr__(self, "key", tuple(a.name for a in self.attributes if a.key))
 
@@ -72,7 +77,7 @@ class ObjectClass:
 
     @property
     def mandatory(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.attributes if a.mandatory and not a.generated)
+        return self._mandatory
 
     @property
     def inverse_keys(self) -> tuple[str, ...]:
