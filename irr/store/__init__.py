@@ -33,6 +33,9 @@ from rpsl.objects import IndexData
 
 log = logging.getLogger(__name__)
 SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]")
+# Jobs of a source besides its import; their errors are recorded as "<job>: <error>" and cleared
+# by their own next success only (Store.record_success).
+SIDE_JOBS = ("export", "nrtm4-publish")
 
 
 class Base(DeclarativeBase):
@@ -503,14 +506,28 @@ class Store:
         conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
         values = {"mirror_state": state, "updated": func.now()}
         if success:
-            values.update(last_success=func.now(), last_error=None)
+            values.update(last_success=func.now())
         conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(**values))
+        if success:
+            self._clear_error(conn, source, None)
 
-    def record_success(self, source: str) -> None:
+    def record_success(self, source: str, job: str | None = None) -> None:
+        """A job of the source succeeded: stamp last_success, clear the last error if it was that
+        job's (`job`: export or nrtm4-publish, whose errors start with the job's name; None: the
+        import, whose errors are all the others)."""
         with self.engine.begin() as conn:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
-            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                last_success=func.now(), last_error=None))
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(last_success=func.now()))
+            self._clear_error(conn, source, job)
+
+    @staticmethod
+    def _clear_error(conn: Connection, source: str, job: str | None) -> None:
+        if job in SIDE_JOBS:
+            own = SourceRow.last_error.startswith(f"{job}: ", autoescape=True)
+        else:  # the import's (dumps, NRTM): any error that is not a side job's
+            own = sa.not_(sa.or_(*(SourceRow.last_error.startswith(f"{j}: ", autoescape=True) for j in SIDE_JOBS)))
+        conn.execute(sa.update(SourceRow).where(SourceRow.name == source, SourceRow.last_error.isnot(None), own)
+                     .values(last_error=None))
 
     def record_job(self, name: str, status: str | None = None, error: str | None = None) -> None:
         """A registry-wide job ran: its status line on success, else its error (the last success stays)."""
