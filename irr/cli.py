@@ -211,13 +211,13 @@ def status(obj: Context) -> None:
     store = obj.store
     store.upgrade()
     counts = store.counts()
-    click.echo(f"{'source':<14}{'type':<14}{'serial':>12}{'objects':>11}  last success          last error")
+    click.echo(f"{'source':<14}{'type':<14}{'serials':>21}{'objects':>11}  last success          last error")
     for row in store.sources():
         cfg = obj.config.source(row.name)
         kind = "authoritative" if cfg.authoritative else (
             "nrtm3" if cfg.nrtm_host else "nrtm4" if cfg.nrtm4_url else "dumps" if cfg.dump_urls else "loaded")
         success = f"{row.last_success:%Y-%m-%d %H:%M:%S}" if row.last_success else "-"
-        click.echo(f"{row.name:<14}{kind:<14}{row.serial_newest if row.serial_newest is not None else '-':>12}"
+        click.echo(f"{row.name:<14}{kind:<14}{row.serial_range or '-':>21}"
                    f"{sum(counts.get(row.name, {}).values()):>11}  {success:<21} {(row.last_error or '')[:60]}")
     summary = store.security_summary()
     click.echo(f"\nROAs loaded: {summary['roas']:,}; scope entries: {summary['scope_entries']:,}")

@@ -274,16 +274,14 @@ class IrrdCommands:
     def _serials(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}
         names = session.defaults() if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
-        lines = []
-        for name in names:
+        lines, unknown = [], []
+        for name in dict.fromkeys(names):
             row = status.get(name)
-            if name not in session.all_sources:
-                lines.append(f"{name}:X:Database unknown")
-            elif row is None or row.serial_newest is None:  # Y: a journal is kept for every source
-                lines.append(f"{name}:Y:-")
-            else:
-                lines.append(f"{name}:Y:0-{row.serial_newest}")
-        return "\n".join(lines)
+            if name not in session.all_sources:  # IRRd lists the unknown ones last
+                unknown.append(f"{name}:X:Database unknown")
+            else:  # Y: a journal is kept for every source
+                lines.append(f"{name}:Y:{(row.serial_range if row else None) or '-'}")
+        return "\n".join(lines + unknown)
 
     def _status(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}

@@ -121,6 +121,15 @@ class SourceRow(Base):
     mirror_state: Mapped[dict] = mapped_column(JSONB, server_default="{}")
     last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    @property
+    def serial_range(self) -> str | None:
+        """The source's serials as `!j`, `-q sources`, the status page and `irr status` show them:
+        first-newest, first being the first serial the journal holds (`!J`: serial_oldest_journal),
+        0 while it holds none (IRRd's way to write "up to newest"); None before any serial."""
+        if self.serial_newest is None:
+            return None
+        return f"{self.serial_oldest if self.serial_oldest is not None else 0}-{self.serial_newest}"
+
 
 class JobRow(Base):
     """A registry-wide job (`roas`, `scope`): what `irr status`, the status page and /metrics show."""
