@@ -104,22 +104,27 @@ def check(strict: bool, files: tuple[str]) -> None:
     from rpsl.objects import parse
 
     counts: Counter = Counter()
-    bad = 0
+    bad = unread = 0
     for name in files:
-        for para in reader.iter_paragraphs(sys.stdin.buffer if name == "-" else Path(name)):
-            obj = parse(para.text, para.line, strict=strict)
-            if not obj.attributes and not obj.errors:
-                continue
-            if obj.object_class.startswith("*") and not strict:
-                continue
-            counts[obj.object_class or "?"] += 1
-            for e in obj.errors + obj.warnings:
-                click.echo(f"{name}:{e.line}: {e}")
-            if obj.errors and (strict or obj.schema is not None):
-                bad += 1
+        try:
+            for para in reader.iter_paragraphs(sys.stdin.buffer if name == "-" else Path(name)):
+                obj = parse(para.text, para.line, strict=strict)
+                if not obj.attributes and not obj.errors:
+                    continue
+                if obj.object_class.startswith("*") and not strict:
+                    continue
+                counts[obj.object_class or "?"] += 1
+                for e in obj.errors + obj.warnings:
+                    click.echo(f"{name}:{e.line}: {e}")
+                if obj.errors and (strict or obj.schema is not None):
+                    bad += 1
+        except reader.InputError as e:  # truncated or corrupt gzip: say which file and where it stopped
+            click.echo(f"{e}; the rest of it was not checked", err=True)
+            unread += 1
     total = sum(counts.values())
-    click.echo(f"{total} objects checked ({'strict' if strict else 'lenient'}), {bad} with errors")
-    if bad:
+    click.echo(f"{total} objects checked ({'strict' if strict else 'lenient'}), {bad} with errors"
+               + (f", {unread} file{'s' if unread > 1 else ''} not read to the end" if unread else ""))
+    if bad or unread:
         sys.exit(1)
 
 

@@ -13,6 +13,7 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -27,6 +28,26 @@ class Paragraph:
 
     text: str
     line: int
+
+
+class InputError(ValueError):
+    """A file could not be read to its end: truncated or corrupt gzip data. Names the file."""
+
+
+def _name(stream: object) -> str:
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) and name else "input"
+
+
+def _read(stream: BinaryIO, size: int) -> bytes:
+    """stream.read, with gzip trouble as an InputError that says which file and what is wrong."""
+    try:
+        return stream.read(size)
+    except EOFError:
+        raise InputError(f"{_name(stream)}: the gzip data ends before its end marker: the file is truncated "
+                         "(an interrupted download?)") from None
+    except (zlib.error, gzip.BadGzipFile) as e:
+        raise InputError(f"{_name(stream)}: corrupt gzip data ({e})") from None
 
 
 def decode(data: bytes) -> str:
@@ -55,7 +76,7 @@ def iter_blocks(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[tupl
     carry = b""  # a CR at the end of a read: maybe the first half of a CRLF
     first = True
     while True:
-        chunk = stream.read(block_size)
+        chunk = _read(stream, block_size)
         if first:
             first = False
             if chunk[:3] == BOM:
