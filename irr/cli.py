@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -100,31 +99,24 @@ def load(obj: Context, source: str, serial: int | None, workers: int | None, qui
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, allow_dash=True))
 def check(strict: bool, files: tuple[str]) -> None:
     """Validate FILES (plain or .gz, - for stdin) without writing anything; print every error."""
-    from rpsl import reader
-    from rpsl.objects import parse
+    from rpsl.checkfile import Checked, check_file
+    from rpsl.reader import InputError
 
-    counts: Counter = Counter()
-    bad = unread = 0
+    total = Checked()
+    unread = 0
     for name in files:
         try:
-            for para in reader.iter_paragraphs(sys.stdin.buffer if name == "-" else Path(name)):
-                obj = parse(para.text, para.line, strict=strict)
-                if not obj.attributes and not obj.errors:
-                    continue
-                if obj.object_class.startswith("*") and not strict:
-                    continue
-                counts[obj.object_class or "?"] += 1
-                for e in obj.errors + obj.warnings:
-                    click.echo(f"{name}:{e.line}: {e}")
-                if obj.errors and (strict or obj.schema is not None):
-                    bad += 1
-        except reader.InputError as e:  # truncated or corrupt gzip: say which file and where it stopped
+            for checked in check_file(sys.stdin.buffer if name == "-" else Path(name), strict):
+                for line in checked.lines:
+                    click.echo(f"{name}:{line}")
+                total.add(Checked(counts=checked.counts, bad=checked.bad))
+        except InputError as e:  # truncated or corrupt gzip: say which file and where it stopped
             click.echo(f"{e}; the rest of it was not checked", err=True)
             unread += 1
-    total = sum(counts.values())
-    click.echo(f"{total} objects checked ({'strict' if strict else 'lenient'}), {bad} with errors"
+    click.echo(f"{sum(total.counts.values())} objects checked ({'strict' if strict else 'lenient'}), "
+               f"{total.bad} with errors"
                + (f", {unread} file{'s' if unread > 1 else ''} not read to the end" if unread else ""))
-    if bad or unread:
+    if total.bad or unread:
         sys.exit(1)
 
 

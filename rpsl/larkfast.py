@@ -42,7 +42,7 @@ from lark import Lark, Token, Tree
 
 GRAMMARS = Path(__file__).with_name("grammars")
 MAX_SHAPES = 1 << 16
-_BLANKS = " \t\f\r\n"  # common.WS, the %ignore'd terminal of both grammars
+BLANKS = " \t\f\r\n"  # common.WS, the %ignore'd terminal of both grammars
 
 # Digits right after a letter are kept in the shape (keywords such as BGP4, ipv4, X509, MD5),
 # unless the letters are the "AS" of an AS number at the start of a word.
@@ -190,7 +190,7 @@ def single_token_rules(parser: Lark, starts: Iterable[str]) -> dict[str, tuple[s
 
 def single_token(rule: tuple[str, re.Pattern], value: str) -> Token | None:
     """The one token of a one-terminal start rule's tree, or None when unsure (ask Lark)."""
-    if not value or value[0] in _BLANKS or value[-1] in _BLANKS:
+    if not value or value[0] in BLANKS or value[-1] in BLANKS:
         return None
     name, regex = rule
     m = regex.match(value)

@@ -306,9 +306,9 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
         obj.attributes = [a for a in attrs if a.name not in schema.discarded]
         obj.cleanup = True
     bad_keys = _compute_pk(obj, schema) if schema is not None else set()
-    key = f"{cls_name} {obj.key_text()}".strip()
-    # Line problems first, with the same object key as every other error of this object.
-    obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
+    if errors:  # line problems first, with the same object key as every other error of this object
+        key = f"{cls_name} {obj.key_text()}".strip()
+        obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
     if schema is None:
         obj.error(f"unknown object class {cls_name!r}")
     elif strict:
@@ -323,22 +323,22 @@ def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
     key attributes found missing or invalid (already reported)."""
     parts = []
     for key in schema.key:
-        attrs = obj.get(key)
-        if not attrs:
+        found = next((a for a in obj.attributes if a.name == key), None)
+        if found is None:
             obj.error(f"primary key attribute {key!r} is missing", name=key)
             return {key}
-        attr = schema[key]
-        value = attrs[0].value
+        syntax = schema.by_name[key].syntax
+        value = found.value
         if not value:
-            obj.error(f"primary key attribute {key!r} is empty", attrs[0])
+            obj.error(f"primary key attribute {key!r} is empty", found)
             return {key}
-        if attr.syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
+        if syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
             parts.append(value.upper().rstrip("."))
             continue
         try:
-            parts.append(_CANONICAL[attr.syntax](value).upper())
+            parts.append(_CANONICAL[syntax](value).upper())
         except ValueSyntaxError as e:
-            obj.error(e.message, attrs[0])
+            obj.error(e.message, found)
             return {key}
     obj.pk = "".join(parts)
     return set()
@@ -364,7 +364,7 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
     attributes whose problem _compute_pk has already reported."""
     from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
 
-    checker = syntax.checker
+    checks = _CHECKS
     by_name = schema.by_name
     seen: dict[str, int] = {}
     for a in obj.attributes:
@@ -378,7 +378,7 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
             obj.error(f"attribute {name!r} may appear only once", a)
         if count == 1 and name in reported:
             continue
-        value = a.value
+        value = a.first if not a.continuations and "#" not in a.first else a.value
         if attr.list:
             items = [i for i in (i.strip() for i in value.split(",")) if i] if "," in value else \
                 [value] if value else []
@@ -389,7 +389,7 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
             continue
         else:
             items = [value]
-        check = checker(attr.syntax)
+        check = checks.get(attr.syntax) or checks.setdefault(attr.syntax, syntax.checker(attr.syntax))
         for item in items:
             try:
                 check(item)
@@ -398,6 +398,9 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
     for name in schema.mandatory:
         if name not in seen and name not in reported:
             obj.error(f"mandatory attribute {name!r} is missing", name=name)
+
+
+_CHECKS: dict = {}  # syntax name -> rpsl.syntax.checker(name), looked up once per attribute
 
 
 def extract_index(obj: RPSLObject) -> IndexData:

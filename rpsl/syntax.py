@@ -997,6 +997,7 @@ class _Build(Transformer):
 
 
 _BUILD = _Build(visit_tokens=False)  # no callbacks for terminals
+_BLANKS = larkfast.BLANKS
 
 # ---------------------------------------------------------------------------------------- parser
 
@@ -1080,10 +1081,11 @@ def _build(syntax: str, value: str) -> object:
     it does not parse, ValueSyntaxError (maybe in a VisitError) when a check refuses it."""
     singles, shapes, callbacks = _fast()
     single = singles.get(syntax)
-    if single is not None:
-        token = larkfast.single_token(single[0], value)
-        if token is not None:
-            return single[1]([token])  # what _BUILD.transform(Tree(syntax, [token])) returns
+    if single is not None and value and value[0] not in _BLANKS and value[-1] not in _BLANKS:
+        (name, regex), callback = single
+        m = regex.match(value)
+        if m is not None and m.end() == len(value):  # larkfast.single_token, inlined (hot)
+            return callback([larkfast.token(name, value)])  # = _BUILD.transform(Tree(syntax, [token]))
     tree = shapes.get(syntax, value)[1]
     if tree is None:
         return _BUILD.transform(_parser().parse(value, start=syntax))
