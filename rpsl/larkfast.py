@@ -5,9 +5,9 @@ make that fast; none of them replaces the grammar, each only avoids asking it th
 twice:
 
 - **Parsers from a private disk cache.** Building the LALR tables takes about a second; a built
-  parser is kept (pickled, as Lark's own ``cache`` option does) in a directory only this user can
-  write, named by a hash of the grammar files, the options and the Lark version, and written
-  atomically.
+  parser is kept (Lark's own ``cache`` option, a pickle) in a directory only this user can write,
+  named by a hash of the grammar files, the options and the Lark version, written and read under
+  a lock.
 - **Shapes.** The parse of a value depends only on which terminals its characters match. The
   terminals of both grammars treat every digit alike (``[0-9]`` classes; the only literal digits
   are in keywords, right after a letter: BGP4, ipv4, ipv6, X509, MD5), so zeroing the digits of
@@ -28,12 +28,12 @@ positions are those of the value, never of its shape.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -83,21 +83,16 @@ def load_parser(grammar: str, key: str, **options) -> Lark:
     if directory is None:
         return Lark.open(path, **options)
     cached = directory / f"lark-{key}-{digest.hexdigest()[:24]}.pickle"
-    with contextlib.suppress(OSError):
-        st = cached.stat()
-        if st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return Lark.open(path, cache=str(cached), **options)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".lark-{key}-")
-    os.close(fd)
-    try:
-        parser = Lark.open(path, cache=tmp, **options)  # builds the tables and writes them to tmp
-        os.replace(tmp, cached)
+    with open(directory / f"lark-{key}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process writes the file while no other reads it
+        with contextlib.suppress(FileNotFoundError):
+            st = cached.stat()
+            if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return Lark.open(path, **options)
+        parser = Lark.open(path, cache=str(cached), **options)  # loads it, or builds and writes it
         for old in directory.glob(f"lark-{key}-*.pickle"):
             if old != cached:
                 old.unlink(missing_ok=True)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
     return parser
 
 

@@ -152,3 +152,33 @@ def test_generated_values_parse_as_lark_alone_parses_them(value, name, strict):
 @settings(max_examples=3000, deadline=None)
 def test_generated_policies_parse_as_lark_alone_parses_them(value, name):
     assert same(policy_fast(name, value), policy_reference(name, value))
+
+
+# -- the parser cache -------------------------------------------------------------------------
+
+def test_parsers_are_cached_in_a_private_directory(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IRR_CACHE_DIR", str(cache))
+    first = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number"])
+    files = list(cache.glob("lark-values-*.pickle"))
+    assert len(files) == 1 and oct(cache.stat().st_mode & 0o777) == "0o700"
+    stamp = files[0].stat().st_mtime_ns
+    again = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number"])
+    assert files[0].stat().st_mtime_ns == stamp  # loaded, not written again
+    assert again.parse("AS1", start="as_number") == first.parse("AS1", start="as_number")
+    other = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number", "prefix4"])
+    assert other.parse("192.0.2.0/24", start="prefix4")
+    assert [f.name for f in cache.glob("lark-values-*.pickle")] != [files[0].name]  # other options: replaced
+
+
+@pytest.mark.parametrize("setting", ["shared", ""])
+def test_no_cache_where_others_could_write(tmp_path, monkeypatch, setting):
+    """A directory others may write to could hold someone else's pickle: it is not used; an empty
+    IRR_CACHE_DIR turns the cache off."""
+    cache = tmp_path / "shared"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    monkeypatch.setenv("IRR_CACHE_DIR", str(cache) if setting else "")
+    parser = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number"])
+    assert parser.parse("AS1", start="as_number")
+    assert list(cache.iterdir()) == []
