@@ -212,15 +212,15 @@ _CANONICAL = {
 }
 
 
-# The usual paragraph: nothing but lower-case attribute lines and their continuation lines.
-_CLEAN_PARAGRAPH = re.compile(r"[a-z0-9_-]+:.*(?:\n(?:[a-z0-9_-]+:|[ \t+]).*)*")
+# A lower-case attribute line and its continuation lines (each match starts at a line start).
 _CLEAN_ATTRIBUTE = re.compile(r"^([a-z0-9_-]+):(.*)((?:\n[ \t+].*)*)", re.MULTILINE)
 
 
 def _split_clean(text: str, first_line: int) -> list[Attribute] | None:
     """split_attributes for the usual paragraph (what the line loop gives for it, faster), or None
-    when it holds anything unusual: comments, CRs, empty lines, upper-case or bad names."""
-    if "\r" in text or _CLEAN_PARAGRAPH.fullmatch(text) is None:
+    when it holds anything unusual: comments, CRs, empty lines, upper-case or bad names (then the
+    attribute lines found do not account for every line of the text)."""
+    if "\r" in text:
         return None
     attrs = []
     line = first_line
@@ -232,6 +232,8 @@ def _split_clean(text: str, first_line: int) -> list[Attribute] | None:
         else:
             attrs.append(Attribute(name, value.strip(), [], line))
             line += 1
+    if line - first_line != text.count("\n") + 1:
+        return None
     return attrs
 
 
@@ -323,7 +325,11 @@ def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
     key attributes found missing or invalid (already reported)."""
     parts = []
     for key in schema.key:
-        found = next((a for a in obj.attributes if a.name == key), None)
+        for found in obj.attributes:
+            if found.name == key:
+                break
+        else:
+            found = None
         if found is None:
             obj.error(f"primary key attribute {key!r} is missing", name=key)
             return {key}
@@ -389,18 +395,35 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
             continue
         else:
             items = [value]
-        check = checks.get(attr.syntax) or checks.setdefault(attr.syntax, syntax.checker(attr.syntax))
+        passed = checks.get(attr.syntax)
+        if passed is None:
+            passed = checks[attr.syntax] = _Passed(syntax.checker(attr.syntax))
         for item in items:
+            if item in passed:
+                continue
             try:
-                check(item)
+                passed.check(item)
             except ValueSyntaxError as e:
                 obj.error(e.message, a)
+                continue
+            if len(passed) >= _PASSED_MAX:
+                passed.clear()
+            passed.add(item)
     for name in schema.mandatory:
         if name not in seen and name not in reported:
             obj.error(f"mandatory attribute {name!r} is missing", name=name)
 
 
-_CHECKS: dict = {}  # syntax name -> rpsl.syntax.checker(name), looked up once per attribute
+class _Passed(set):
+    """The values one syntax's strict check has passed (a hit costs no call), and the check."""
+
+    def __init__(self, check) -> None:
+        super().__init__()
+        self.check = check
+
+
+_CHECKS: dict[str, _Passed] = {}  # syntax name -> its check and the values it passed
+_PASSED_MAX = 1 << 16
 
 
 def extract_index(obj: RPSLObject) -> IndexData:

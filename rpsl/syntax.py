@@ -998,6 +998,7 @@ class _Build(Transformer):
 
 _BUILD = _Build(visit_tokens=False)  # no callbacks for terminals
 _BLANKS = larkfast.BLANKS
+_new_str = str.__new__
 
 # ---------------------------------------------------------------------------------------- parser
 
@@ -1068,24 +1069,31 @@ def _parser() -> Lark:
 def _fast() -> tuple[dict, larkfast.ShapeCache, dict]:
     """The one-terminal start rules (with their _Build method), the shapes parsed so far
     (rpsl.larkfast) and the _Build method of each rule."""
+    global _FAST
     parser = _parser()
     callbacks = {name: getattr(_BUILD, name) for name in {r.alias or r.origin.name for r in parser.rules}
                  if callable(getattr(_BUILD, name, None))}
     singles = {start: (rule, callbacks[start])
                for start, rule in larkfast.single_token_rules(parser, _GRAMMAR_SYNTAXES).items()}
-    return singles, larkfast.ShapeCache(parser), callbacks
+    _FAST = singles, larkfast.ShapeCache(parser), callbacks
+    return _FAST
+
+
+_FAST: tuple[dict, larkfast.ShapeCache, dict] | None = None
 
 
 def _build(syntax: str, value: str) -> object:
     """The value object of a value; raises UnexpectedInput (from parsing the value itself) when
     it does not parse, ValueSyntaxError (maybe in a VisitError) when a check refuses it."""
-    singles, shapes, callbacks = _fast()
+    singles, shapes, callbacks = _FAST or _fast()
     single = singles.get(syntax)
     if single is not None and value and value[0] not in _BLANKS and value[-1] not in _BLANKS:
         (name, regex), callback = single
         m = regex.match(value)
         if m is not None and m.end() == len(value):  # larkfast.single_token, inlined (hot)
-            return callback([larkfast.token(name, value)])  # = _BUILD.transform(Tree(syntax, [token]))
+            token = _new_str(Token, value)  # larkfast.token, inlined
+            token.type, token.value = name, value
+            return callback([token])  # = _BUILD.transform(Tree(syntax, [token]))
     tree = shapes.get(syntax, value)[1]
     if tree is None:
         return _BUILD.transform(_parser().parse(value, start=syntax))
@@ -1127,7 +1135,7 @@ def _grammar_error(syntax: str, value: str, err: UnexpectedInput) -> ValueSyntax
 
 
 def _parse_value(syntax: str, value: str, strict: bool) -> object:
-    token = _STRICT.set(strict)
+    token = _STRICT.set(strict) if _STRICT.get() is not strict else None
     try:
         return _build(syntax, value)
     except UnexpectedInput as err:
@@ -1135,7 +1143,8 @@ def _parse_value(syntax: str, value: str, strict: bool) -> object:
     except VisitError as err:  # a check in _Build refused the value
         raise err.orig_exc from None
     finally:
-        _STRICT.reset(token)
+        if token is not None:
+            _STRICT.reset(token)
 
 
 # Values parsed before (strict and non-strict apart): validating a file meets the same values
