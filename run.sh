@@ -54,8 +54,10 @@ case "$cmd" in
     exec .venv/bin/irr serve "$@" ;;
   test)
     # gpg for PGP; real whois clients run against our server; Chromium for the browser tests
-    # (driven by Playwright with executable_path=/usr/bin/chromium; no `playwright install`)
-    need_packages gnupg whois bgpq4 bgpq3 chromium
+    # (driven by Playwright with executable_path=/usr/bin/chromium; no `playwright install`);
+    # systemd for systemd-analyze and systemd-sysusers, which check deploy/ (no running systemd needed);
+    # bgpdump to check the BGP table reader against Debian's MRT parser; curl runs the README's API example
+    need_packages gnupg whois bgpq4 bgpq3 chromium systemd bgpdump curl
     install "[test]"
     log "running the test suite"
     exec .venv/bin/python -m pytest "$@" ;;

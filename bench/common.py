@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,8 @@ sys.path.insert(0, str(REPO))
 
 from irr.database import EmbeddedPostgres  # noqa: E402
 
-CLEAN_1M = Path(tempfile.gettempdir()) / "clean-1m.db"
+CLEAN_1M = Path(tempfile.gettempdir()) / "irr-generated-clean-1m.db"   # seed 1, no quirks
+DUMP_1M = Path(tempfile.gettempdir()) / "irr-generated-1m.db"              # seed 1, default quirks
 
 
 def free_port() -> int:
@@ -39,27 +41,37 @@ def database() -> Iterator[str]:
         server.stop()
 
 
-def load_clean_1m(url: str, dump: Path) -> None:
-    """Generate the clean 1M dump when missing (gen_rpsl --seed 1, no oddities); load it as APNIC."""
+def generate_dump(dump: Path, scale: int, seed: int = 1, *extra: str) -> Path:
+    """The project's generated APNIC-like dump (`irr generate-dump`), made when missing."""
     if not dump.exists():
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1",
-                        "--scale", "1000000", "--oddity-rate", "0", "--out", str(dump)], check=True,
-                       stdout=subprocess.DEVNULL)
+        print(f"generating {dump} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "irr.cli", "generate-dump", "-q", "--seed", str(seed), "--scale",
+                        str(scale), "--out", str(dump), *extra], cwd=REPO, check=True)
+    return dump
+
+
+def load_clean_1m(url: str, dump: Path) -> None:
+    """Generate the clean 1M dump when missing (seed 1, no quirks); load it as APNIC."""
+    generate_dump(dump, 1_000_000, 1, "--oddity-rate", "0")
     subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1", str(dump)],
                    env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
 @contextlib.contextmanager
 def serving(url: str) -> Iterator[tuple[subprocess.Popen, int]]:
-    """`irr serve` on the database until the block ends: (process, whois port), once it answers."""
+    """`irr serve` on the database until the block ends: (process, whois port), once it answers;
+    the HTTP port is `process.http_port`."""
     whois_port, http_port = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, "-m", "irr.cli", "serve", "--no-demo", "--whois-port", str(whois_port),
                              "--http-port", str(http_port)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc.http_port = http_port  # type: ignore[attr-defined]
     try:
         for line in proc.stdout:
             if "whois on" in line:
                 break
+        # keep reading: the HTTP server logs every request, and a full pipe would stop it
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield proc, whois_port
     finally:
         proc.terminate()

@@ -2,7 +2,7 @@
 `irr.export.generate` from the in-memory data and by Debian's bgpq4 1.9 against our own whois
 server, in the same run. Outputs are compared too.
 
-    python bench/export.py                     # generates/loads /tmp/clean-1m.db into a throwaway database
+    python bench/export.py             # generates/loads /tmp/irr-generated-clean-1m.db into a throwaway database
     IRR_DATABASE_URL=... python bench/export.py --no-load
 """
 from __future__ import annotations

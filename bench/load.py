@@ -1,8 +1,8 @@
 """Bulk load benchmark: `irr load` of a generated APNIC-like dump versus a raw COPY of the same
 object texts into an unindexed table, in the same run on the same PostgreSQL.
 
-    python bench/load.py                       # 1M objects, seed 1 (generates /tmp/apnic-1m.db)
-    python bench/load.py --scale 100000 --dump /tmp/apnic-100k.db
+    python bench/load.py                       # 1M objects, seed 1 (generates /tmp/irr-generated-1000000-s1.db)
+    python bench/load.py --scale 100000 --dump /tmp/irr-generated-100k.db
 
 Prints wall time, objects/s and peak RSS (the loader's processes, and PostgreSQL's backends).
 Uses a throwaway embedded PostgreSQL unless --database-url (or IRR_DATABASE_URL) is given.
@@ -23,6 +23,10 @@ import psycopg
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import generate_dump  # noqa: E402
 
 from irr.database import EmbeddedPostgres  # noqa: E402
 from rpsl import reader  # noqa: E402
@@ -66,17 +70,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--dump", type=Path, help="dump file (generated with gen_rpsl.py when missing)")
+    ap.add_argument("--dump", type=Path, help="dump file (made by irr generate-dump when missing)")
     ap.add_argument("--database-url", default=os.environ.get("IRR_DATABASE_URL"))
     ap.add_argument("--workers", type=int)
     args = ap.parse_args()
 
-    dump = args.dump or Path(tempfile.gettempdir()) / f"apnic-{args.scale}-s{args.seed}.db"
-    if not dump.exists():
-        print(f"generating {dump} ...", flush=True)
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed",
-                        str(args.seed), "--scale", str(args.scale), "--out", str(dump)], check=True,
-                       stdout=subprocess.DEVNULL)
+    dump = args.dump or Path(tempfile.gettempdir()) / f"irr-generated-{args.scale}-s{args.seed}.db"
+    generate_dump(dump, args.scale, args.seed)
 
     server = None
     url = args.database_url

@@ -3,13 +3,12 @@ file:// URL, then the bulk load), then NRTMv3: the dump's 10k-operation journal 
 loopback socket and applied by our client, in serials per second; then our NRTMv3 server answering
 the whole journal range.
 
-    python bench/nrtm.py      # uses /tmp/apnic-1m.db and /tmp/apnic-1m.journal.nrtm3 (generated if missing)
+    python bench/nrtm.py      # uses /tmp/irr-generated-1m.db and its .journal.nrtm3 (generated if missing)
 """
 from __future__ import annotations
 
 import argparse
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import database  # noqa: E402
+from common import DUMP_1M, database, generate_dump  # noqa: E402
 
 from irr.config import Config, SourceConfig  # noqa: E402
 from irr.database import make_engine  # noqa: E402
@@ -45,13 +44,12 @@ def serve_file(path: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dump", type=Path, default=Path("/tmp/apnic-1m.db"))
-    ap.add_argument("--journal", type=Path, default=Path("/tmp/apnic-1m.journal.nrtm3"))
+    ap.add_argument("--dump", type=Path, default=DUMP_1M)
+    ap.add_argument("--journal", type=Path, default=DUMP_1M.with_suffix(".journal.nrtm3"))
     args = ap.parse_args()
-    if not args.dump.exists() or not args.journal.exists():
-        subprocess.run([sys.executable, str(REPO.parent / "shared" / "data" / "gen_rpsl.py"), "--seed", "1", "--scale",
-                        "1000000", "--out", str(args.dump), "--serial-journal", str(args.journal)], check=True,
-                       stdout=subprocess.DEVNULL)
+    if not args.journal.exists():
+        args.dump.unlink(missing_ok=True)            # the dump and its journal are made together
+    generate_dump(args.dump, 1_000_000, 1, "--serial-journal", str(args.journal))
     first_serial = int(args.journal.read_text(errors="replace").split("\n", 1)[0].split()[-1].split("-")[0])
 
     with database() as url:

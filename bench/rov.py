@@ -2,7 +2,7 @@
 500k-entry ROA set made from the dump (most routes covered by a matching ROA, some by a ROA for
 another origin or a shorter maxLength, the rest of the 500k in space no route uses).
 
-    python bench/rov.py                 # loads /tmp/apnic-1m.db into a throwaway database first
+    python bench/rov.py                 # loads /tmp/irr-generated-1m.db (made when missing) first
     IRR_DATABASE_URL=... python bench/rov.py --no-load
 
 Prints the seconds of `irr rpki load` (parse, replace the ROAs, revalidate every route, journal
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import database  # noqa: E402
+from common import DUMP_1M, database, generate_dump  # noqa: E402
 
 from irr.config import Config  # noqa: E402
 from irr.database import make_engine  # noqa: E402
@@ -65,12 +65,13 @@ def make_roas(store: Store, count: int, seed: int = 1) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dump", type=Path, default=Path("/tmp/apnic-1m.db"))
+    ap.add_argument("--dump", type=Path, default=DUMP_1M)
     ap.add_argument("--no-load", action="store_true")
     ap.add_argument("--roas", type=int, default=500_000)
     args = ap.parse_args()
     with database() as url:
         if not args.no_load:
+            generate_dump(args.dump, 1_000_000, 1)
             subprocess.run([sys.executable, "-m", "irr.cli", "load", "-q", "--source", "APNIC", "--serial", "1",
                             str(args.dump)], env=dict(os.environ, IRR_DATABASE_URL=url), cwd=REPO, check=True,
                            stdout=subprocess.DEVNULL)

@@ -1,4 +1,4 @@
-"""Whois benchmark on the 1M-object generated dump, with ../shared/tools/whoisbench.py as the client.
+"""Whois benchmark on the 1M-object generated dump, with bench/whoisload.py as the client.
 
     python bench/whois.py                         # generates/loads the dump into a throwaway database
     IRR_DATABASE_URL=... python bench/whois.py --no-load   # use a database that already holds it
@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,11 +21,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CLEAN_1M, REPO, database, load_clean_1m, serving  # noqa: E402
+import whoisload  # noqa: E402
+from common import CLEAN_1M, database, load_clean_1m, serving  # noqa: E402
 
 from irr.database import make_engine  # noqa: E402
-
-WHOISBENCH = REPO.parent / "shared" / "tools" / "whoisbench.py"
 
 
 def ask(port: int, query: str) -> bytes:
@@ -94,24 +90,14 @@ def main() -> None:
             }
             print(f"server start (routing data loaded): {start_seconds:.1f} s; largest set has {sizes[0][0]} members")
             for label, queries in files.items():
-                qfile = Path(tempfile.mkstemp(suffix=".txt")[1])
-                qfile.write_text("\n".join(queries) + "\n")
                 for clients in args.clients:
-                    out = subprocess.run([sys.executable, str(WHOISBENCH), f"127.0.0.1:{whois_port}", "--queries",
-                                          str(qfile), "--clients", str(clients), "--seconds", str(args.seconds)],
-                                         capture_output=True, text=True).stdout.strip()
-                    m = re.search(r"qps=(\d+) .*p99_ms=([\d.]+).*answers=(\{.*\}) errors=(\d+)", out)
-                    if m:
-                        qps, p99, answers, errors = int(m.group(1)), float(m.group(2)), m.group(3), m.group(4)
-                        print(f"{label:<24} clients={clients:<3} {qps:>7} q/s  p99 {p99:.2f} ms"
-                              f"  answers={answers} errors={errors}")
-                    else:
-                        print(f"{label:<24} clients={clients:<3} {out}")
-                qfile.unlink()
+                    r = whoisload.run("127.0.0.1", whois_port, queries, clients, args.seconds)
+                    print(f"{label:<24} clients={clients:<3} {r.qps:>7.0f} q/s  p99 {r.percentile(99):.2f} ms"
+                          f"  answers={dict(r.answers)} errors={r.errors}")
             rss = psutil.Process(proc.pid).memory_info().rss
             pg = sum(p.memory_info().rss for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
             print(f"server RSS: {rss / 2**20:,.0f} MB (PostgreSQL processes together: {pg / 2**20:,.0f} MB, "
-                  "shared buffers counted once per process)")
+                  "the buffer pool counted once per process)")
 
 
 if __name__ == "__main__":

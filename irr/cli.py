@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from irr.config import Config, ConfigError, load_config
+from irr.demo import with_demo
 from irr.redaction import RedactingFilter
 
 
@@ -51,7 +53,7 @@ def cli(ctx: click.Context, config_path: str | None, data_dir: str | None, verbo
         config = load_config(config_path, data_dir)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
-    ctx.obj = Context(config)
+    ctx.obj = Context(with_demo(config))  # no configuration at all: the Quick start demo
 
 
 @cli.group()
@@ -120,13 +122,48 @@ def check(strict: bool, files: tuple[str]) -> None:
         sys.exit(1)
 
 
+@cli.command("generate-dump")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--scale", type=int, default=10_000, show_default=True, help="Number of objects.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Dump file to write.")
+@click.option("--serial-journal", type=click.Path(dir_okay=False), help="Also write an NRTMv3 journal here.")
+@click.option("--journal-ops", type=int, help="Journal operations (default scale/100, at least 100).")
+@click.option("--serial-start", type=int, help="First journal serial (default 10000001).")
+@click.option("--oddity-rate", type=float, default=0.002, show_default=True,
+              help="Share of objects with a formatting quirk (0 for a clean dump).")
+@click.option("--known-password-mntners", type=int, default=8, show_default=True,
+              help="Maintainers with real hashes of a known password (see rpsl.generate).")
+@click.option("--source", default="APNIC", show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes rendering members.")
+@click.option("--quiet", "-q", is_flag=True)
+def generate_dump(seed: int, scale: int, out: str, serial_journal: str | None, journal_ops: int | None,
+                  serial_start: int | None, oddity_rate: float, known_password_mntners: int, source: str,
+                  workers: int, quiet: bool) -> None:
+    """Write a deterministic APNIC-like dump of test data (same options, same bytes)."""
+    from rpsl.generate import Options, generate
+
+    options = Options(seed, scale, oddity_rate, known_password_mntners, source.upper(), journal_ops, serial_start)
+    try:
+        summary = generate(out, options, serial_journal, workers)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    if not quiet:
+        click.echo(f"{out}: {summary.objects} objects ({summary.members} members) in {summary.seconds:.1f} s")
+        for cls, n in sorted(summary.counts.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {cls:<14}{n:>9}")
+        if serial_journal:
+            click.echo(f"{serial_journal}: {summary.journal_ops} NRTMv3 operations")
+
+
 def _view(obj: Context, sources: tuple[str, ...]):
     from irr.query.memory import RoutingMemory
     from irr.query.sets import Limits
 
     memory = RoutingMemory(obj.store)
     memory.load_all()
-    chosen = [s.upper() for s in sources] or list(obj.config.source_order) or sorted(memory.snapshots)
+    # -S VNNIC,APNIC (bgpq4's form) and -S VNNIC -S APNIC alike
+    named = [s.strip().upper() for value in sources for s in value.split(",") if s.strip()]
+    chosen = named or list(obj.config.source_order) or sorted(memory.snapshots)
     unknown = [s for s in chosen if s not in memory.snapshots]
     if unknown:
         raise click.BadParameter(f"unknown source(s): {', '.join(unknown)}", param_hint="--source")
@@ -145,7 +182,7 @@ _PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": Fals
 @export.command("prefix-set", context_settings=_PASS_THROUGH)
 @click.option("--format", "fmt", default="cisco", help="cisco, cisco-xr, juniper, juniper-route-filter, bird, "
               "openbgpd, json, nokia, nokia-classic, srlinux, arista, mikrotik, mikrotik7, huawei, huawei-xpl.")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
 def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
@@ -162,7 +199,7 @@ def export_prefix_set(obj: Context, fmt: str, sources: tuple[str, ...], args: tu
 
 @export.command("as-path", context_settings=_PASS_THROUGH)
 @click.option("--format", "fmt", default="cisco", help="cisco, juniper, bird, openbgpd, json, nokia, arista, huawei.")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
 def export_as_path(obj: Context, fmt: str, sources: tuple[str, ...], args: tuple[str, ...]) -> None:
@@ -186,7 +223,7 @@ def lint() -> None:
 
 @lint.command("as-set")
 @click.argument("name")
-@click.option("--source", "-S", "sources", multiple=True, help="Sources to use, in priority order.")
+@click.option("--source", "-S", "sources", multiple=True, help="Sources, in priority order (-S A,B or -S A -S B).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @click.pass_obj
 def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool) -> None:
@@ -194,8 +231,12 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
     import json
 
     from irr.export.health import check
+    from irr.query.sets import SetLimitError
 
-    report = check(_view(obj, sources), name)
+    try:
+        report = check(_view(obj, sources), name)
+    except SetLimitError as e:
+        raise click.ClickException(f"too large: {e}") from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.text(), nl=as_json)
     if not report.exists:
         sys.exit(1)
@@ -204,9 +245,20 @@ def lint_as_set(obj: Context, name: str, sources: tuple[str, ...], as_json: bool
 @cli.command()
 @click.pass_obj
 def status(obj: Context) -> None:
-    """Sources (serial, objects, last success, last error), ROAs and scope at a glance."""
-    store = obj.store
-    store.upgrade()
+    """Sources (serial, objects, last success, last error), ROAs and scope at a glance (reads
+    only: no migration, so it also runs against a replica)."""
+    from irr.store.schema_version import schema_problem
+
+    if not obj.config.database_url and obj.config.readonly_url:  # a query front end: its replica
+        from irr.database import make_engine
+        from irr.store import Store
+
+        store = Store(make_engine(obj.config.readonly_url))
+    else:
+        store = obj.store
+    problem = schema_problem(store.engine)
+    if problem:
+        raise click.ClickException(problem)
     counts = store.counts()
     click.echo(f"{'source':<14}{'type':<14}{'serials':>21}{'objects':>11}  last success          last error")
     for row in store.sources():
@@ -343,6 +395,95 @@ def serve(obj: Context, host: str | None, http_port: int | None, whois_port: int
         http_port=obj.config.http_port if http_port is None else http_port,
         whois_port=obj.config.whois_port if whois_port is None else whois_port, demo=demo and not query_only,
         read_store=read_store)
+
+
+@cli.command("init")
+@click.option("--source", help="The authoritative source (default: the only one configured).")
+@click.option("--maintainer", help="The hostmasters' mntner (default: the first of [auth] registry_maintainers).")
+@click.option("--person", required=True, help="Full name of the hostmaster (a person object).")
+@click.option("--nic-hdl", required=True, help="NIC handle of that person, e.g. NVQ1-VN.")
+@click.option("--email", required=True, help="E-mail of the hostmasters (upd-to, mnt-nfy, irt).")
+@click.option("--phone", required=True, help="Telephone number, +84 ...")
+@click.option("--address", required=True, multiple=True, help="Postal address (repeat for several lines).")
+@click.option("--country", required=True, help="Country code of the registry (VN); also picks the delegated records.")
+@click.option("--irt", help="Name of the registry's irt (default: IRT-<SOURCE>).")
+@click.option("--from-delegated", type=click.Path(exists=True, dir_okay=False),
+              help="An RIR's delegated-extended file: the country's resources become the registry's top-level "
+                   "inetnum, inet6num and as-block objects.")
+@click.pass_obj
+def init(obj: Context, source: str | None, maintainer: str | None, person: str, nic_hdl: str, email: str,
+         phone: str, address: tuple[str, ...], country: str, irt: str | None, from_delegated: str | None) -> None:
+    """Create the registry's hostmaster mntner, its person and irt (asks for the password; only its
+    bcrypt hash is kept) and, optionally, the registry's top-level objects. Runs once."""
+    from irr.updates import registry_init as init_
+
+    config = obj.config
+    authoritative = [n for n, s in config.sources.items() if s.authoritative]
+    source = (source or (authoritative[0] if len(authoritative) == 1 else "")).upper()
+    maintainer = (maintainer or (config.registry_maintainers[:1] or ("",))[0]).upper()
+    if not source:
+        raise click.UsageError("--source: which authoritative source? (the configuration has "
+                               f"{len(authoritative)})")
+    if not maintainer:
+        raise click.UsageError("--maintainer: none given and [auth] registry_maintainers is empty")
+    h = init_.Hostmaster(source, maintainer, person, nic_hdl.upper(), email, phone, address, country.upper(),
+                   (irt or f"IRT-{source}").upper())
+    obj.store.upgrade()
+    try:
+        delegated = Path(from_delegated).read_text(encoding="utf-8", errors="replace") if from_delegated else None
+        try:
+            init_.preflight(config, obj.store, h)
+            fresh = True
+        except init_.AlreadyInitialised:  # the delegated file may still be taken, as any hostmaster change
+            if delegated is None:
+                raise
+            click.echo(f"{source} is already initialised: importing {from_delegated} only, with {maintainer}'s "
+                       "password")
+            fresh = False
+        password = click.prompt(f"Password for {maintainer}", hide_input=True, confirmation_prompt=True)
+        steps = [("init", init_.bootstrap(config, obj.store, h, password))] if fresh else []
+        if delegated is not None and all(outcome.successful for _, outcome in steps):
+            steps.append(("delegated", init_.import_delegated(config, obj.store, h, password, delegated, country)))
+    except init_.InitError as e:
+        raise click.ClickException(str(e)) from None
+    for step, outcome in steps:
+        if not outcome.successful:  # a dry run found these: nothing of this step was written
+            for r in outcome.requests:
+                if not r.ok:
+                    click.echo(f"refused: [{r.object_class}] {r.pk}: " + "; ".join(r.errors), err=True)
+            raise click.ClickException(f"{'init' if step == 'init' else from_delegated}: nothing was created")
+        if step == "init":
+            for r in outcome.requests:
+                click.echo(f"created [{r.object_class}] {r.pk} in {source} (serial {r.serial})")
+        else:
+            done = Counter(r.object_class for r in outcome.requests if r.operation == "create")
+            serials = [r.serial for r in outcome.requests if r.serial is not None]
+            there = len(outcome.requests) - sum(done.values())
+            summary = ", ".join(f"{n} {c}" for c, n in sorted(done.items()))
+            click.echo(f"created from {from_delegated}: "
+                       + (f"{summary} in {source} (serials {min(serials)}-{max(serials)})" if done else "nothing")
+                       + (f"; {there} already there" if there else ""))
+    click.echo(f"{maintainer} is the hostmasters' maintainer of {source}: its password authorises the "
+               "registry's changes by web form, API and e-mail")
+
+
+@cli.command("hash-password")
+def hash_password_command() -> None:
+    """Ask for a password and print its bcrypt hash: for `auth: BCRYPT-PW <hash>` lines and
+    [auth] override_password_hash."""
+    from irr.auth.passwords import hash_password
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        click.echo(hash_password(password).split(" ", 1)[1])
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+
+
+from irr.cli_reports import bgp, report  # noqa: E402 - the commands of the routing hygiene reports
+
+cli.add_command(bgp)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -19,6 +19,9 @@
     max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
     max_set_depth = 50
     max_set_size = 2000000
+    style = "apnic"            # RIPE-style answers laid out as APNIC's whois; "irrd": as IRRd 4.5
+    name = "whois.vnnic.vn"    # the server's name in APNIC-style headers (default: this host's name)
+    terms_url = "http://www.apnic.net/db/dbcopyright.html"   # the header's copyright terms line
 
     [sources.VNNIC]
     authoritative = true
@@ -33,6 +36,19 @@
 
     [auth]
     override_password_hash = "$2b$12$..."   # staff override; a hash, never the password
+    registry_maintainers = ["MAINT-VN-VNNIC"] # the registry's hostmasters (irr/updates/registry.py)
+
+    [rdap]
+    port43 = "whois.example.vn"              # the whois server named in RDAP answers
+    redact = ["person.e-mail"]               # entity data not shown (RFC 9537)
+
+    [updates]
+    submission_timeout = 30        # seconds for one whole submission (parse, checks, passwords, write)
+    pgp_max_age = 3600             # PGP signatures older than this are refused (RIPE: one hour) ...
+    pgp_max_future = 600           # ... and those dated further ahead than this
+    failed_auth_window = 3600      # failed authorisations count for this long ...
+    failed_auth_per_client = 30    # ... at most this many per client (address or mail sender) ...
+    failed_auth_per_mntner = 20    # ... and per maintainer; then its passwords are refused for a while
 
 Environment: IRR_CONFIG (file), IRR_DATA_DIR, IRR_DATABASE_URL.
 """
@@ -53,6 +69,15 @@ WHOIS_DEFAULTS: dict[str, int | float] = {
     "idle_timeout": 30, "max_line_length": 8192, "max_answer_seconds": 30.0, "max_objects": 10000,
     "max_set_depth": 50, "max_set_size": 2_000_000, "threads": 16,
 }
+
+UPDATES_DEFAULTS: dict[str, int | float] = {
+    "submission_timeout": 30, "pgp_max_age": 3600, "pgp_max_future": 600, "failed_auth_window": 3600,
+    "failed_auth_per_client": 30, "failed_auth_per_mntner": 20,
+}
+
+
+WHOIS_STYLES = ("apnic", "irrd")
+WHOIS_TEXT = ("style", "name", "terms_url")  # [whois] settings that are text, not numbers
 
 
 class ConfigError(Exception):
@@ -87,6 +112,18 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class RdapConfig:
+    """[rdap]: the RDAP service under /rdap/ on the HTTP port (irr.rdap)."""
+
+    base_url: str | None = None      # public URL of /rdap/ used in links (default: the request's own)
+    port43: str | None = None        # whois server named in answers
+    redact: tuple[str, ...] = ()     # "class.attribute" of entities not shown (RFC 9537 redaction)
+    max_results: int = 100           # objects per search answer (more: truncated, with a notice)
+    rate_limit: int = 600            # requests per minute and client address (0: no limit)
+    terms_url: str | None = None     # terms of service, linked from every answer
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str | None = None
@@ -97,10 +134,14 @@ class Config:
     http_max_connections: int = 64     # requests served at once by `irr serve` (more: 503)
     http_timeout: int = 60             # seconds a client may stay silent within a request
     whois: dict[str, int | float] = field(default_factory=lambda: dict(WHOIS_DEFAULTS))
+    whois_style: str = "apnic"         # RIPE-style answers: "apnic" (APNIC's layout) or "irrd" (IRRd 4.5's)
+    whois_name: str | None = None      # the server's name in APNIC-style headers; None: this host's name
+    whois_terms_url: str | None = None  # the copyright terms in APNIC-style headers; None: APNIC's
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "irr@localhost"
     override_hash: str | None = None   # bcrypt or md5-crypt hash of the staff override password
+    registry_maintainers: tuple[str, ...] = ()  # the registry's hostmasters: top-level resources are theirs
     roa_url: str | None = None         # validated ROA payloads (rpki-client json, Routinator jsonext, CSV)
     roa_timer: int = 3600
     scope_country: str | None = None   # the NIR's resources: delegated stats filtered by country (VN) ...
@@ -109,6 +150,11 @@ class Config:
     scope_prefixes: tuple[str, ...] = ()
     scope_asns: tuple[str, ...] = ()
     scope_timer: int = 86400
+    rdap: RdapConfig = field(default_factory=RdapConfig)
+    bgp_table_url: str | None = None   # [bgp] an MRT RIB dump, bgpdump -m text or pfx2as table (file or URL)
+    bgp_timer: int = 28800
+    reports: dict[str, Any] = field(default_factory=dict)   # [reports], checked by _reports()
+    updates: dict[str, int | float] = field(default_factory=lambda: dict(UPDATES_DEFAULTS))
 
     @property
     def scope_configured(self) -> bool:
@@ -138,11 +184,15 @@ def default_data_dir() -> Path:
 _SECTIONS = {
     "database": {"url", "readonly_url"},
     "server": {"host", "http_port", "whois_port", "http_max_connections", "http_timeout"},
-    "whois": set(WHOIS_DEFAULTS),
+    "whois": set(WHOIS_DEFAULTS) | set(WHOIS_TEXT),
     "email": {"smtp_host", "smtp_port", "from"},
-    "auth": {"override_password_hash"},
+    "auth": {"override_password_hash", "registry_maintainers"},
+    "updates": set(UPDATES_DEFAULTS),
     "rpki": {"roa_url", "roa_timer"},
     "scope": {"country", "registry", "delegated_url", "prefixes", "asns", "timer"},
+    "rdap": {"base_url", "port43", "redact", "max_results", "rate_limit", "terms_url"},
+    "bgp": {"table_url", "timer"},
+    "reports": {"sources", "exclude_members", "stale_years", "timer", "mail_day"},
     "sources": None,  # table of source tables
     "data_dir": None,
     "source_order": None,
@@ -184,6 +234,8 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if readonly_url is not None:
         readonly_url = _sqlalchemy_url(readonly_url, where)
     chosen_dir = data_dir or env.get("IRR_DATA_DIR") or raw.get("data_dir") or default_data_dir()
+    if not isinstance(chosen_dir, (str, os.PathLike)) or not str(chosen_dir):
+        raise ConfigError(f"{where}: data_dir must be a directory path, not {chosen_dir!r}")
 
     host = server.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host:
@@ -201,10 +253,18 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
             raise ConfigError(f"{where}: server.{name} must be a positive whole number, not {value!r}")
         http_limits[name] = value
     whois = dict(WHOIS_DEFAULTS)
+    whois_text = _whois_text(raw.get("whois") or {}, where)
     for name, value in (raw.get("whois") or {}).items():
+        if name in WHOIS_TEXT:
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{where}: whois.{name} must be a positive number, not {value!r}")
         whois[name] = value
+    updates = dict(UPDATES_DEFAULTS)
+    for name, value in (raw.get("updates") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{where}: updates.{name} must be a positive number, not {value!r}")
+        updates[name] = value
 
     email = raw.get("email", {})
     smtp_port = email.get("smtp_port", 25)
@@ -215,6 +275,10 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     if override is not None and not (isinstance(override, str) and override.startswith(hash_prefixes)):
         raise ConfigError(f"{where}: auth.override_password_hash must be a bcrypt ($2b$...) or md5-crypt ($1$...) "
                           "hash, never a clear-text password")
+    registry_maintainers = (raw.get("auth") or {}).get("registry_maintainers", [])
+    if not isinstance(registry_maintainers, list) or not all(_mntner_name(m) for m in registry_maintainers):
+        raise ConfigError(f"{where}: auth.registry_maintainers must be a list of mntner names "
+                          "(e.g. [\"MAINT-VN-VNNIC\"])")
 
     rpki = raw.get("rpki") or {}
     roa_url = rpki.get("roa_url")
@@ -251,17 +315,61 @@ def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     order = raw.get("source_order", list(sources))
     if not isinstance(order, list) or any(not isinstance(s, str) for s in order):
         raise ConfigError(f"{where}: source_order must be a list of source names")
-    return Config(data_dir=Path(chosen_dir).expanduser(), database_url=url, readonly_url=readonly_url, host=host,
-                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, **http_limits,
+    # absolute once, at start: a relative directory must not mean something else to code that
+    # resolves paths elsewhere (Flask's send_file takes relative paths from the package directory)
+    return Config(data_dir=Path(chosen_dir).expanduser().absolute(), database_url=url,
+                  readonly_url=readonly_url, host=host,
+                  http_port=ports["http_port"], whois_port=ports["whois_port"], whois=whois, updates=updates,
+                  **whois_text, **http_limits,
                   smtp_host=str(email.get("smtp_host", "127.0.0.1")), smtp_port=smtp_port,
                   mail_from=str(email.get("from", "irr@localhost")), override_hash=override,
+                  registry_maintainers=tuple(m.upper() for m in registry_maintainers),
                   roa_url=roa_url, roa_timer=roa_timer,
                   scope_country=scope_values.get("country"), scope_registry=scope_values.get("registry"),
                   scope_delegated_url=scope_values.get("delegated_url"),
                   scope_prefixes=scope_values.get("prefixes", ()), scope_asns=scope_values.get("asns", ()),
-                  scope_timer=scope_values.get("timer", 86400),
+                  scope_timer=scope_values.get("timer", 86400), rdap=_rdap(raw.get("rdap") or {}, where),
+                  **_bgp(raw.get("bgp") or {}, where), reports=_reports(raw.get("reports") or {}, where),
                   sources=sources, source_order=tuple(s.upper() for s in order),
                   path=Path(path) if path else None)
+
+
+def _bgp(table: dict, where: str) -> dict:
+    """[bgp]: the routing table the reports compare with, and how often it is loaded again."""
+    url, timer = table.get("table_url"), table.get("timer", 28800)
+    if url is not None and not (isinstance(url, str) and url.startswith(("file://", "http://", "https://",
+                                                                            "ftp://", "/"))):
+        raise ConfigError(f"{where}: bgp.table_url must be a file path or a file://, http(s)://, ftp:// URL")
+    if isinstance(timer, bool) or not isinstance(timer, int) or timer < 60:
+        raise ConfigError(f"{where}: bgp.timer must be a number of seconds (at least 60)")
+    return {"bgp_table_url": url, "bgp_timer": timer}
+
+
+def _reports(table: dict, where: str) -> dict[str, Any]:
+    """[reports]: sources holding the registry's allocations, maintainers that are not members,
+    when an unannounced route object is stale, the daily run and the day of the monthly mail."""
+    out: dict[str, Any] = {"sources": (), "exclude_members": (), "stale_years": 3, "timer": 86400, "mail_day": 1}
+    for key in ("sources", "exclude_members"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: reports.{key} must be a list of names")
+        out[key] = tuple(v.upper() for v in value)
+    for key, low, high in (("stale_years", 0, 100), ("timer", 60, 10**7), ("mail_day", 0, 28)):
+        value = table.get(key, out[key])
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{where}: reports.{key} must be a whole number from {low} to {high}")
+        out[key] = value
+    return out
+
+
+def _mntner_name(value: object) -> bool:
+    from rpsl.errors import ValueSyntaxError
+    from rpsl.syntax import parse
+
+    try:
+        return isinstance(value, str) and bool(parse("object_name", value))
+    except ValueSyntaxError:
+        return False
 
 
 _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -321,6 +429,57 @@ def _source(name: str, table: dict, where: str) -> SourceConfig:
                                         or values.get("nrtm4_url")):
         raise ConfigError(f"{where}: sources.{name} is authoritative: it can't also be imported from elsewhere")
     return SourceConfig(name, **values)
+
+
+RDAP_ENTITY_CLASSES = ("person", "role", "organisation", "mntner", "irt")
+
+
+def _rdap(table: dict, where: str) -> RdapConfig:
+    """The [rdap] table, every value checked."""
+    from rpsl.schema import SCHEMA
+
+    values: dict[str, Any] = {}
+    for key in ("base_url", "port43", "terms_url"):
+        if key in table:
+            if not isinstance(table[key], str) or not table[key].strip():
+                raise ConfigError(f"{where}: rdap.{key} must be a non-empty string")
+            values[key] = table[key].strip()
+    for key in ("base_url", "terms_url"):
+        if key in values and not values[key].startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: rdap.{key} must be an http:// or https:// URL")
+    for key, low in (("max_results", 1), ("rate_limit", 0)):
+        if key in table:
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"{where}: rdap.{key} must be a whole number of at least {low}, not {value!r}")
+            values[key] = value
+    redact = table.get("redact", [])
+    if not isinstance(redact, list) or any(not isinstance(r, str) for r in redact):
+        raise ConfigError(f"{where}: rdap.redact must be a list of \"class.attribute\" strings")
+    for item in redact:
+        cls, _, attr = item.partition(".")
+        if cls not in RDAP_ENTITY_CLASSES or attr not in SCHEMA[cls].by_name:
+            raise ConfigError(f"{where}: rdap.redact: {item!r} is not \"class.attribute\" of an entity class "
+                              f"({', '.join(RDAP_ENTITY_CLASSES)}), e.g. \"person.e-mail\"")
+    values["redact"] = tuple(dict.fromkeys(redact))
+    return RdapConfig(**values)
+
+
+def _whois_text(table: dict, where: str) -> dict[str, Any]:
+    """[whois] style, name and terms_url: checked, as Config fields."""
+    style = table.get("style", "apnic")
+    if style not in WHOIS_STYLES:
+        raise ConfigError(f"{where}: whois.style must be one of {', '.join(WHOIS_STYLES)}, not {style!r}")
+    out: dict[str, Any] = {"whois_style": style}
+    for key in ("name", "terms_url"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > 200 or \
+                any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ConfigError(f"{where}: whois.{key} must be one line of text (at most 200 characters)")
+        out[f"whois_{key}"] = value.strip()
+    return out
 
 
 def _sqlalchemy_url(url: str, where: str) -> str:

@@ -1,18 +1,31 @@
-"""Prometheus metrics (prometheus-client): what an operator graphs and alerts on. Counters and
-histograms are updated where things happen (whois queries, submissions); per-source figures are
-read from the database when /metrics is scraped."""
+"""Prometheus metrics (prometheus-client): what an operator graphs and alerts on. Whois counters
+and histograms are updated in the process that answers; per-source figures and the submissions
+(counted in the database: `irr submit` is a process of its own) are read from the database when
+/metrics is scraped, into a registry of that scrape (a process may hold several stores)."""
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from irr.reports.verdicts import severity
+from irr.store.counters import submission_counts
+from irr.store.reports import ReportStore
+from irr.store.security import SecurityStore
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 WHOIS_QUERIES = Counter("irr_whois_queries_total", "Whois queries answered, by kind", ["kind"], registry=REGISTRY)
 WHOIS_SECONDS = Histogram("irr_whois_query_seconds", "Time to answer a whois query", ["kind"], registry=REGISTRY,
                           buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-SUBMISSIONS = Counter("irr_submissions_total", "Objects submitted, by channel and outcome", ["channel", "outcome"],
-                      registry=REGISTRY)
+
+# Counters the update pipeline keeps in PostgreSQL (irr.store.security): every process adds to them
+# (web workers, `irr submit`), so they are read at scrape time. name: (help, label)
+SECURITY_COUNTERS = {
+    "irr_failed_authorisations": ("Objects refused because their authorisation failed, by channel", "channel"),
+    "irr_auth_lockouts": ("Clients and maintainers locked out after repeated failed attempts, by kind", "kind"),
+    "irr_staff_override_uses": ("Submissions made with the staff override, by channel", "channel"),
+    "irr_pgp_signatures_refused": ("PGP signatures refused by the update pipeline, by reason", "reason"),
+}
 
 
 def query_kind(query: str) -> str:
@@ -64,14 +77,40 @@ class SourceCollector:
             job_failing.add_metric([job.name], 1 if job.last_error else 0)
         yield job_success
         yield job_failing
+        submissions = CounterMetricFamily("irr_submissions", "Objects submitted, by channel and outcome",
+                                          labels=["channel", "outcome"])
+        for (channel, outcome), n in submission_counts(self.store.engine).items():
+            submissions.add_metric([channel, outcome], n)
+        yield submissions
+        yield report_lines(self.store)
+        yield from security_families(self.store)
 
 
-_collectors: dict[int, SourceCollector] = {}
+def report_lines(store) -> GaugeMetricFamily:
+    """The latest registry-wide routing report: lines per verdict (irr.reports)."""
+    gauge = GaugeMetricFamily("irr_report_lines", "Lines of the latest routing report, per verdict",
+                              labels=["verdict", "severity"])
+    series = ReportStore(store.engine).counts_series(days=1)
+    for _day, verdict, lines in series:
+        gauge.add_metric([verdict, severity(verdict)], lines)
+    return gauge
 
 
 def exposition(store) -> bytes:
-    """The text exposition format, with the store's per-source figures."""
-    if id(store) not in _collectors:
-        collector = _collectors[id(store)] = SourceCollector(store)
-        REGISTRY.register(collector)
-    return generate_latest(REGISTRY)
+    """The text exposition format: this process's whois figures, then the store's figures (a
+    registry per scrape: two stores in one process never register the same series twice)."""
+    scrape = CollectorRegistry(auto_describe=False)
+    scrape.register(SourceCollector(store))
+    return generate_latest(REGISTRY) + generate_latest(scrape)
+
+
+def security_families(store):
+    """The shared security counters as Prometheus counters (irr_failed_authorisations_total ...)."""
+    values: dict[str, list[tuple[str, int]]] = {}
+    for metric, label, value in SecurityStore(store.engine).counters():
+        values.setdefault(metric.removesuffix("_total"), []).append((label, value))
+    for name, (description, label_name) in SECURITY_COUNTERS.items():
+        family = CounterMetricFamily(name, description, labels=[label_name])
+        for label, value in values.get(name, []):
+            family.add_metric([label], value)
+        yield family

@@ -5,63 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import threading
-from pathlib import Path
-
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from irr.config import Config
+from irr.demo import start as demo_start
+from irr.http_server import BoundedHTTPServer
 
 log = logging.getLogger(__name__)
-DEMO_FILE = Path(__file__).parent / "demo" / "demo.db"
-DEMO_SOURCE = "DEMO"
-
-
-class _TimedHandler(WSGIRequestHandler):
-    timeout = 60  # seconds a client may stay silent mid-request (slow-loris), set from the config
-
-
-class BoundedHTTPServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server with a bound: at most `max_connections` requests at once (one
-    thread each); more are answered 503 at once instead of starting threads without end."""
-
-    def __init__(self, host: str, port: int, app, max_connections: int = 64, timeout: float = 60):
-        handler = type("Handler", (_TimedHandler,), {"timeout": timeout})
-        super().__init__(host, port, app, handler=handler)
-        self.slots = threading.BoundedSemaphore(max_connections)
-
-    def process_request(self, request, client_address) -> None:
-        if not self.slots.acquire(blocking=False):
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
-                                b"Connection: close\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-
-def load_demo_if_empty(store) -> bool:
-    """On the first start of an empty registry, load the bundled demo data (source DEMO)."""
-    if store.sources():
-        return False
-    from mirror.importer import load_files
-
-    report = load_files(store, DEMO_SOURCE, [DEMO_FILE], serial=1, workers=1)
-    log.info("loaded demo data: %s objects in source %s", report.objects, DEMO_SOURCE)
-    return True
+__all__ = ["BoundedHTTPServer", "build_whois", "serve"]
 
 
 def build_whois(config: Config, store):
     """The whois server with its in-memory routing data loaded (answers are right from the first
     connection) and kept current by a LISTEN thread."""
+    from irr.query.apnic_style import DEFAULT_TERMS_URL, WhoisStyle
     from irr.query.irrd import IrrdCommands
     from irr.query.memory import RoutingMemory
     from irr.query.ripe import ripe_query
@@ -82,9 +40,14 @@ def build_whois(config: Config, store):
                          max_line_length=int(w["max_line_length"]), max_answer_seconds=float(w["max_answer_seconds"]),
                          threads=int(w["threads"]))
     authoritative = frozenset(s.name for s in config.sources.values() if s.authoritative)
+    host = socket.gethostname()
+    # the served-by line names the registry: its first authoritative source, else its first source
+    own = [s for s in config.source_order if s in authoritative] or list(config.source_order) or ["IRR"]
+    style = WhoisStyle(config.whois_style, config.whois_name or socket.getfqdn(),
+                       config.whois_terms_url or DEFAULT_TERMS_URL, own[0], host)
 
     def ripe(line: str, session) -> str:
-        return ripe_query(line, session, lookups, store)
+        return ripe_query(line, session, lookups, store, style)
 
     from irr.query.nrtm import NrtmServer
 
@@ -101,8 +64,9 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
 
     if store is not None and read_store is None:  # the writing instance; front ends never migrate
         store.upgrade()
-        if demo and load_demo_if_empty(store):
-            print(f"irr: loaded demo data into source {DEMO_SOURCE}", flush=True)
+        if demo:
+            for line in demo_start(config, store, f"http://{host}:{http_port}"):  # first start; the password
+                print(line, flush=True)
     reads = read_store or store
     whois, memory = build_whois(config, reads)
     from mirror.scheduler import Scheduler

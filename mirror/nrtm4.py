@@ -829,7 +829,9 @@ class Nrtm4Client:
         new_state["version"] = delta.version
         with self.store.engine.begin() as conn:
             self.store.lock_sources(conn, [self.name])
-            self.store.apply(changes, origin=f"mirror nrtm4 {unf.session_id}/D{delta.version}", conn=conn)
+            # our serials, not the upstream's: invalid routes stay out of our journal, as IRRd does
+            self.store.apply(changes, origin=f"mirror nrtm4 {unf.session_id}/D{delta.version}", conn=conn,
+                             suppress_invalid=True)
             save_state(self.store, self.name, "nrtm4_client", new_state, conn, success=True)
         if len(changes) < count:
             log.info("%s: delta %d: %d of %d records applied", self.name, delta.version, len(changes), count)

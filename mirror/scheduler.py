@@ -16,7 +16,7 @@ from irr.redaction import redact_urls
 from irr.store import SIDE_JOBS
 
 log = logging.getLogger(__name__)
-REGISTRY_JOBS = ("roas", "scope")
+REGISTRY_JOBS = ("roas", "scope", "bgp", "reports")
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Scheduler:
                                  lambda: load_scope(self.config, self.store)))
         if self.config.roa_url:
             self.jobs.append(Job("RPKI", "roas", self.config.roa_timer, lambda: load_roa_url(self.config, self.store)))
+        self.jobs.extend(report_jobs(self.config, self.store))
 
     def lock(self, source: str) -> threading.Lock:
         return self._locks.setdefault(source, threading.Lock())
@@ -158,6 +159,24 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
         else:
             log.error("%s: nrtm4_server needs nrtm4_private_key", source.name)
     return jobs
+
+
+def report_jobs(config: Config, store) -> list[Job]:
+    """The BGP table refresh (when [bgp] table_url is set) and the daily report run with its
+    monthly mails (when there is a table to compare with); one registry-wide lock: never together."""
+    from mirror.report_jobs import load_bgp_location, run_reports
+
+    if not config.bgp_table_url:
+        return []
+
+    def send(to, subject, body):
+        from irr.updates.mail import send_mail
+
+        send_mail(config, to, subject, body)
+
+    return [Job("BGP", "bgp", config.bgp_timer, lambda: load_bgp_location(config, store, config.bgp_table_url)),
+            Job("BGP", "reports", int((config.reports or {}).get("timer", 86400)),
+                lambda: run_reports(config, store, send))]
 
 
 def load_roa_url(config: Config, store) -> str:

@@ -1,4 +1,4 @@
-"""The data set of ../shared/spec/vectors/bgpq4 (its README): three sets and fifteen routes,
+"""The data set the bgpq4 vectors (tests/data/bgpq4) were captured against: three sets and fifteen routes,
 stated once for every test that serves it."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL), a fresh
+"""Fixtures of the whole suite: a real PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL), a fresh
 database per test cloned from a migrated template, generated dumps."""
 from __future__ import annotations
 
@@ -15,19 +15,23 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
+from irr.cli import generate_dump as generate_dump_command
 from irr.config import _sqlalchemy_url
 from irr.database import EmbeddedPostgres, make_engine
 from irr.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("IRR_SHARED_DIR", REPO.parent / "shared"))
-if not (SHARED / "data" / "gen_rpsl.py").exists():
-    raise RuntimeError(f"test data not found in {SHARED}: check out ../shared beside the repository "
-                       "or set IRR_SHARED_DIR")
-REAL = SHARED / "data" / "real"
-GEN_RPSL = SHARED / "data" / "gen_rpsl.py"
+DATA = REPO / "tests" / "data"            # public test data with its provenance (tests/data/PROVENANCE.md)
+REAL = DATA / "real"                      # real RPSL objects from public repositories
+BGPQ4_VECTORS = DATA / "bgpq4"            # bgpq4's captured outputs
 _counter = itertools.count()
+
+# No timed assertions (DEVELOPERS.md): hypothesis' per-example deadline and its "too slow" health
+# check fail tests on a busy machine.
+settings.register_profile("irr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("irr")
 
 
 def _libpq(url: str) -> str:
@@ -109,8 +113,9 @@ def store(db_url) -> Store:
 
 
 def generate_dump(path: Path, scale: int, seed: int = 1, *extra: str) -> Path:
-    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", str(seed), "--scale", str(scale),
-                    "--out", str(path), *extra], check=True, capture_output=True)
+    """A dump from the project's generator (`irr generate-dump`; extra: its further options)."""
+    generate_dump_command.main(["--seed", str(seed), "--scale", str(scale), "--out", str(path), "--quiet", *extra],
+                               standalone_mode=False)
     return path
 
 

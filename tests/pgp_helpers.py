@@ -2,7 +2,7 @@
 (also an expired and a revoked one), armoured public and secret keys, clear-signed text and detached
 signatures.
 
-    keys = shared_keys()                     # made once per process, removed at exit
+    keys = session_keys()                     # made once per process, removed at exit
     certif = keys.alice.public               # armoured public key for a key-cert
     message = keys.home.clearsign("route: ...\\n", keys.alice)
     signature = keys.home.detach_sign(mime_part_bytes, keys.bob)
@@ -131,7 +131,7 @@ class GpgHome:
 
 
 @dataclass(frozen=True)
-class SharedKeys:
+class SessionKeys:
     """Keys made once per test process. alice signs with a subkey and has two user ids; mallory's key
     is in no registry keyring; expired signs with a 2020 time; revoked.public carries its revocation."""
 
@@ -144,12 +144,12 @@ class SharedKeys:
 
 
 @functools.cache
-def shared_keys() -> SharedKeys:
+def session_keys() -> SessionKeys:
     """The session's keys (made on first use, in about a second; removed when the process exits)."""
     home = GpgHome()
     atexit.register(home.close)
     revoked = home.generate("Revoked Key <revoked@example.net>")
-    return SharedKeys(
+    return SessionKeys(
         home=home,
         alice=home.generate("Alice Nguyen <alice@example.net>", subkey=True,
                             more_uids=("Alice at work <alice@work.example.net>",)),

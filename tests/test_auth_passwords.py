@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import shutil
 import subprocess
-import sys
 import time
 
 import bcrypt
@@ -23,23 +23,21 @@ from irr.auth.passwords import (
     verify_auth_line,
     verify_hash,
 )
-from tests.conftest import GEN_RPSL
+from rpsl.generate.credentials import password_for
+from tests.conftest import generate_dump
 
 
 @pytest.fixture(scope="module")
 def known_mntners(tmp_path_factory) -> list[tuple[str, list[str]]]:
-    """(name, auth values) of the dump's maintainers whose password is "<name lower>-pw"."""
-    dump = tmp_path_factory.mktemp("dump") / "dump.db"
-    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", "1", "--scale", "3000", "--out", str(dump)],
-                   check=True, capture_output=True)
+    """(name, auth values) of the dump's known-password maintainers (rpsl.generate: the first 8 after
+    the registry tier, marked by a remark)."""
+    dump = generate_dump(tmp_path_factory.mktemp("dump") / "dump.db", 3000, 1)
     found = []
     for paragraph in dump.read_text().split("\n\n"):
-        if paragraph.startswith("mntner:") and "TEST DATA: password is" in paragraph:
+        if paragraph.startswith("mntner:") and "TEST DATA: the password" in paragraph:
             lines = [line.partition(":") for line in paragraph.splitlines()]
             auth = [value.strip() for name, _, value in lines if name == "auth"]
             found.append((lines[0][2].strip(), auth))
-    if any(value.endswith("x" * 22) for _, auth in found for value in auth):
-        pytest.skip("gen_rpsl.py could not make real hashes here (no crypt module)")
     return found
 
 
@@ -48,17 +46,50 @@ def test_dump_hashes(known_mntners):
     for name, auth in known_mntners:
         schemes = [value.split()[0] for value in auth]
         assert schemes == ["MD5-PW", "BCRYPT-PW"], name
+        assert password_for(name) == "secret-" + name.lower()          # the rule rpsl.generate documents
         for value in auth:
-            assert verify_auth_line(name.lower() + "-pw", value), (name, value)
-            assert not verify_auth_line(name.upper() + "-pw", value)
-            assert not verify_auth_line(name.lower() + "-pw ", value)
+            assert verify_auth_line("secret-" + name.lower(), value), (name, value)
+            assert not verify_auth_line("secret-" + name.upper(), value)
+            assert not verify_auth_line("secret-" + name.lower() + " ", value)
             assert not verify_auth_line("wrong", value)
             assert new_auth_problem(value) is None
 
 
+def _mkpasswd(method: str, password: str, *options: str) -> str:
+    """A hash from Debian's mkpasswd (libxcrypt; package whois, installed by ./run.sh test)."""
+    assert shutil.which("mkpasswd"), "mkpasswd (Debian package whois) is installed by ./run.sh test"
+    return subprocess.run(["mkpasswd", "-m", method, *options, "--stdin"], input=password, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_dump_hashes_equal_an_independent_implementation(known_mntners):
+    """libxcrypt (mkpasswd) makes the same hashes from the same salts: the generator's hashes are
+    genuine md5-crypt and bcrypt, not something only our own libraries agree on."""
+    for name, auth in known_mntners:
+        md5, hashed = auth[0].split()[1], auth[1].split()[1]
+        password = "secret-" + name.lower()
+        assert _mkpasswd("md5crypt", password, "-S", md5.split("$")[2]) == md5
+        assert _mkpasswd("bcrypt", password, "-R", hashed[4:6], "-S", hashed[7:29]) == hashed
+
+
+@pytest.mark.parametrize("method", ["md5crypt", "bcrypt", "bcrypt-a", "descrypt", "openssl-md5"])
+def test_hashes_made_by_other_tools_verify(method):
+    """Hashes as other tools write them (mkpasswd, openssl passwd) verify with the right password only."""
+    if method == "openssl-md5":
+        hashed = subprocess.run(["openssl", "passwd", "-1", "-stdin"], input="s3cret-pw", capture_output=True,
+                                text=True, check=True).stdout.strip()
+    else:
+        hashed = _mkpasswd(method, "s3cret-pw", *(["-R", "5"] if method.startswith("bcrypt") else []))
+    scheme = {"bcrypt": "BCRYPT-PW", "bcrypt-a": "BCRYPT-PW", "descrypt": "CRYPT-PW"}.get(method, "MD5-PW")
+    assert hashed.startswith({"bcrypt": "$2b$05$", "bcrypt-a": "$2a$05$", "descrypt": ""}.get(method, "$1$")), hashed
+    assert verify_auth_line("s3cret-pw", f"{scheme} {hashed}")
+    assert not verify_auth_line("s3Cret-pw", f"{scheme} {hashed}")      # (CRYPT-PW reads 8 characters)
+    assert not verify_auth_line("wrong", f"{scheme} {hashed}")
+
+
 def test_other_maintainers_password_fails(known_mntners):
     (first, first_auth), (second, _) = known_mntners[:2]
-    assert not any(verify_auth_line(second.lower() + "-pw", value) for value in first_auth)
+    assert not any(verify_auth_line("secret-" + second.lower(), value) for value in first_auth)
 
 
 def test_scheme_case_and_spacing():

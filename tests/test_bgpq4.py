@@ -1,22 +1,22 @@
-"""Debian's bgpq4 (1.9) and bgpq3 against our whois server, with the data set of
-../shared/spec/vectors/bgpq4/README.md: bgpq4's output equals the captured vectors byte for byte."""
+"""Debian's bgpq4 (1.9) and bgpq3 against our whois server, with the vectors' data set
+(tests/bgpq4_dataset.py): bgpq4's output equals the captured vectors (tests/data/bgpq4) byte for byte."""
 from __future__ import annotations
 
 import re
 import shlex
 import shutil
 import subprocess
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 
 from mirror.importer import load_files
 from tests import bgpq4_dataset
-from tests.conftest import SHARED, cloned_store
+from tests.conftest import BGPQ4_VECTORS, DATA, cloned_store
 from tests.whois_helpers import config_for, running_whois
 
-VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
-# bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (the README lists them).
+VECTORS = BGPQ4_VECTORS
+# bgpq4 1.16 output formats and -F placeholders bgpq4 1.9 doesn't have (tests/data/PROVENANCE.md).
 ONLY_116 = {15, 16, 19, 20, 25, 26, 39, 40}
 
 
@@ -43,7 +43,9 @@ def vector_server(pg_server_url, template_db, tmp_path_factory):
         tmp = tmp_path_factory.mktemp("bgpq4")
         (tmp / "vectors.db").write_text(bgpq4_dataset.dataset_text())
         assert load_files(store, "TEST", [tmp / "vectors.db"], serial=1).objects == bgpq4_dataset.OBJECTS
-        with running_whois(config_for(tmp, ("TEST",)), store) as server:
+        # IRRd's layout for RIPE-style queries: test_whois_client pins IRRd's -t template (the vectors
+        # themselves are checked on an APNIC-style server too, tests/test_ripe_apnic.py)
+        with running_whois(replace(config_for(tmp, ("TEST",)), whois_style="irrd"), store) as server:
             yield server
 
 
@@ -91,11 +93,13 @@ def test_whois_client(vector_server):
     assert out == "A10\nAS10 AS20\nC\n"
     out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "-T", "route", "172.16.0.0/17"],
                          capture_output=True, text=True, timeout=30).stdout
-    assert "172.16.0.0/17" in out and "172.16.0.0/16" not in out
+    assert 0 < out.index("172.16.0.0/16") < out.index("172.16.0.0/17")  # IRRd: every less specific route
     out = subprocess.run(["whois", "-h", "127.0.0.1", "-p", port, "-t", "route6"], capture_output=True,
                          text=True, timeout=30).stdout
     assert "\nroute6:          [mandatory]  [single]    [primary/look-up key]" in out
 
 
-def test_vector_files_exist():
-    assert Path(VECTORS / "README.md").exists()
+def test_vector_files_and_their_provenance_are_here():
+    assert len(list(VECTORS.glob("[0-9][0-9]__*.txt"))) == 71
+    assert len(list((VECTORS / "upstream-reference-AS112").glob("*.txt"))) >= 40
+    assert "bgp/bgpq4" in (DATA / "PROVENANCE.md").read_text()

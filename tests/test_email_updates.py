@@ -17,7 +17,7 @@ from irr.updates.notify import Notifier
 from irr.updates.pipeline import Pipeline
 from irr.updates.service import handle_email, keyring_for
 from tests.mail_helpers import SmtpSink, mutt_inline, mutt_pgp_mime, outlook_alternative, thunderbird_pgp_mime
-from tests.pgp_helpers import shared_keys
+from tests.pgp_helpers import session_keys
 from tests.update_helpers import ROUTE, ROUTE6, registry_config, setup_registry
 from tests.whois_helpers import running_whois
 
@@ -57,7 +57,7 @@ def registry(store, tmp_path):
     with SmtpSink() as sink:
         config = sink.configure(registry_config(tmp_path))
         reg = Registry(store, config, sink)
-        keys = shared_keys()
+        keys = session_keys()
         # alice's key becomes a key-cert (created by password) and MAINT-MEMBER trusts it
         outcome, reply = reg.mail(mutt_inline(MEMBER, "auto-dbm@vnnic.example", "new key",
                                               "password: member-pw\n\n" + keycert_text(keys.alice)))
@@ -73,11 +73,11 @@ def registry(store, tmp_path):
 
 
 def signer(key):
-    return lambda data: shared_keys().home.detach_sign(data, key)
+    return lambda data: session_keys().home.detach_sign(data, key)
 
 
 def test_key_cert_generated_attributes(registry):
-    keys = shared_keys()
+    keys = session_keys()
     row = registry.store.get("VNNIC", "key-cert", keys.alice.key_cert)
     text = row.object_text
     assert "method:         PGP" in text and "owner:          Alice Nguyen <alice@example.net>" in text
@@ -87,7 +87,7 @@ def test_key_cert_generated_attributes(registry):
 
 
 def test_thunderbird_pgp_mime_creates_route_and_whois_sees_it(registry):
-    keys = shared_keys()
+    keys = session_keys()
     with running_whois(registry.config, registry.store) as whois:
         assert whois.query("!gAS64500") == b"D\n"
         raw = thunderbird_pgp_mime(MEMBER, "auto-dbm@vnnic.example", "route", ROUTE, signer(keys.alice))
@@ -101,7 +101,7 @@ def test_thunderbird_pgp_mime_creates_route_and_whois_sees_it(registry):
 
 
 def test_mutt_pgp_mime_and_inline(registry):
-    keys = shared_keys()
+    keys = session_keys()
     outcome, reply = registry.mail(mutt_pgp_mime(MEMBER, "auto-dbm@vnnic.example", "v6", ROUTE6,
                                                  signer(keys.alice)))
     assert outcome.successful, reply.text
@@ -161,7 +161,7 @@ def test_attack_another_maintainers_password(registry):
 
 
 def test_attack_signature_by_a_key_not_in_the_mntner(registry):
-    keys = shared_keys()
+    keys = session_keys()
     # bob has a key-cert too, but MAINT-MEMBER lists only alice's key
     outcome, _ = registry.mail(mutt_inline(MEMBER, "x", "bob key", "password: member-pw\n\n" + keycert_text(keys.bob)))
     assert outcome.successful
@@ -176,7 +176,7 @@ def test_attack_signature_by_a_key_not_in_the_mntner(registry):
 
 
 def test_attack_signature_over_a_different_text(registry):
-    keys = shared_keys()
+    keys = session_keys()
     before = registry.journal_size()
     signed = keys.home.clearsign("Hello, this is just a greeting.\n", keys.alice)
     outcome, reply = registry.mail(mutt_inline(MEMBER, "x", "a", signed + "\n" + ROUTE))
@@ -185,7 +185,7 @@ def test_attack_signature_over_a_different_text(registry):
 
 
 def test_attack_tampered_signed_message(registry):
-    keys = shared_keys()
+    keys = session_keys()
     before = registry.journal_size()
     signed = keys.home.clearsign(ROUTE6, keys.alice)
     tampered = signed.replace("2001:db8::/32", "2001:db8::/33")

@@ -2,7 +2,7 @@
 query sequence), bgpq4's own upstream AS112 references, the engine's edge cases, and Debian's
 bgpq4 1.9 run against our whois server for what the vectors don't cover.
 
-The data set of ../shared/spec/vectors/bgpq4/README.md is loaded into a real PostgreSQL (source
+The vectors' data set (tests/bgpq4_dataset.py, tests/data/bgpq4) is loaded into a real PostgreSQL (source
 TEST), beside AS112's objects (RIPE, RIPE-NONAUTH, APNIC, AFRINIC) and a larger set (LAB).
 """
 from __future__ import annotations
@@ -24,10 +24,10 @@ from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View
 from mirror.importer import load_files
 from tests import bgpq4_dataset
-from tests.conftest import SHARED, cloned_store
+from tests.conftest import BGPQ4_VECTORS, cloned_store
 from tests.whois_helpers import config_for, running_whois
 
-VECTORS = SHARED / "spec" / "vectors" / "bgpq4"
+VECTORS = BGPQ4_VECTORS
 UPSTREAM = VECTORS / "upstream-reference-AS112"
 
 AS112 = ["192.31.196.0/24", "192.175.48.0/24", "2001:4:112::/48", "2620:4f:8000::/48"]
@@ -129,7 +129,7 @@ def vectors() -> list[tuple[int, list[str], str, int, list[str]]]:
         assert m, path
         queries = [ast.literal_eval(q) for q in re.findall(r"'[^']*'", m.group(2))]
         out.append((int(path.name[:2]), args, rest[:m.start()], int(m.group(1)), queries))
-    # the two -F vectors: the README gives their exact argv (a shell would not keep the quoting)
+    # the two -F vectors: their exact argv as captured (tests/data/PROVENANCE.md) (a shell would not keep the quoting)
     fixed = {39: ["-A", "-F", "%n/%l %a %A %N %m %i\\n", "AS-TEST"], 40: ["-F", "%n/%l ", "AS-TEST"]}
     return [(n, fixed.get(n, a), e, rc, q) for n, a, e, rc, q in out]
 

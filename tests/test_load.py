@@ -141,7 +141,7 @@ def test_check_prints_every_error(tmp_path):
     assert "mandatory attribute 'descr' is missing" in proc.stdout
     assert "2 objects checked (strict), 2 with errors" in proc.stdout
     demo = run_irr("check", "--strict", str(REPO / "irr" / "demo" / "demo.db"))
-    assert "19 objects checked (strict), 0 with errors" in demo.stdout
+    assert "21 objects checked (strict), 0 with errors" in demo.stdout
     piped = run_irr("check", "-", input=f.read_text(), check=False)
     assert "bad.db" not in piped.stdout and "-:1:" in piped.stdout and "host bits" in piped.stdout
 

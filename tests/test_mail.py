@@ -24,7 +24,7 @@ from tests.mail_helpers import (
     thunderbird_pgp_mime,
     to_cp1258,
 )
-from tests.pgp_helpers import GpgHome, Key, shared_keys
+from tests.pgp_helpers import GpgHome, Key, session_keys
 
 SENDER = ("Nguyễn Văn An", "noc@demo.vn")
 TO = "auto-dbm@registry.example.vn"
@@ -69,7 +69,7 @@ class PGP:
 
 @pytest.fixture(scope="module")
 def pgp(tmp_path_factory) -> PGP:
-    keys = shared_keys()
+    keys = session_keys()
     keyring = Keyring(tmp_path_factory.mktemp("keyring"))
     for key in (keys.alice, keys.bob, keys.expired, keys.revoked):
         keyring.import_key(key.public)

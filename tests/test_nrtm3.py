@@ -77,7 +77,7 @@ def test_valid_sample_streams_are_applied(store):
 
 # -- a real server feeding a real client ----------------------------------------------------------
 def replay_journal(store: Store, journal: Path, source: str) -> int:
-    """Apply gen_rpsl's NRTMv3 journal to an authoritative source (our own serials)."""
+    """Apply a generated NRTMv3 journal to an authoritative source (our own serials)."""
     stream = parse_stream(journal.read_text(encoding="utf-8"), source)
     batch = []
     for op in stream.operations:

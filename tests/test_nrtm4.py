@@ -755,3 +755,57 @@ def test_snapshots_leave_rpki_invalid_routes_out_like_the_deltas(store, tmp_path
     Nrtm4Publisher(store, config.sources["EXAMPLE"], directory, KEY1).run_once()
     snapshot = gzip.decompress(next(directory.glob("nrtm-snapshot.*")).read_bytes()).decode().replace("\\/", "/")
     assert "192.0.2.0/24" in snapshot and "203.0.113.0/24" not in snapshot
+
+
+def test_a_relative_data_dir_is_served_over_http(store, tmp_path, monkeypatch):
+    """`irr --data-dir data serve`: the update notification file answered 500, because Flask's
+    send_file takes a relative path from the package directory, not the working directory."""
+    from irr.config import load_config
+    from irr.web import create_app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "irr.toml").write_text('[sources.EXAMPLE]\nauthoritative = true\nnrtm4_server = true\n')
+    config = load_config("irr.toml", "data")
+    assert config.data_dir == tmp_path / "data" and config.data_dir.is_absolute()
+    store.apply([Change("EXAMPLE", "ADD", load(MNTNER.rstrip("\n")))], origin="test")
+    Nrtm4Publisher(store, config.sources["EXAMPLE"], publish_directory(config, "EXAMPLE"), KEY1).run_once()
+    client = create_app(config, store).test_client()
+    response = client.get("/nrtm4/EXAMPLE/" + UNF_NAME)
+    assert response.status_code == 200 and verify(response.data, PUB1) is not None
+    snapshot = parse_notification(jws_payload(response.data), "EXAMPLE").snapshot.url
+    assert client.get("/nrtm4/EXAMPLE/" + snapshot).status_code == 200
+
+
+def test_a_mirror_keeps_rpki_invalid_routes_out_of_its_own_journal(repo, mirror_store):
+    """An NRTMv4 mirror has serials of its own: as in IRRd, an invalid route that arrives gets no
+    journal entry, one that turns invalid a DEL, so whoever mirrors this mirror never sees them;
+    its serials stay contiguous."""
+    from irr.query.nrtm import operations
+    from irr.rpki.roas import Roa
+
+    mirror_store.replace_roas([Roa("198.51.100.0/24", 24, 64501, "apnic"), Roa("192.0.2.0/24", 24, 64500, "apnic")])
+    repo.change("ADD", ROUTE)                                   # valid at the mirror
+    repo.publish()
+    client = repo.client(mirror_store)
+    client.run_once()
+    base = len(mirror_store.journal("EXAMPLE"))
+    invalid = "route: 198.51.100.0/24\norigin: AS64500\nsource: EXAMPLE"
+    repo.change("ADD", invalid)                                 # arrives invalid: not journalled
+    repo.change("ADD", ROUTE.replace("AS64500", "AS64999"))     # a new route, invalid
+    repo.change("ADD", ROUTE6)                                  # not covered: journalled
+    repo.clock.t += 60
+    repo.publish()
+    client.run_once()
+    repo.change("DEL", invalid)                                 # never shown: nothing to withdraw
+    repo.change("ADD", ROUTE.replace("mnt-by:         EX-MNT\n", ""))  # still valid: an ADD
+    repo.clock.t += 60
+    repo.publish()
+    client.run_once()
+    assert mirror_store.get("EXAMPLE", "route", "192.0.2.0/24AS64999").rpki_status == "invalid"  # stored
+    journal = mirror_store.journal("EXAMPLE")[base:]
+    assert [(e.operation, e.object_class, e.pk) for e in journal] == [
+        ("ADD", "route6", "2001:DB8::/32AS64500"), ("ADD", "route", "192.0.2.0/24AS64500")]
+    serials = [e.serial for e in mirror_store.journal("EXAMPLE")]
+    assert serials == list(range(serials[0], serials[0] + len(serials)))
+    stream = operations(mirror_store.journal("EXAMPLE"), 3)
+    assert "198.51.100.0/24" not in stream and "AS64999" not in stream

@@ -36,18 +36,18 @@ def test_metrics_and_health(store, tmp_path):
 
 
 def test_irr_status(db_url, tmp_path):
-    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: DEMO\n")
-    run_irr("load", "--source", "DEMO", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: TEST\n")
+    run_irr("load", "--source", "TEST", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
-    assert re.search(r"^DEMO\s+loaded\s+0-7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out  # serials: no journal
+    assert re.search(r"^TEST\s+loaded\s+0-7\s+1\s+\d{4}-\d\d-\d\d", out, re.MULTILINE), out  # serials: no journal
     assert "ROAs loaded: 0; scope entries: 0" in out
-    assert re.search(r"^DEMO\s+routes 1 unknown; 0 objects out of scope", out, re.MULTILINE), out
+    assert re.search(r"^TEST\s+routes 1 unknown; 0 objects out of scope", out, re.MULTILINE), out
     (tmp_path / "roas.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nAS2,192.0.2.0/24,24,apnic\n"
                                        "AS1,198.51.100.0/24,24,apnic\n")
     run_irr("rpki", "load", str(tmp_path / "roas.csv"), env={"IRR_DATABASE_URL": db_url})
     out = run_irr("status", env={"IRR_DATABASE_URL": db_url}).stdout
     assert "ROAs loaded: 2; scope entries: 0" in out
-    assert re.search(r"^DEMO\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
+    assert re.search(r"^TEST\s+routes 1 invalid; 0 objects out of scope", out, re.MULTILINE), out
     assert re.search(r"^roas job: last success \d{4}-\d\d-\d\d [\d:]+ \(.*2 ROAs", out, re.MULTILINE), out
     (tmp_path / "bad.csv").write_text("ASN,IP Prefix,Max Length,Trust Anchor\nASX,192.0.2.0/24,24,apnic\n")
     failed = run_irr("rpki", "load", str(tmp_path / "bad.csv"), env={"IRR_DATABASE_URL": db_url}, check=False)
@@ -76,39 +76,75 @@ def test_status_page_shows_routing_security(store, tmp_path):
     assert "Cập nhật ROA" in client.get("/?lang=vi").get_data(as_text=True)
 
 
-def test_http_server_bounds_its_threads_and_drops_silent_clients(store, tmp_path):
-    """`irr serve`'s HTTP server: at most http_max_connections requests at once (more get 503 at
-    once, no new thread), and a client silent for http_timeout seconds is disconnected."""
-    import socket
-    import threading
-    import time
-    import urllib.error
-    import urllib.request
+def test_metrics_count_email_submissions_and_serve_two_stores(store, db_url, tmp_path):
+    """`irr submit` is a process of its own: its submissions reached no /metrics. And a process
+    with a second store (two apps) answered /metrics with 500 (duplicate time series)."""
+    from irr.database import make_engine
+    from irr.store import Store
+    from tests.mail_helpers import mutt_inline
+    from tests.update_helpers import ROUTE, ROUTE6, setup_registry
 
-    from irr.server import BoundedHTTPServer
+    setup_registry(store)
+    config = tmp_path / "irr.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n\n[sources.VNNIC]\nauthoritative = true\n')
+    sender = ("Member", "an@member.example")
+    for password, text in (("member-pw", ROUTE), ("wrong-pw", ROUTE6)):
+        raw = mutt_inline(sender, "auto-dbm@vnnic.example", "m", f"password: {password}\n\n{text}")
+        run_irr("--config", str(config), "--data-dir", str(tmp_path), "submit", "--no-reply", input=raw.decode())
+    assert store.get("VNNIC", "route", "203.0.113.0/24AS64500") is not None
+    first = create_app(load_config(config, tmp_path), store).test_client()
+    second = create_app(load_config(config, tmp_path), Store(make_engine(db_url))).test_client()
+    reply = first.post("/v1/submit/", json={"objects": [{"object_text": ROUTE6}], "passwords": ["member-pw"],
+                                            "dry_run": True})
+    assert reply.status_code == 200 and reply.get_json()["dry_run"]
+    for client in (first, second, first):
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert 'irr_submissions_total{channel="email",outcome="success"} 1.0' in text
+        assert 'irr_submissions_total{channel="email",outcome="failure"} 1.0' in text
+        assert 'irr_submissions_total{channel="api",outcome="dry-run"} 1.0' in text
+        assert text.count("# TYPE irr_submissions_total counter") == 1 and text.count("# TYPE irr_objects gauge") == 1
 
-    httpd = BoundedHTTPServer("127.0.0.1", 0, create_app(load_config(None, tmp_path), store),
-                              max_connections=2, timeout=1)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_port}/health"
+
+def test_irr_status_reads_only_and_runs_on_a_read_only_database(pg_server_url, db_url, tmp_path):
+    """`irr status` ran the migrations: it created the schema in an empty database and could not
+    run where the database is read-only (a replica)."""
+    import psycopg
+
+    from irr.config import _sqlalchemy_url
+    from tests.conftest import _replace_db
+
+    empty = f"irr_test_empty_{tmp_path.name[-20:].replace('-', '_').lower()}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {empty}")
     try:
-        silent = [socket.create_connection(("127.0.0.1", httpd.server_port)) for _ in range(2)]
-        for conn in silent:
-            conn.sendall(b"GET /health HTTP/1.1\r\n")      # and then nothing
-        time.sleep(0.3)
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            raise AssertionError("a third request was served")
-        except urllib.error.HTTPError as e:
-            assert e.code == 503 and e.headers["Retry-After"] == "1"
-        for conn in silent:                                # dropped after one silent second
-            conn.settimeout(5)
-            assert b" 200 " not in conn.recv(1000)
-            conn.close()
-        time.sleep(0.2)
-        with urllib.request.urlopen(url, timeout=5) as response:
-            assert response.status == 200
+        url = _sqlalchemy_url(_replace_db(pg_server_url, empty), "test")
+        out = run_irr("--data-dir", str(tmp_path), "status", env={"IRR_DATABASE_URL": url}, check=False)
+        assert out.returncode != 0 and "no registry schema yet: run `irr db upgrade`" in out.stderr
+        with psycopg.connect(_replace_db(pg_server_url, empty)) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {empty} WITH (FORCE)")
+
+    (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: TEST\n")
+    run_irr("load", "--source", "TEST", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})
+    name = db_url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:  # every new session read-only, as on a replica
+        conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    for env in ({"IRR_DATABASE_URL": db_url}, {"IRR_DATABASE_URL": "", "IRR_DATABASE_READONLY_URL": db_url}):
+        out = run_irr("--data-dir", str(tmp_path), "status", env=env)
+        assert re.search(r"^TEST\s+loaded\s+7\s+1\s", out.stdout, re.MULTILINE), out.stdout
+    assert not (tmp_path / "postgres").exists()                   # no embedded server was started either
+
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = off")
+    with psycopg.connect(_replace_db(pg_server_url, name), autocommit=True) as conn:
+        conn.execute("DELETE FROM alembic_version")                 # as if written by an older irr
+        conn.execute("INSERT INTO alembic_version VALUES ('0005')")
+        before = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    out = run_irr("--data-dir", str(tmp_path), "status", env={"IRR_DATABASE_URL": db_url}, check=False)
+    assert out.returncode != 0 and "run `irr db upgrade` on the primary" in out.stderr, out.stderr
+    with psycopg.connect(_replace_db(pg_server_url, name)) as conn:
+        assert [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")] == before == ["0005"]

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -18,8 +16,8 @@ from irr.auth.pgp import (
     keycert_attributes,
     same_fingerprint,
 )
-from tests.conftest import GEN_RPSL
-from tests.pgp_helpers import SharedKeys, shared_keys
+from tests.conftest import generate_dump
+from tests.pgp_helpers import SessionKeys, session_keys
 
 FINGERPR = re.compile(r"([0-9A-F]{4} ){4}[0-9A-F]{4}  ([0-9A-F]{4} ){4}[0-9A-F]{4}")
 MIME_PART = (b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
@@ -28,8 +26,8 @@ OBJECT = "route:          192.0.2.0/24\norigin:         AS64500\nmnt-by:        
 
 
 @pytest.fixture(scope="session")
-def keys() -> SharedKeys:
-    return shared_keys()
+def keys() -> SessionKeys:
+    return session_keys()
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +116,7 @@ def test_import_rejects(empty, keys, case, message):
 
 
 def _dump_keycerts(tmp_path: Path) -> list[dict[str, list[str]]]:
-    dump = tmp_path / "dump.db"
-    subprocess.run([sys.executable, str(GEN_RPSL), "--seed", "1", "--scale", "3000", "--out", str(dump)],
-                   check=True, capture_output=True)
+    dump = generate_dump(tmp_path / "dump.db", 10000, 1)     # 4 key-certs (0.04 %): 2 real, 2 synthetic
     objects = []
     for paragraph in dump.read_text().split("\n\n"):
         if paragraph.startswith("key-cert:"):

@@ -1,12 +1,13 @@
-"""RIPE-style queries (irr.query.ripe) against the two-source registry of test_lookups: every flag, the
-default lookups, source priority, hash masking, -K, -T, -t, -q and errors for junk."""
+"""RIPE-style queries (irr.query.ripe) in the IRRd style against the two-source registry of
+test_lookups: every flag, the default lookups, source priority, hash masking, -K, -T, -t, -q and
+errors for junk. (The APNIC style: tests/test_ripe_apnic.py.)"""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from irr.query.ripe import NOT_FOUND, parse_query, ripe_query, template
+from irr.query.ripe import IRRD, NOT_FOUND, parse_query, ripe_query, template
 from irr.query.session import Session
 from irr.store import Store
 from irr.store.lookups import Lookups, LookupTimeout
@@ -28,8 +29,8 @@ def session() -> Session:
 
 @pytest.fixture
 def ask(session: Session, lookups: Lookups, registry: Store):
-    """Run one query line in the test's session."""
-    return lambda line: ripe_query(line, session, lookups, registry)
+    """Run one query line in the test's session, answered as IRRd answers."""
+    return lambda line: ripe_query(line, session, lookups, registry, IRRD)
 
 
 def objects(response: str) -> list[tuple[str, str, str]]:
@@ -63,19 +64,34 @@ def test_as_number_gives_aut_num_as_blocks_and_contacts(ask):
     assert objects(ask("-r AS131100 - AS131200")) == [("as-block", "AS131072 - AS132095", "APNIC")]
 
 
-def test_address_gives_most_specific_inetnum_and_route(ask):
-    assert objects(ask("203.113.130.15")) == [
-        ("inetnum", "203.113.130.10 - 203.113.130.20", "VNNIC"), ("route", "203.113.130.0/24", "VNNIC"),
-        ("person", "Tran Thi Binh", "VNNIC")]
-    # an exact inetnum wins over its parents
-    assert objects(ask("-r 203.113.128.0/22")) == [
-        ("inetnum", "203.113.128.0 - 203.113.131.255", "VNNIC"), ("route", "203.113.128.0/22", "VNNIC"),
-        ("route", "203.113.128.0/22", "VNNIC")]
+def test_address_gives_every_less_specific_object_as_irrd(ask):
+    """IRRd 4.5 answers an address or prefix with every less specific object (exact included) of
+    every class with an address, ordered by first address, then origin, then key (its docs:
+    "any less specific matches of any object class"; irrd/storage/queries.py text_search)."""
+    covering = [("route", "203.113.0.0/16", "APNIC"), ("inetnum", "203.113.0.0 - 203.113.255.255", "APNIC"),
+                ("route", "203.113.128.0/18", "VNNIC"), ("route", "203.113.128.0/22", "VNNIC"),
+                ("route", "203.113.128.0/22", "VNNIC"), ("inetnum", "203.113.128.0 - 203.113.131.255", "VNNIC"),
+                ("inetnum", "203.113.128.0 - 203.113.191.255", "VNNIC"),
+                ("inetnum", "203.113.128.0 - 203.113.191.255", "APNIC")]
+    assert objects(ask("-r 203.113.130.15")) == covering + [
+        ("route", "203.113.130.0/24", "VNNIC"), ("inetnum", "203.113.130.10 - 203.113.130.20", "VNNIC")]
+    assert objects(ask("-r 203.113.128.0/22")) == covering
+    assert ask("-K -r 203.113.128.0/22") == (
+        "route: 203.113.0.0/16\norigin: AS4608\n\ninetnum: 203.113.0.0 - 203.113.255.255\n\n"
+        "route: 203.113.128.0/18\norigin: AS131072\n\nroute: 203.113.128.0/22\norigin: AS131072\n\n"
+        "route: 203.113.128.0/22\norigin: AS131073\n\ninetnum: 203.113.128.0 - 203.113.131.255\n\n"
+        "inetnum: 203.113.128.0 - 203.113.191.255\n\n\n")
+    # contacts still follow unless -r; a range is no prefix: the RIPE default (most specific) stays
+    assert objects(ask("203.113.130.15"))[10:] == [("role", "APNIC Hostmaster", "APNIC"),
+                                                   ("person", "Tran Thi Binh", "VNNIC"),
+                                                   ("role", "VNNIC Hostmaster", "VNNIC"),
+                                                   ("person", "Nguyen Van An", "VNNIC")]
     assert objects(ask("-r 203.113.130.10 - 203.113.130.20")) == [
         ("inetnum", "203.113.130.10 - 203.113.130.20", "VNNIC"), ("route", "203.113.130.0/24", "VNNIC")]
-    assert objects(ask("2001:db8:1000::/48")) == [
-        ("inet6num", "2001:db8:1000::/48", "VNNIC"), ("route6", "2001:db8:1000::/48", "VNNIC"),
-        ("person", "Tran Thi Binh", "VNNIC"), ("role", "VNNIC Hostmaster", "VNNIC")]
+    assert objects(ask("-r 2001:db8:1000::/48")) == [  # routes (an origin) before ranges of one address
+        ("inet6num", "2001:db8::/32", "APNIC"), ("route6", "2001:db8:1000::/36", "VNNIC"),
+        ("route6", "2001:db8:1000::/48", "VNNIC"), ("inet6num", "2001:db8:1000::/36", "VNNIC"),
+        ("inet6num", "2001:db8:1000::/48", "VNNIC")]
     assert objects(ask("-r 2001:db8:ffff::1")) == [("inet6num", "2001:db8::/32", "APNIC")]
     assert ask("198.51.100.1") == NOT_FOUND
 

@@ -11,6 +11,7 @@ from irr.rpki.roas import RoaFormatError, parse
 from irr.rpki.validate import load_roas
 from irr.store import Change
 from irr.store.lookups import Lookups
+from irr.updates.notify import Notifier
 from irr.updates.pipeline import Pipeline
 from irr.updates.service import keyring_for
 from irr.updates.submission import from_texts
@@ -52,8 +53,9 @@ def registry(store, tmp_path):
     setup_registry(store)
     config = registry_config(tmp_path)
     sent = []
-    pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config))
-    pipeline.sent = sent
+    pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config),
+                        Notifier(config, lambda to, subject, body: sent.append((list(to), subject, body))))
+    pipeline.sent = sent          # the notifications the pipeline sent
     return pipeline
 
 
@@ -84,11 +86,17 @@ def test_rfc6811_states(registry):
 
 def test_invalid_route_creation_is_refused_naming_the_roas(registry):
     load_roas(registry.config, registry.store, CSV.encode())
+    journal = [(e.serial, e.operation, e.pk) for e in registry.store.journal("VNNIC")]
     req = submit(registry, "password: member-pw\n\n" + ROUTE)
     assert not req.ok
     assert "RPKI invalid: 203.0.113.0/24 with origin AS64500" in req.errors[0]
     assert "203.0.113.0/24 max length 24 AS64501 (apnic)" in req.errors[0]
     assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
+    assert [(e.serial, e.operation, e.pk) for e in registry.store.journal("VNNIC")] == journal
+    assert registry.sent == []    # refused by the RPKI, not by authorisation: only the submitter is told
+    # the same object with a valid origin is accepted (and its maintainers notified as usual)
+    assert submit(registry, "password: member-pw\n\n" + ROUTE6).ok
+    assert [to for to, _, _ in registry.sent] == [["nfy@member.example"]]
 
 
 def _status(reply: bytes) -> dict:
@@ -99,7 +107,7 @@ def _status(reply: bytes) -> dict:
 
 def test_valid_invalid_valid_transitions(registry, tmp_path):
     store = registry.store
-    config = registry.config.__class__(**{**registry.config.__dict__, "sources": {
+    config = registry.config.__class__(**{**registry.config.__dict__, "whois_style": "irrd", "sources": {
         **registry.config.sources, "VNNIC": registry.config.sources["VNNIC"].__class__(
             "VNNIC", True, nrtm_access=("127.0.0.1",))}})
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
@@ -111,7 +119,7 @@ def test_valid_invalid_valid_transitions(registry, tmp_path):
     sent = []
     with running_whois(config, store) as whois:
         assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
-        # IRRd's rpki-ov-state line on route output, in both query languages
+        # IRRd's rpki-ov-state line on route output, in both query languages (RIPE-style: IRRd's layout)
         assert b"source:         VNNIC\nrpki-ov-state:  valid\n" in whois.query("!r203.0.113.0/24")
         assert b"\nrpki-ov-state:  valid\n\n\n" in whois.query("-r -T route 203.0.113.0/24")
         not_found = route.__class__("VNNIC", "route", route.pk, route.text, rpki_status="not_found")
@@ -145,12 +153,18 @@ def test_exports_leave_invalid_routes_out(registry, tmp_path):
 
     store = registry.store
     assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    other = ROUTE.replace("MAINT-MEMBER", "MAINT-OTHER").replace("203.0.113.0/24", "198.51.100.0/24") \
+        .replace("AS64500", "AS64501")
+    assert submit(registry, "password: other-pw\n\n" + other).ok          # no ROA covers it: not_found
+    assert submit(registry, "password: member-pw\n\n" + ROUTE6).ok         # valid under the CSV's ROA
     load_roas(registry.config, store, CSV.encode())
+    assert state(store, "route", "203.0.113.0/24AS64500") == "invalid"
     Exporter(store, "VNNIC", tmp_path / "export").run_once()
     import gzip
 
-    route_file = tmp_path / "export" / "vnnic.db.route.gz"
-    assert not route_file.exists() or b"203.0.113.0/24" not in gzip.decompress(route_file.read_bytes())
+    routes = gzip.decompress((tmp_path / "export" / "vnnic.db.route.gz").read_bytes()).decode()
+    assert "198.51.100.0/24" in routes and "203.0.113.0/24" not in routes
+    assert "2001:db8::/32" in gzip.decompress((tmp_path / "export" / "vnnic.db.route6.gz").read_bytes()).decode()
 
 
 def test_bulk_loads_validate_their_routes(registry, tmp_path):
@@ -203,3 +217,80 @@ def test_roa_changes_do_not_push_a_dump_mirror_past_its_upstream_serial(store, t
     (tmp_path / "RADB.CURRENTSERIAL").write_text("1020\n")
     full.run_once()
     assert store.get("RADB", "route", "192.0.2.0/24AS65000") is not None and store.serial("RADB") == 1020
+
+
+def test_the_object_page_shows_the_rpki_and_scope_state(registry):
+    """Valid, invalid (with the covering ROAs) and not found, and in or out of the NIR's scope, in
+    both languages; nothing before ROAs and scope are loaded."""
+    from irr.config import SourceConfig
+    from irr.rpki.scope import configured
+    from irr.web import create_app
+
+    store = registry.store
+    assert submit(registry, "password: member-pw\n\n" + ROUTE).ok
+    store.apply([Change("APNIC", "ADD", load("route: 198.51.100.0/25\norigin: AS64500\nsource: APNIC\n")),
+                 Change("APNIC", "ADD", load("route: 192.0.2.0/24\norigin: AS64500\nsource: APNIC\n"))], origin="t")
+    config = registry.config.__class__(**{**registry.config.__dict__, "sources": {
+        **registry.config.sources, "APNIC": SourceConfig("APNIC", scope_filter="hide")}})
+    client = create_app(config, store).test_client()
+    pages = {"valid": "/object/VNNIC/route/203.0.113.0/24AS64500", "invalid": "/object/APNIC/route/198.51.100.0/25AS64500",
+             "not_found": "/object/APNIC/route/192.0.2.0/24AS64500"}
+
+    def page(state: str, lang: str = "en") -> str:
+        response = client.get(pages[state] + f"?lang={lang}")
+        assert response.status_code == 200
+        return response.text
+
+    assert "RPKI state" not in page("valid") and "NIR scope" not in page("valid")
+    load_roas(config, store, json.dumps(RPKI_CLIENT).encode())
+    store.replace_scope(configured(("203.0.113.0/24", "198.51.100.0/24"), ()))
+    valid, invalid, not_found = page("valid"), page("invalid"), page("not_found")
+    assert '<dd id="rpki-state" class="rpki-valid">' in valid and "Valid: a ROA authorises" in valid
+    assert "203.0.113.0/24, max length 24, AS64500 (apnic)" in valid
+    assert '<dd id="rpki-state" class="rpki-invalid">' in invalid and "none authorises this origin" in invalid
+    assert "198.51.100.0/24, max length 32, AS0 (apnic)" in invalid
+    assert '<dd id="rpki-state" class="rpki-not_found">' in not_found and "no ROA covers" in not_found
+    assert 'class="roas"' not in not_found
+    assert "Within the resources this registry holds." in valid and "Within the resources" in invalid
+    assert "Outside the resources this registry holds: hidden from whois queries and filters." in not_found
+    assert "Không hợp lệ: có ROA bao phủ" in page("invalid", "vi") and "độ dài tối đa 32, AS0" in page("invalid", "vi")
+    assert "Hợp lệ: có ROA" in page("valid", "vi") and "Không tìm thấy: không có ROA" in page("not_found", "vi")
+    assert "bị ẩn khỏi truy vấn" in page("not_found", "vi")
+    assert "RPKI state" not in client.get("/object/VNNIC/mntner/MAINT-MEMBER?lang=en").text
+
+
+def test_an_nrtmv3_mirror_hides_invalid_routes_from_queries_but_passes_its_stream_through(store, tmp_path):
+    """A source mirrored over NRTMv3 keeps its upstream's serials (so mirroring resumes exactly):
+    its `-g` stream is the upstream's as it came, invalid routes included, and ROA changes add
+    nothing to it (that would skip or invent serials); queries and filters hide invalid routes,
+    including ones that turned invalid on a ROA reload (whose serial did not move)."""
+    from irr.config import Config, SourceConfig
+    from mirror.nrtm3 import Nrtm3Client, parse_stream
+
+    source = SourceConfig("APNIC", nrtm_host="nrtm.example.net", nrtm_access=("127.0.0.1",))
+    config = Config(data_dir=tmp_path, sources={"APNIC": source}, source_order=("APNIC",))
+    client = Nrtm3Client(store, source)
+
+    def upstream(first: int, *routes: str) -> None:
+        body = "".join(f"ADD {first + i}\n\nroute: {r}\norigin: AS64500\nsource: APNIC\n\n" for i, r in enumerate(routes))
+        client.apply(parse_stream(f"%START Version: 3 APNIC {first}-{first + len(routes) - 1}\n\n{body}%END APNIC\n",
+                                  "APNIC", first))
+
+    upstream(100, "203.0.113.0/24")
+    roas = {"roas": [{"asn": 64501, "prefix": "203.0.113.0/24", "maxLength": 25, "ta": "apnic"}]}
+    with running_whois(config, store) as whois:
+        assert whois.query("!gAS64500") == b"A15\n203.0.113.0/24\nC\n"
+        load_roas(config, store, json.dumps(roas).encode())       # the route turns invalid, serial stays 100
+        assert store.serial("APNIC") == 100
+        assert whois.query("!gAS64500") == b"D\n"                # hidden at once (the data version moved)
+        upstream(101, "203.0.113.0/25", "192.0.2.0/24")           # one arrives invalid, one not covered
+        assert whois.query("!gAS64500") == b"A13\n192.0.2.0/24\nC\n"
+        assert b"203.0.113" not in whois.query("-T route -i origin AS64500")
+        nrtm = whois.query("-g APNIC:3:100-LAST").decode()
+        assert nrtm.startswith("%START Version: 3 APNIC 100-102\n")
+        assert [line for line in nrtm.split("\n") if line[:4] in ("ADD ", "DEL ")] == ["ADD 100", "ADD 101", "ADD 102"]
+        assert "route:          203.0.113.0/25" in nrtm or "route: 203.0.113.0/25" in nrtm
+        load_roas(config, store, b"ASN,IP Prefix,Max Length\nAS64500,203.0.113.0/24,25\n")  # valid again
+        answer = whois.query("!gAS64500").split(b"\n")
+        assert set(answer[1].split()) == {b"192.0.2.0/24", b"203.0.113.0/24", b"203.0.113.0/25"}
+        assert store.serial("APNIC") == 102 and store.journal_range("APNIC") == (100, 102)

@@ -66,3 +66,19 @@ def test_scope_refuses_and_hides(store, tmp_path):
     assert "source: APNIC" not in ripe_query("-T route 192.0.2.0/24", session, lookups, store)
     session.filters_disabled.add("NO-SCOPE-FILTER")
     assert "source: APNIC" in ripe_query("-T route 192.0.2.0/24", session, lookups, store)
+
+
+def test_a_scope_reload_hides_routes_from_filters_at_once(store, tmp_path):
+    """A scope change moves no serial: the data version must move, or `!g` kept the old answer."""
+    from tests.whois_helpers import running_whois
+
+    source = SourceConfig("APNIC", scope_filter="hide", nrtm_host="nrtm.example.net")
+    config = Config(data_dir=tmp_path, sources={"APNIC": source}, source_order=("APNIC",))
+    store.apply([Change("APNIC", "ADD", load("route: 192.0.2.0/24\norigin: AS64500\nsource: APNIC\n"), serial=7)],
+                origin="mirror nrtm3")
+    with running_whois(config, store) as whois:
+        assert whois.query("!gAS64500") == b"A13\n192.0.2.0/24\nC\n"
+        assert store.replace_scope(configured(("203.0.113.0/24",), ())) == 1
+        assert whois.query("!gAS64500") == b"D\n" and store.serial("APNIC") == 7
+        assert store.replace_scope(configured(("192.0.2.0/24",), ())) == 1
+        assert whois.query("!gAS64500") == b"A13\n192.0.2.0/24\nC\n"

@@ -34,6 +34,32 @@ source:         VNNIC
 """
 
 
+def every_output(config, store, source: str, key: str) -> dict[str, str]:
+    """Everything that shows a mntner: whois (RIPE with and without -B, !m, !o), NRTMv3 and
+    NRTMv4, the web pages, the history API."""
+    lookups = Lookups(store.engine)
+    session = Session([source], [source], frozenset({source}))
+    outputs = {"ripe": ripe_query(key, session, lookups, store),
+               "ripe -B": ripe_query(f"-B {key}", session, lookups, store),
+               "ripe inverse": ripe_query(f"-i mnt-by {key}", session, lookups, store)}
+    commands = IrrdCommands(RoutingMemory(store), lookups, store)
+    outputs["!m"] = commands.handle(f"!mmntner,{key}", session).decode()
+    outputs["!o"] = commands.handle(f"!o{key}", session).decode()
+    outputs["nrtm -g"] = operations(store.journal(source), 3)
+    outputs["nrtmv4 delta"] = json.dumps(delta_record("ADD", "mntner", key,
+                                                      store.get(source, "mntner", key).object_text))
+    client = create_app(config, store).test_client()
+    pages = [f"/object/{source}/mntner/{key}", f"/history/{source}/mntner/{key}",
+             f"/v1/history/{source}/mntner/{key}", f"/search?q={key}"]
+    if config.source(source).authoritative:
+        pages.append(f"/modify/{source}/mntner/{key}?mode=text")
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        outputs[page] = response.get_data(as_text=True)
+    return outputs
+
+
 def test_a_hash_on_a_continuation_line_is_masked_in_every_output(registry):  # noqa: F811
     outcome = submit(registry, "password: vnnic-pw\npassword: new-maintainer-pw\n\n" + MNTNER)
     assert one(outcome).ok, one(outcome).errors
@@ -42,26 +68,43 @@ def test_a_hash_on_a_continuation_line_is_masked_in_every_output(registry):  # n
     outputs = {"acknowledgement": email_reply(outcome), "api reply": json.dumps(api_reply(outcome)),
                "notifications": "".join(body for _, _, body in registry.sent.mails)}
     assert registry.sent.to("nfy@cont.example")
-    lookups = Lookups(store.engine)
-    session = Session(["VNNIC"], ["VNNIC"], frozenset({"VNNIC"}))
-    outputs["ripe"] = ripe_query("MAINT-CONT", session, lookups, store)
-    outputs["ripe inverse"] = ripe_query("-i mnt-by MAINT-CONT", session, lookups, store)
-    commands = IrrdCommands(RoutingMemory(store), lookups, store)
-    outputs["!m"] = commands.handle("!mmntner,MAINT-CONT", session).decode()
-    outputs["!o"] = commands.handle("!oMAINT-CONT", session).decode()
-    outputs["nrtm -g"] = operations(store.journal("VNNIC"), 3)
-    outputs["nrtmv4 delta"] = json.dumps(delta_record("ADD", "mntner", "MAINT-CONT",
-                                                      store.get("VNNIC", "mntner", "MAINT-CONT").object_text))
-    client = create_app(registry.config, store).test_client()
-    for page in ("/object/VNNIC/mntner/MAINT-CONT", "/history/VNNIC/mntner/MAINT-CONT",
-                 "/v1/history/VNNIC/mntner/MAINT-CONT", "/modify/VNNIC/mntner/MAINT-CONT?mode=text",
-                 "/search?q=MAINT-CONT"):
-        response = client.get(page)
-        assert response.status_code == 200, page
-        outputs[page] = response.get_data(as_text=True)
+    outputs |= every_output(registry.config, store, "VNNIC", "MAINT-CONT")
     for where, text in outputs.items():
         assert SECRET not in text, where
     assert "BCRYPT-PW DummyValue" in outputs["ripe"] and "BCRYPT-PW DummyValue" in outputs["nrtm -g"]
+
+
+
+MD5_HASH = "$1$Xy7qaZ3k$Pq9wTn4Lr2Vs8Jd1Hf6Kb0"
+MIRRORED_AUTH = {  # auth lines as real registries publish them: a public word first, a hash after
+    "MAINT-PGP-MD5": f"auth:           PGPKEY-12345678 MD5-PW {MD5_HASH}",
+    "MAINT-PGP-CONT": f"auth:           PGPKEY-12345678\n+               MD5-PW {MD5_HASH}",
+    "MAINT-PGP-COMMENT": f"auth:           PGPKEY-12345678 # MD5-PW {MD5_HASH}",
+    "MAINT-SSO": f"auth:           SSO {MD5_HASH}",
+    "MAINT-X509": f"auth:           X509-1 {MD5_HASH}",
+    "MAINT-BCRYPT-SSO": f"auth:           SSO {HASH}",
+}
+
+
+def test_mirrored_hashes_after_a_public_word_are_masked_in_every_output(store, tmp_path):
+    """`auth: PGPKEY-12345678 MD5-PW $1$...` and its kin (also on a `+` line or after a `#`), in a
+    mirrored source, went out unmasked through -B, !m, !o and the web pages."""
+    from irr.config import Config, SourceConfig
+    from irr.store import Change
+    from rpsl.lenient import load
+
+    store.apply([Change("APNIC", "ADD", load(f"mntner:         {key}\n{auth}\nmnt-by:         {key}\n"
+                                              "source:         APNIC\n"))
+                 for key, auth in MIRRORED_AUTH.items()], origin="mirror test")
+    config = Config(data_dir=tmp_path, sources={"APNIC": SourceConfig("APNIC")}, source_order=("APNIC",))
+    for key in MIRRORED_AUTH:
+        stored = store.get("APNIC", "mntner", key).object_text
+        assert MD5_HASH[3:] in stored or SECRET in stored                   # stored as mirrored
+        outputs = every_output(config, store, "APNIC", key)
+        for where, text in outputs.items():
+            assert MD5_HASH[3:] not in text and SECRET not in text, (key, where)
+        assert "# Filtered for security" in outputs["ripe -B"] and "# Filtered for security" in outputs["!m"], key
+        assert ("PGPKEY-12345678" if "PGP" in key else "X509-1" if "X509" in key else "SSO") in outputs["!o"]
 
 
 def test_an_indented_password_is_taken_as_a_password_not_as_text(registry):  # noqa: F811

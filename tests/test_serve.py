@@ -111,5 +111,5 @@ def test_configured_database_url_replaces_embedded(db_url, tmp_path):
     data_dir = tmp_path / "data"
     out = run_irr("--config", str(config), "--data-dir", str(data_dir), "load", "--source", "DEMO",
                   str(REPO / "irr" / "demo" / "demo.db"))
-    assert "19 objects loaded" in out.stdout
+    assert "21 objects loaded" in out.stdout
     assert not (data_dir / "postgres").exists(), "no embedded server when a database URL is configured"

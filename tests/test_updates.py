@@ -194,24 +194,39 @@ def test_override(registry):
     req = one(submit(registry, "override: staff-override\n\n" + ROUTE.replace("203.0.113.0/24", "198.51.100.0/24")))
     assert req.ok
     sent = len(registry.sent.mails)
+    before = journal(registry)
     req = one(submit(registry, "override: not-the-password\n\n" + ROUTE))
     assert not req.ok and any("override password is not valid" in i for i in req.infos)
-    assert len(registry.sent.mails) >= sent
+    assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None and journal(registry) == before
+    # the refused attempt is told to the upd-to of the maintainers that did not authorise it, and only there
+    refused = registry.sent.mails[sent:]
+    assert [to for to, _, _ in refused] == [["upd@member.example"]]
+    assert "Create FAILED AUTHORISATION for object below: [route] 203.0.113.0/24AS64500" in refused[0][2]
 
 
-def test_crypt_pw_refused_and_masked_hashes_replaced(registry):
+def test_crypt_pw_refused_and_masked_hashes_kept_as_stored(registry):
     from irr.store.lookups import Lookups
     from rpsl.output import mask_hashes
 
     current = Lookups(registry.store.engine).by_key(["VNNIC"], "MAINT-OTHER", ["mntner"])[0].text
     masked = mask_hashes(current)
-    req = one(submit(registry, "password: other-pw\n\n" + masked))
-    assert req.ok and any("replaced by a BCRYPT-PW hash" in i for i in req.infos)
+    req = one(submit(registry, "password: other-pw\n\n" + masked))         # unchanged: nothing to do
+    assert req.ok and req.operation == "noop", req.errors
+    changed = masked.replace("descr:          MAINT-OTHER", "descr:          Other member")
+    req = one(submit(registry, "password: other-pw\n\n" + changed))
+    assert req.ok and req.operation == "modify" and any("kept as stored" in i for i in req.infos)
+    stored = registry.store.get("VNNIC", "mntner", "MAINT-OTHER").object_text
+    assert "Other member" in stored and "DummyValue" not in stored
+    assert [ln for ln in stored.split("\n") if ln.startswith("auth:")] == \
+        [ln for ln in current.split("\n") if ln.startswith("auth:")]
     assert one(submit(registry, "password: other-pw\n\n" + ROUTE.replace("MAINT-MEMBER", "MAINT-OTHER")
                       .replace("203.0.113.0/24", "198.51.100.0/24").replace("AS64500", "AS64501"))).ok
     crypt = current.replace("auth:           BCRYPT", "auth:           CRYPT-PW aaXyZ1234abcd\nauth:           BCRYPT")
     req = one(submit(registry, "password: other-pw\n\n" + crypt))
     assert not req.ok and any("CRYPT-PW" in e for e in req.errors)
+    extra = masked.replace("auth:", "auth:           MD5-PW DummyValue\nauth:", 1)   # two masked lines, one hash
+    req = one(submit(registry, "password: other-pw\n\n" + extra))
+    assert not req.ok and any("stands for no hash of the stored object" in e for e in req.errors)
 
 
 def test_all_accepted_changes_commit_together(registry):
@@ -304,26 +319,65 @@ def test_reverse_domain_needs_the_address_holder(registry):
     assert one(submit(registry, "password: other-pw\npassword: member-pw\n\n" + domain)).ok
 
 
-def test_passwords_are_verified_before_the_write_lock_is_taken(registry):
-    """bcrypt is slow on purpose: a submission's passwords are checked while another writer holds
-    the source's lock, so wrong passwords never keep other updates waiting."""
-    from irr.updates.authorise import Credentials
-
-    sub = from_texts([("password: not-it\npassword: nor-this\n\n" + ROUTE, frozenset())])
-    for req in sub.requests:
-        registry._prepare(req)
-    creds = Credentials(list(sub.passwords))
+def test_submissions_are_checked_without_the_write_lock(registry):
+    """A submission is reasoned about (parsing, references, bcrypt) without any lock: while another
+    writer holds the source's lock, a wrong-password submission and a dry run are answered; a real
+    change then waits only for the write itself."""
     done = threading.Event()
+    results = []
+
+    def worker():
+        results.append(one(submit(registry, "password: not-it\npassword: nor-this\n\n" + ROUTE)))
+        results.append(one(submit(registry, "dry-run:\npassword: member-pw\n\n" + ROUTE)))
+        done.set()
+
     with registry.store.engine.begin() as conn:
         registry.store.lock_sources(conn, ["VNNIC"])          # another writer holds VNNIC
-        worker = threading.Thread(target=lambda: (registry._verify_passwords_unlocked(sub.requests, creds),
-                                                  done.set()))
-        worker.start()
-        assert done.wait(60), "the password check waited for the write lock"
-    worker.join()
-    member = registry.store.get("VNNIC", "mntner", "MAINT-MEMBER").object_text
-    lines = [line.split(":", 1)[1].strip() for line in member.split("\n") if line.startswith("auth:")]
-    assert {line: creds.verified.get(line) for line in lines} == dict.fromkeys(lines, False)
-    assert [r.operation for r in sub.requests] == [""]          # the trial ran on copies
-    request = one(registry.process(sub, origin="test"))
-    assert not request.ok and request.auth_failed
+        thread = threading.Thread(target=worker)
+        thread.start()
+        assert done.wait(60), "a submission waited for the write lock"
+    thread.join()
+    assert not results[0].ok and results[0].auth_failed
+    assert results[1].ok and any("Dry run" in i for i in results[1].infos)
+    assert registry.store.get("VNNIC", "route", "203.0.113.0/24AS64500") is None
+
+
+def test_a_change_committed_meanwhile_is_seen(registry):
+    """The snapshot a submission was checked in is compared with the source under the lock: when
+    another change committed in between, the submission is checked again on the new data."""
+    original = registry._check
+    calls = []
+
+    def check_then_interfere(trial, creds, deadline):
+        versions = original(trial, creds, deadline)
+        calls.append((trial[0].pk, versions))
+        if len(calls) == 1:   # a member's change commits right after the first check
+            other = ROUTE6.replace("descr:          Member IPv6 prefix", "descr:          meanwhile")
+            assert one(submit(registry, "password: member-pw\n\n" + other)).ok
+        return versions
+
+    registry._check = check_then_interfere
+    req = one(submit(registry, "password: member-pw\n\n" + ROUTE))
+    route_checks = [v for pk, v in calls if pk == "203.0.113.0/24AS64500"]
+    assert req.ok and len(route_checks) == 2 and route_checks[0] != route_checks[1]
+    assert [e.pk for e in registry.store.journal("VNNIC")[-2:]] == ["2001:DB8::/32AS64500", "203.0.113.0/24AS64500"]
+
+
+def test_masked_irt_keeps_its_hash_and_new_irt_lines_are_checked(registry):
+    """An irt has auth: lines like a mntner: masked ones stand for the stored hashes (before, they were
+    stored as DummyValue and the irt could no longer be referenced), new ones are checked."""
+    from rpsl.output import mask_hashes
+
+    stored = registry.store.get("VNNIC", "irt", "IRT-MEMBER-VN").object_text
+    changed = mask_hashes(stored).replace("address:        Hà Nội", "address:        Hồ Chí Minh")
+    req = one(submit(registry, "password: member-pw\n\n" + changed))
+    assert req.ok and req.operation == "modify", req.errors
+    now = registry.store.get("VNNIC", "irt", "IRT-MEMBER-VN").object_text
+    assert "Hồ Chí Minh" in now and "DummyValue" not in now
+    autnum = ("aut-num:        AS64502\nas-name:        NEW\ndescr:          New\ncountry:        VN\n"
+              "org:            ORG-MEM1-VN\nadmin-c:        NVA1-VN\ntech-c:         NVA1-VN\nmnt-by:         MAINT-MEMBER\n"
+              "mnt-irt:        IRT-MEMBER-VN\nsource:         VNNIC\n")
+    assert one(submit(registry, "password: member-pw\npassword: vnnic-pw\npassword: irt-pw\n\n" + autnum)).ok
+    crypt = changed.replace("auth:", "auth:           CRYPT-PW aaXyZ1234abcd\nauth:", 1)
+    req = one(submit(registry, "password: member-pw\n\n" + crypt))
+    assert not req.ok and any("CRYPT-PW hashes are no longer accepted" in e for e in req.errors)

@@ -421,10 +421,10 @@ def test_schema_help_texts_are_translated():
 def test_pgp_signed_text_and_staff_override(site):
     """A clear-signed object pasted into the form authenticates like a signed e-mail; the staff
     override authorises anything (and a wrong one is said so beside its field)."""
-    from tests.pgp_helpers import shared_keys
+    from tests.pgp_helpers import session_keys
     from tests.test_email_updates import keycert_text
 
-    keys = shared_keys()
+    keys = session_keys()
     submit_text(site, "password: member-pw\n\n" + keycert_text(keys.alice))
     mntner = site.store.get("VNNIC", "mntner", "MAINT-MEMBER").object_text
     submit_text(site, "password: member-pw\n\n" + mntner.replace("mnt-by:", f"auth:           {keys.alice.key_cert}\n"

@@ -5,6 +5,7 @@ import random
 import socket
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -14,7 +15,7 @@ from rpsl.lenient import load
 from tests import bgpq4_dataset
 from tests.whois_helpers import config_for, running_whois
 
-# The bgpq4 vectors' data set (vectors/bgpq4/README.md) plus sets that exercise cycles, missing
+# The bgpq4 vectors' data set (tests/bgpq4_dataset.py) plus sets that exercise cycles, missing
 # members, member-of/mbrs-by-ref, operators, asdot and hierarchical names.
 ROUTES = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" not in p] + [("198.18.0.0/15", 65538)]
 ROUTES6 = [(p, int(a[2:])) for p, a in bgpq4_dataset.ROUTES if ":" in p]
@@ -104,7 +105,8 @@ def whois(store, tmp_path):
     other.write_text("route: 10.9.0.0/16\norigin: AS10\nmnt-by: M-X\nsource: OTHER\n\n"
                      "as-set: AS-SUB\nmembers: AS999\nmnt-by: M-X\nsource: OTHER\n")
     load_files(store, "OTHER", [other], serial=7)
-    with running_whois(config_for(tmp_path, ("TEST", "OTHER")), store) as server:
+    # IRRd's layout for RIPE-style queries too: these tests pin IRRd's answers
+    with running_whois(replace(config_for(tmp_path, ("TEST", "OTHER")), whois_style="irrd"), store) as server:
         yield server
 
 
@@ -370,7 +372,7 @@ def test_configured_limits(store, tmp_path):
     dump = tmp_path / "test.db"
     dump.write_text(dataset_text())
     load_files(store, "TEST", [dump], serial=1)
-    config = config_for(tmp_path, ("TEST",))
+    config = replace(config_for(tmp_path, ("TEST",)), whois_style="irrd")  # IRRd's truncation note
     config.whois.update(max_set_size=2, max_set_depth=1, max_objects=3)
     with running_whois(config, store) as server:
         # more objects than max_objects: an error, never a silently shortened list

@@ -68,7 +68,7 @@ def setup_registry(store: Store) -> None:
 def registry_config(tmp_path: Path, smtp_port: int = 25, override_hash: str | None = None) -> Config:
     return Config(data_dir=tmp_path, sources={"VNNIC": SourceConfig("VNNIC", True), "APNIC": SourceConfig("APNIC")},
                   source_order=("VNNIC", "APNIC"), smtp_host="127.0.0.1", smtp_port=smtp_port,
-                  mail_from="irr@vnnic.example", override_hash=override_hash)
+                  mail_from="irr@vnnic.example", override_hash=override_hash, registry_maintainers=("MAINT-VNNIC",))
 
 
 ROUTE = """route:          203.0.113.0/24

@@ -45,8 +45,10 @@ class Site:
     pipeline: object
 
 
-def registry_pipeline(store: Store, tmp_path: Path):
+def registry_pipeline(store: Store, tmp_path: Path, **config_changes):
     """A pipeline over a fresh update_helpers registry, with captured notifications."""
+    import dataclasses
+
     from passlib.hash import bcrypt
 
     from irr.store.lookups import Lookups
@@ -57,18 +59,19 @@ def registry_pipeline(store: Store, tmp_path: Path):
 
     setup_registry(store)
     config = registry_config(tmp_path, override_hash=bcrypt.using(rounds=4).hash(OVERRIDE))
+    config = dataclasses.replace(config, **config_changes)
     sent = Sent()
     pipeline = Pipeline(config, store, Lookups(store.engine), keyring_for(config), Notifier(config, sent))
     return config, sent, pipeline
 
 
 @contextlib.contextmanager
-def serve(store: Store, tmp_path: Path) -> Iterator[Site]:
+def serve(store: Store, tmp_path: Path, **config_changes) -> Iterator[Site]:
     """The real app (same pipeline as e-mail and the API) on a free port."""
     from irr.query.memory import RoutingMemory
     from irr.web import create_app
 
-    config, sent, pipeline = registry_pipeline(store, tmp_path)
+    config, sent, pipeline = registry_pipeline(store, tmp_path, **config_changes)
     memory = RoutingMemory(store)
     memory.load_all()
     app = create_app(config, store, memory)

@@ -11,6 +11,8 @@ listings are parsed from gpg's own colon output (`_ColonListing`), and every gpg
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -55,12 +57,30 @@ class KeyInfo:
         return " ".join(groups[:5]) + "  " + " ".join(groups[5:])
 
 
+class Signer(str):
+    """A valid signer's primary-key fingerprint (it compares and hashes as the fingerprint), carrying
+    when the signature was made and an id of that one signature: the signer, the signing time and the
+    signed bytes, so that a signature presented again is recognised however it is wrapped."""
+
+    signed_at: dt.datetime
+    signature_id: str
+
+    def __new__(cls, fingerprint: str, signed_at: dt.datetime, signature_id: str) -> Signer:
+        signer = super().__new__(cls, fingerprint)
+        signer.signed_at = signed_at
+        signer.signature_id = signature_id
+        return signer
+
+    def __reduce__(self):
+        return Signer, (str(self), self.signed_at, self.signature_id)
+
+
 @dataclass(frozen=True)
 class SignedText:
     """One clear-signed block: its text and, when the signature is good, the signer."""
 
     text: str                 # the signed text, dash-escaping undone, LF line ends
-    fingerprint: str | None   # primary-key fingerprint of a valid signer, None when the signature doesn't verify
+    fingerprint: str | None   # primary-key fingerprint (a Signer) of a valid signer, None when it doesn't verify
     problem: str | None       # why not, in words a user understands
 
 
@@ -241,20 +261,41 @@ def _inspect(data: bytes) -> KeyInfo:
     return KeyInfo(fingerprint=fingerprint, key_cert=key_cert_name(fingerprint), owners=tuple(owners))
 
 
-def _signatures(groups: list[list[list[str]]]) -> tuple[str | None, str | None]:
-    """(primary fingerprint of the first good signature, problem) from gpg --verify status lines, one
-    group per signature (_Verify.signatures). A signature counts only with GOODSIG and VALIDSIG and none
-    of BADSIG, ERRSIG, EXPSIG, EXPKEYSIG, REVKEYSIG (gpg exits 0 and still reports VALIDSIG for expired
-    and revoked keys)."""
+def _signing_time(value: str) -> dt.datetime | None:
+    """VALIDSIG's signature timestamp: seconds since the epoch, or ISO 8601 (19700101T000000)."""
+    try:
+        if value.isdigit():
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
+        return dt.datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _signer(primary: str, timestamp: str, signed: bytes) -> Signer | None:
+    signed_at = _signing_time(timestamp)
+    if signed_at is None:
+        return None
+    content = hashlib.sha256(signed.replace(b"\r\n", b"\n")).hexdigest()
+    signature_id = hashlib.sha256(f"{primary}\n{timestamp}\n{content}".encode()).hexdigest()
+    return Signer(primary, signed_at, signature_id)
+
+
+def _signatures(groups: list[list[list[str]]], signed: bytes = b"") -> tuple[Signer | None, str | None]:
+    """(primary fingerprint of the first good signature, as a Signer, problem) from gpg --verify status
+    lines, one group per signature (_Verify.signatures), over the `signed` bytes. A signature counts only
+    with GOODSIG and VALIDSIG and none of BADSIG, ERRSIG, EXPSIG, EXPKEYSIG, REVKEYSIG (gpg exits 0 and
+    still reports VALIDSIG for expired and revoked keys)."""
     problems: list[str] = []
     for group in groups:
         kinds = {line[0] for line in group}
         valid = next((line for line in group if line[0] == "VALIDSIG"), None)
         if "GOODSIG" in kinds and valid is not None and not kinds & _BAD_STATUSES:
             primary = (valid[10] if len(valid) > 10 else valid[1]).upper()
-            if _FPR.fullmatch(primary):
-                return primary, None
-            problems.append("the signing key is not an OpenPGP version 4 key")
+            signer = _signer(primary, valid[3], signed) if len(valid) > 3 else None
+            if _FPR.fullmatch(primary) and signer is not None:
+                return signer, None
+            problems.append("the signing key is not an OpenPGP version 4 key" if not _FPR.fullmatch(primary)
+                            else "the signature carries no readable signing time")
             continue
         key_id = next((line[1] for line in group if line[0] in _BAD_STATUSES and len(line) > 1), "?")
         if "REVKEYSIG" in kinds:
@@ -289,12 +330,27 @@ class Keyring:
     """The registry's GnuPG keyring holding the keys of key-cert objects. Thread-safe: gpg calls on the
     keyring are serialised with a lock."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, max_age: float | None = None, max_future: float | None = None):
+        """`max_age`, `max_future`: seconds a signature may be older, or dated ahead, of now (None: any)."""
         self.home = Path(home)
         self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
         self._lock = threading.Lock()
         self._handle: _GPG | None = None
+        self.max_age = max_age
+        self.max_future = max_future
+
+    def _untimely(self, signer: Signer) -> str | None:
+        """Why a good signature is not accepted now (made too long ago, or dated ahead), or None."""
+        now = dt.datetime.now(dt.UTC)
+        when = signer.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        if self.max_age is not None and now - signer.signed_at > dt.timedelta(seconds=self.max_age):
+            return (f"the signature was made at {when}, more than {_duration(self.max_age)} ago: a signed "
+                    "message must reach the registry soon after it is signed (sign it again)")
+        if self.max_future is not None and signer.signed_at - now > dt.timedelta(seconds=self.max_future):
+            return (f"the signature is dated {when}, more than {_duration(self.max_future)} ahead of the "
+                    "registry's clock (check the signing computer's clock and sign again)")
+        return None
 
     def _gpg(self) -> _GPG:
         """The keyring's gnupg.GPG, made on first use; call with the lock held."""
@@ -342,9 +398,12 @@ class Keyring:
                 result = self._gpg().verify(block, extra_args=["--output", "-"])
         except OSError:                       # gpg stopped reading the block (BrokenPipeError)
             return None, _UNCHECKED
-        fingerprint, problem = _signatures(result.signatures)
+        fingerprint, problem = _signatures(result.signatures, text.encode("utf-8", "replace"))
         if fingerprint is None:
             return None, problem
+        untimely = self._untimely(fingerprint)
+        if untimely:
+            return None, untimely
         # Belt and braces: the text we hand on must be exactly the text gpg checked.
         if _canonical(_output_lines(result.data or b"", charset)) != text:
             return None, "the signed text could not be extracted unambiguously"
@@ -417,10 +476,24 @@ class Keyring:
                     result = self._gpg().verify_file(io.BytesIO(signature), data_filename=str(signed))
             except OSError:
                 return None, _UNCHECKED
-        return _signatures(result.signatures)
+        fingerprint, problem = _signatures(result.signatures, bytes(data))
+        if fingerprint is not None:
+            untimely = self._untimely(fingerprint)
+            if untimely:
+                return None, untimely
+        return fingerprint, problem
 
     def __repr__(self) -> str:
         return f"Keyring({str(self.home)!r})"
+
+
+def _duration(seconds: float) -> str:
+    """3600 -> '1 hour', 600 -> '10 minutes'."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:g} seconds"
 
 
 def gpg_available() -> bool:

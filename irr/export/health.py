@@ -57,8 +57,9 @@ class Health:
         return "\n".join(lines) + "\n"
 
 
-def check(view: sets.View, name: str, top: int = 10) -> Health:
-    """The health report of as-set `name` in the view's sources (priority order)."""
+def check(view: sets.View, name: str, top: int = 10, counts: bool = True) -> Health:
+    """The health report of as-set `name` in the view's sources (priority order); without
+    `counts`, only its structure (depth, cycles, missing members: no expansion)."""
     name = keys.name(name)
     found = view.find(name)
     if found is None or found[1].object_class != "as-set":
@@ -69,6 +70,8 @@ def check(view: sets.View, name: str, top: int = 10) -> Health:
     cycles: set[tuple[str, ...]] = set()
 
     def walk(current: str, path: list[str]) -> int:
+        if len(path) > view.limits.max_depth:  # as resolution does; also keeps Python's stack bounded
+            raise sets.SetLimitError(f"{name}: nesting deeper than {view.limits.max_depth} levels (at {current})")
         deepest = 0
         for member in sets.direct_members(view, current) or ():
             member = member.partition("^")[0]
@@ -95,6 +98,8 @@ def check(view: sets.View, name: str, top: int = 10) -> Health:
 
     depths[name] = report.depth = walk(name, [name])
     report.sets = len(depths)
+    if not counts:
+        return report
     asns = sets.resolve_as_set(view, name) or []
     report.asns = len(asns)
     v4: set[str] = set()

@@ -4,6 +4,12 @@
 asyncio, one process: answers from memory are written straight from the event loop; queries that
 read PostgreSQL run in a thread pool, so a slow query or a slow client never blocks the others.
 Queries of one connection are answered strictly in order, pipelined input included.
+
+Slow clients cannot keep a slot: the idle timer restarts on a complete query line or an answer,
+never on a stray byte (a client trickling a line without its newline is closed after the idle
+timeout), and answers a client does not read are bounded too: while writing is paused (the
+transport's buffer over its high-water mark), at least MIN_DRAIN_BYTES must leave the buffer per
+idle timeout, else the connection is aborted.
 """
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from dataclasses import dataclass
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
 from irr.query.nrtm import is_nrtm
 from irr.query.session import Session
+from irr.sockets import reset_on_close, unsent_bytes
 
 log = logging.getLogger(__name__)
 ANSWERS_PER_TURN = 64  # memory answers written in one go before other connections get a turn
+MIN_DRAIN_BYTES = 64 * 1024  # a paused writer must lose this much per idle timeout, or be dropped
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class WhoisServer:
                 if conn.closing:
                     self.streams.discard(conn)
                     continue
+                if conn.writing_paused:  # a mirror that does not read gets nothing more meanwhile
+                    continue
                 source, since, version = conn.stream_state
                 try:
                     text, after = await loop.run_in_executor(self.executor, self.nrtm.more, source, since, version)
@@ -92,7 +102,7 @@ class WhoisServer:
         if self.server is not None:
             self.server.close()
             for conn in list(self.connections):
-                conn.close()
+                conn.abort()  # close() would wait for clients that do not read
             await self.server.wait_closed()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
@@ -125,6 +135,8 @@ class Connection(asyncio.Protocol):
         self.closing = False
         self.answered = 0
         self.idle_handle: asyncio.TimerHandle | None = None
+        self.drain_handle: asyncio.TimerHandle | None = None
+        self.drain_mark = 0         # bytes waiting in the transport when the drain timer started
         self.writing_paused = False
         self.reading_paused = False
         self.address = "?"
@@ -159,8 +171,9 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self.server.connections.discard(self)
-        if self.idle_handle is not None:
-            self.idle_handle.cancel()
+        for handle in (self.idle_handle, self.drain_handle):
+            if handle is not None:
+                handle.cancel()
         self.closing = True
 
     def close(self) -> None:
@@ -168,31 +181,61 @@ class Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def abort(self) -> None:
+        """Close at once, dropping unsent answers; the peer gets a reset, the kernel keeps nothing."""
+        self.closing = True
+        if self.transport is None:
+            return
+        reset_on_close(self.transport.get_extra_info("socket"))
+        self.transport.abort()
+
     def _touch(self) -> None:
         if self.idle_handle is not None:
             self.idle_handle.cancel()
         self.idle_handle = asyncio.get_running_loop().call_later(self.session.timeout, self._idle)
 
     def _idle(self) -> None:
-        if self.stream_state is not None:  # NRTM streams stay open until the mirror hangs up
-            self._touch()
-        elif not self.busy and not self.queue:
-            self.close()
+        if self.stream_state is not None or self.busy or self.queue or self.writing_paused:
+            self._touch()  # NRTM streams stay until the mirror hangs up; queries and paused writes have bounds
+        elif self.transport is not None and (self.transport.get_write_buffer_size()
+                                             or unsent_bytes(self.transport.get_extra_info("socket"))):
+            self.abort()   # answers left unread for an idle timeout: close() would wait for them forever
         else:
-            self._touch()
+            self.close()
 
     def pause_writing(self) -> None:  # a slow reader: stop answering until it catches up
         self.writing_paused = True
+        self._arm_drain()
 
     def resume_writing(self) -> None:
         self.writing_paused = False
+        if self.drain_handle is not None:
+            self.drain_handle.cancel()
+            self.drain_handle = None
         self._process()
+
+    def _arm_drain(self) -> None:
+        self.drain_mark = self.transport.get_write_buffer_size()
+        self.drain_handle = asyncio.get_running_loop().call_later(self.session.timeout, self._drain_check)
+
+    def _drain_check(self) -> None:
+        """Writing has been paused for an idle timeout: the client must have read at least
+        MIN_DRAIN_BYTES of what waits meanwhile, else it is holding a slot without reading."""
+        self.drain_handle = None
+        if not self.writing_paused or self.transport is None:
+            return
+        if self.drain_mark - self.transport.get_write_buffer_size() < MIN_DRAIN_BYTES:
+            log.info("whois: closing %s: answers not read for %s s", self.session.peer, self.session.timeout)
+            self.abort()
+        else:
+            self._arm_drain()
 
     # -- input ----------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         if self.closing or self.overlong:
             return
-        self._touch()
+        if b"\n" in data:  # a complete query: stray bytes never restart the idle timer
+            self._touch()
         self.buffer += data
         self._fill()
         self._process()

@@ -16,6 +16,7 @@ class ScopeEntry:
     asn_first: int | None = None
     asn_last: int | None = None
     origin: str = ""
+    status: str = ""           # allocated | assigned (delegated statistics); "" when configured
 
 
 def parse_delegated(text: str, country: str | None = None, registry: str | None = None) -> list[ScopeEntry]:
@@ -38,13 +39,15 @@ def parse_delegated(text: str, country: str | None = None, registry: str | None 
         try:
             if kind == "asn":
                 first = int(start)
-                out.append(ScopeEntry(asn_first=first, asn_last=first + int(value) - 1, origin=origin))
+                out.append(ScopeEntry(asn_first=first, asn_last=first + int(value) - 1, origin=origin, status=status))
             elif kind == "ipv4":
                 first = int(ipaddress.IPv4Address(start))
-                out.append(ScopeEntry(start, str(ipaddress.IPv4Address(first + int(value) - 1)), origin=origin))
+                out.append(ScopeEntry(start, str(ipaddress.IPv4Address(first + int(value) - 1)), origin=origin,
+                                      status=status))
             elif kind == "ipv6":
                 net = ipaddress.IPv6Network(f"{start}/{value}", strict=False)
-                out.append(ScopeEntry(str(net.network_address), str(net.broadcast_address), origin=origin))
+                out.append(ScopeEntry(str(net.network_address), str(net.broadcast_address), origin=origin,
+                                      status=status))
         except ValueError:
             continue  # a malformed line: the rest of the file still counts
     return out

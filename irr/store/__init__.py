@@ -120,6 +120,8 @@ class SourceRow(Base):
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     mirror_state: Mapped[dict] = mapped_column(JSONB, server_default="{}")
     last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # bumped when ROA or scope reloads hide or show objects without a serial (0008)
+    visibility_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     @property
     def serial_range(self) -> str | None:
@@ -275,7 +277,7 @@ class Store:
             # one migrator at a time, even when several irr processes start together
             conn.execute(sa.select(func.pg_advisory_xact_lock(0x1AA0)))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # every head: migrations written side by side all apply
 
     def _ensure_partition(self, conn: Connection, source: str) -> None:
         exists = conn.execute(select(func.to_regclass(partition_name(source)))).scalar()
@@ -297,13 +299,16 @@ class Store:
 
     # -- single write path ----------------------------------------------------------------------
     def apply(self, changes: list[Change], origin: str, conn: Connection | None = None,
-              serial_newest: dict[str, int] | None = None) -> list[int | None]:
+              serial_newest: dict[str, int] | None = None, suppress_invalid: bool = False) -> list[int | None]:
         """Write changes and their journal entries in one transaction; return their serials
         (None for a deletion of an object that was not there and has no text to journal).
-        `serial_newest` (mirrors): the serial each source has reached after these changes."""
+        `serial_newest` (mirrors): the serial each source has reached after these changes.
+        `suppress_invalid` (mirrors with serials of our own, as IRRd does): an RPKI-invalid route
+        gets no journal entry (a route that turns invalid gets a DEL), so whoever mirrors the
+        source from us never sees it; it is stored all the same."""
         if conn is None:
             with self.engine.begin() as c:
-                return self.apply(changes, origin, c, serial_newest)
+                return self.apply(changes, origin, c, serial_newest, suppress_invalid)
         # Each source's status row is locked once (writers of a source take turns) and its serial
         # counter advanced in memory; the row is updated once at the end, in the same transaction.
         counters: dict[str, list] = {}  # source -> [serial_newest, serial_oldest]
@@ -315,10 +320,16 @@ class Store:
         for change in changes:
             source = change.source
             obj = change.obj
+            operation = change.operation
+            suppress = suppress_invalid and change.serial is None  # never with an upstream's serials
+            key = (ObjectRow.source == source, ObjectRow.object_class == obj.object_class, ObjectRow.pk == obj.pk)
             if change.operation == "ADD":
                 values = row_values(source, obj)
+                old = None
                 if obj.object_class in ROUTE_CLASSES and self.roas_loaded(conn):
                     values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
+                    if suppress:
+                        old = conn.execute(select(ObjectRow.object_text, ObjectRow.rpki_status).where(*key)).first()
                 if obj.object_class in SCOPE_CLASSES:
                     values["scope_status"] = func.scope_state(sa.cast(values["ip_first"], INET),
                                                               sa.cast(values["ip_last"], INET),
@@ -328,12 +339,20 @@ class Store:
                     index_elements=["pk", "object_class", "source"],
                     set_={k: stmt.excluded[k] for k in values if k not in ("source", "object_class", "pk")}
                     | {"updated": func.now()})
-                conn.execute(stmt)
+                state = conn.execute(stmt.returning(ObjectRow.rpki_status)).scalar()
                 text = obj.text
+                if suppress and state == "invalid":
+                    if old is None or old.rpki_status == "invalid":
+                        serials.append(None)  # never visible to our mirrors: nothing to tell them
+                        continue
+                    operation, text = "DEL", old.object_text  # it vanishes from what they see
             elif change.operation == "DEL":
-                text = conn.execute(sa.delete(ObjectRow).where(
-                    ObjectRow.source == source, ObjectRow.object_class == obj.object_class,
-                    ObjectRow.pk == obj.pk).returning(ObjectRow.object_text)).scalar()
+                deleted = conn.execute(sa.delete(ObjectRow).where(*key).returning(
+                    ObjectRow.object_text, ObjectRow.rpki_status)).first()
+                text = deleted.object_text if deleted else None
+                if suppress and deleted is not None and deleted.rpki_status == "invalid":
+                    serials.append(None)  # our mirrors never had it
+                    continue
                 if text is None:
                     if not change.missing_ok:
                         raise StoreError(f"cannot delete {obj.object_class} {obj.pk}: it does not exist in {source}")
@@ -357,7 +376,7 @@ class Store:
             if counter[1] is None:
                 counter[1] = serial
             conn.execute(insert(JournalEntry).values(
-                source=source, serial=serial, operation=change.operation, object_class=obj.object_class,
+                source=source, serial=serial, operation=operation, object_class=obj.object_class,
                 pk=obj.pk, object_text=text, origin=origin))
             serials.append(serial)
         for source, (newest, oldest) in counters.items():
@@ -576,9 +595,17 @@ class Store:
                      and t["source"] in journal_sources]
             self._journal_only(conn, [(t["source"], "DEL" if t["new"] == "invalid" else "ADD", t["object_class"],
                                        t["pk"], t["text"]) for t in moves], origin="rpki")
-            for source in {t["source"] for t in transitions}:
-                _notify(conn, source)
+            self._bump_visibility(conn, {t["source"] for t in transitions})
         return transitions
+
+    def _bump_visibility(self, conn: Connection, sources: set[str]) -> None:
+        """Objects of these sources were hidden or shown without (necessarily) a new serial: a new
+        data version, so query processes reload them and filter ETags change; then NOTIFY."""
+        if sources:
+            conn.execute(sa.update(SourceRow).where(SourceRow.name.in_(sorted(sources))).values(
+                visibility_version=SourceRow.visibility_version + 1))
+        for source in sources:
+            _notify(conn, source)
 
     def _revalidate(self, conn: Connection, table: str, roas) -> list[dict]:
         """Set the RPKI state of every route in `table` (the objects, or a load's staging table):
@@ -643,12 +670,11 @@ class Store:
                                                  "asn_first": e.asn_first, "asn_last": e.asn_last,
                                                  "origin": e.origin} for e in entries])
             new = func.scope_state(ObjectRow.ip_first, ObjectRow.ip_last, ObjectRow.asn_first, ObjectRow.asn_last)
-            changed = conn.execute(sa.update(ObjectRow).where(
+            moved = conn.execute(sa.update(ObjectRow).where(
                 ObjectRow.object_class.in_(SCOPE_CLASSES), ObjectRow.scope_status.is_distinct_from(new)).values(
-                scope_status=new)).rowcount
-            for source in self.versions():
-                _notify(conn, source)
-        return changed
+                scope_status=new).returning(ObjectRow.source)).scalars().all()
+            self._bump_visibility(conn, set(moved))
+        return len(moved)
 
     def scope_of(self, first: str | None, last: str | None, asn_first: int | None, asn_last: int | None,
                  conn: Connection | None = None) -> str | None:
@@ -722,8 +748,8 @@ class Store:
     def versions(self) -> dict[str, tuple]:
         """A cheap fingerprint of every source's data: it changes with each committed change."""
         with self.engine.connect() as conn:
-            return {name: (serial, load) for name, serial, load in conn.execute(
-                select(SourceRow.name, SourceRow.serial_newest, SourceRow.last_load))}
+            return {name: (serial, load, visibility) for name, serial, load, visibility in conn.execute(
+                select(SourceRow.name, SourceRow.serial_newest, SourceRow.last_load, SourceRow.visibility_version))}
 
     def routing_data(self, source: str, hide_out_of_scope: bool = False) -> RoutingData:
         """What fast queries keep in memory for one source, read in one consistent snapshot:
@@ -731,8 +757,8 @@ class Store:
         check_source(source)
         with self.engine.connect() as conn:
             conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            version = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load).where(
-                SourceRow.name == source)).first()
+            version = conn.execute(select(SourceRow.serial_newest, SourceRow.last_load,
+                                          SourceRow.visibility_version).where(SourceRow.name == source)).first()
             shown = in_scope_or_shown({source} if hide_out_of_scope else ())
             routes = conn.execute(select(ObjectRow.object_class, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin)
                                   .where(ObjectRow.source == source, VISIBLE, shown,
@@ -746,7 +772,7 @@ class Store:
                 ObjectRow.source == source, VISIBLE, shown,
                 ObjectRow.object_class.in_(("aut-num", "route", "route6", "inet-rtr")),
                 select(key).where(key.like("member-of=%")).exists())).all()
-        return RoutingData(tuple(version) if version else (None, None), routes, sets, claims)
+        return RoutingData(tuple(version) if version else (None, None, None), routes, sets, claims)
 
     def history(self, sources: list[str], pk: str, object_class: str | None = None) -> list[JournalEntry]:
         """Versions of one object from the journal (oldest first), from the first source (in the

@@ -36,7 +36,11 @@ SCHEMA_ORDER: tuple[str, ...] = tuple(c.name for c in CLASSES)
 ADDRESS_CLASSES: tuple[str, ...] = ("inetnum", "inet6num", "route", "route6")
 ROUTE_CLASSES: tuple[str, ...] = ("route", "route6")
 CONTACT_CLASSES: tuple[str, ...] = ("person", "role")
-MODES = ("exact", "less-one", "less", "more", "most-specific")
+MODES = ("exact", "less-one", "less", "more", "more-one", "most-specific")
+# IRRd 4.5 orders RIPE-style answers by first address, then AS number (a route's origin), then
+# primary key, across sources (irrd/storage/queries.py finalise_statement; NULLs last).
+IRRD_ORDER = (ObjectRow.ip_first.asc().nulls_last(),
+              func.coalesce(ObjectRow.asn_first, ObjectRow.origin).asc().nulls_last(), ObjectRow.pk.asc())
 # Inverse attributes that are part of a primary key are not in lookup_keys (rpsl.objects skips
 # key attributes); they have a column of their own.
 KEY_COLUMNS = {"origin": ObjectRow.origin}
@@ -210,9 +214,10 @@ class Lookups:
                          class_first=False)
 
     def by_inverse(self, sources: Sequence[str], attribute: str | Sequence[str], value: str,
-                   classes: Sequence[str] | None = None) -> Objects:
+                   classes: Sequence[str] | None = None, irrd_order: bool = False) -> Objects:
         """Objects with `attribute: value` for a lookup or inverse attribute (several attributes:
-        any of them). Raises ValueSyntaxError for a value the attribute can't hold (bad origin)."""
+        any of them). Raises ValueSyntaxError for a value the attribute can't hold (bad origin).
+        irrd_order: in IRRd 4.5's order (address, AS, key; sources not ranked), not by source."""
         attributes = [attribute] if isinstance(attribute, str) else list(attribute)
         conditions = []
         tokens: list[str] = []
@@ -229,7 +234,10 @@ class Lookups:
             conditions.append(ObjectRow.lookup_keys.op("&&")(_array(tokens)))
         if not conditions:
             return Objects()
-        return self._run(self._base(sources, classes).where(or_(*conditions)), sources, classes, ObjectRow.pk)
+        stmt = self._base(sources, classes).where(or_(*conditions))
+        if irrd_order:
+            return self._run(stmt, sources, classes, *IRRD_ORDER, ranked=False)
+        return self._run(stmt, sources, classes, ObjectRow.pk)
 
     def contacts_by_name(self, sources: Sequence[str], name: str) -> Objects:
         """person/role objects whose name equals `name` (case-insensitive, blanks collapsed)."""
@@ -247,13 +255,17 @@ class Lookups:
         exact included) | more (all more specific, exact excluded)."""
         return self.addresses(sources, prefix, mode, classes)
 
-    def addresses(self, sources: Sequence[str], key: str, mode: str, classes: Sequence[str]) -> Objects:
+    def addresses(self, sources: Sequence[str], key: str, mode: str, classes: Sequence[str],
+                  irrd_order: bool = False) -> Objects:
         """Address objects (inetnum, inet6num, route, route6) related to an address, prefix or
         IPv4 range. Modes as `routes` plus most-specific: the smallest covering objects of each
-        class (exact included), which is what RIPE answers for a plain address query.
+        class (exact included), which is what RIPE answers for a plain address query, and
+        more-one (RIPE's -m): the more specific objects not inside another more specific object
+        of their class and source (exact excluded).
 
         Ranges are compared on ip_first/ip_last (exact for inetnum ranges); the GiST index on
-        the covering prefix narrows the candidates first. Raises ValueSyntaxError for a bad key."""
+        the covering prefix narrows the candidates first. Raises ValueSyntaxError for a bad key.
+        irrd_order: in IRRd 4.5's order (address, AS, key; sources not ranked), not by source."""
         if mode not in MODES:
             raise ValueError(f"unknown address lookup mode {mode!r}")
         k = address_key(key)
@@ -265,9 +277,11 @@ class Lookups:
         base = self._base(sources, classes).where(ObjectRow.prefix.isnot(None))
         if mode == "exact":
             stmt = base.where(ObjectRow.prefix == q_prefix, same)
-        elif mode == "more":
+        elif mode in ("more", "more-one"):
             stmt = base.where(ObjectRow.prefix.op("<<=")(q_prefix), ObjectRow.ip_first >= q_first,
                               ObjectRow.ip_last <= q_last, ~same)
+            if mode == "more-one":
+                stmt = stmt.where(~self._covered_within(sources, classes, q_prefix, q_first, q_last))
         else:
             stmt = base.where(ObjectRow.prefix.op(">>=")(q_prefix), ObjectRow.ip_first <= q_first,
                               ObjectRow.ip_last >= q_last)
@@ -275,7 +289,19 @@ class Lookups:
                 stmt = stmt.where(~same)
             if mode in ("less-one", "most-specific"):
                 stmt = self._innermost(stmt)
+        if irrd_order and mode not in ("less-one", "most-specific"):
+            return self._run(stmt, sources, classes, *IRRD_ORDER, ranked=False)
         return self._run(stmt, sources, classes, ObjectRow.ip_first, ObjectRow.ip_last.desc(), ObjectRow.pk)
+
+    def domains_under(self, sources: Sequence[str], zone: str) -> Objects:
+        """domain objects strictly below a reverse zone (`1.193.IN-ADDR.ARPA` finds
+        `1.1.193.IN-ADDR.ARPA`, ...), for RIPE's -d with -m/-M. The zone is a computed name of
+        digits, hex letters and dots, so it needs no LIKE escaping; no index serves a suffix, the
+        statement timeout bounds the scan."""
+        if not re.fullmatch(r"[0-9A-F.-]+\.(IN-ADDR|IP6)\.ARPA|(IN-ADDR|IP6)\.ARPA", zone.upper()):
+            raise ValueError(f"not a reverse zone: {zone!r}")
+        stmt = self._base(sources, ("domain",)).where(ObjectRow.pk.like(f"%.{zone.upper()}"))
+        return self._run(stmt, sources, ("domain",), ObjectRow.pk)
 
     def as_block(self, sources: Sequence[str], asn: int, last: int | None = None) -> Objects:
         """as-blocks containing `asn` (or the whole range asn..last), outermost first."""
@@ -300,6 +326,18 @@ class Lookups:
             stmt = stmt.where(in_scope_or_shown(self.scope_hidden))
         return stmt
 
+    def _covered_within(self, sources: Sequence[str], classes: Sequence[str], q_prefix, q_first, q_last) -> sa.Exists:
+        """EXISTS another object the client sees (same source and class) inside the query range,
+        not the range itself, that strictly contains the row: the row is deeper than one level."""
+        outer = self._base(sources, classes).add_columns(ObjectRow.prefix.label("outer_prefix")).subquery()
+        return sa.exists().where(
+            outer.c.source == ObjectRow.source, outer.c.object_class == ObjectRow.object_class,
+            outer.c.outer_prefix.op(">>=")(ObjectRow.prefix), outer.c.outer_prefix.op("<<=")(q_prefix),
+            outer.c.ip_first >= q_first, outer.c.ip_last <= q_last,
+            ~and_(outer.c.ip_first == q_first, outer.c.ip_last == q_last),
+            outer.c.ip_first <= ObjectRow.ip_first, outer.c.ip_last >= ObjectRow.ip_last,
+            or_(outer.c.ip_first < ObjectRow.ip_first, outer.c.ip_last > ObjectRow.ip_last))
+
     @staticmethod
     def _innermost(stmt: Select) -> Select:
         """Keep the smallest objects of each class among covering candidates. Size: address count
@@ -313,16 +351,20 @@ class Lookups:
         return select(*[c for c in inner.c if c.name != "level"]).where(inner.c.level == 1)
 
     def _run(self, stmt: Select, sources: Sequence[str], classes: Sequence[str] | None, *order,
-             class_first: bool = True) -> Objects:
-        """Order (source priority, class order and `order`), limit and execute `stmt`."""
+             class_first: bool = True, ranked: bool = True) -> Objects:
+        """Order (source priority, class order and `order`; only `order` when not ranked), limit
+        and execute `stmt`."""
         cols = stmt.selected_columns
         class_order = list(classes) if classes is not None else list(SCHEMA_ORDER)
         by_class = [func.array_position(_array(class_order), cols.object_class)]
         rest = [_rebind(o, cols) for o in order]
-        stmt = stmt.order_by(
-            func.array_position(_array([s.upper() for s in sources]), cols.source),
-            *(by_class + rest if class_first else rest + by_class),
-        ).limit(self.max_rows + 1)
+        if ranked:
+            stmt = stmt.order_by(
+                func.array_position(_array([s.upper() for s in sources]), cols.source),
+                *(by_class + rest if class_first else rest + by_class))
+        else:  # the source only breaks ties (same key in two sources), so answers are repeatable
+            stmt = stmt.order_by(*rest, func.array_position(_array([s.upper() for s in sources]), cols.source))
+        stmt = stmt.limit(self.max_rows + 1)
         rows = self._execute(stmt)
         out = Objects(Obj(r.source, r.object_class, r.pk, r.object_text, tuple(r.lookup_keys or ()), r.rpki_status)
                       for r in rows[: self.max_rows])
@@ -368,3 +410,4 @@ def _rebind(expr, cols):
         return expr
     col = cols[name]
     return col.desc() if desc else col
+

@@ -5,8 +5,12 @@
 | create failed authorisation        | upd-to of the maintainers that did not authorise it      |
 | modify/delete succeeded            | mnt-nfy of the current object's mntners + its notify     |
 | modify/delete failed authorisation | upd-to of those maintainers + the current object's notify |
-Syntax and reference errors reach only the submitter; a valid override notifies nobody. One mail
-per recipient, grouping everything of the submission that concerns them.
+| change made with the staff override | as a change, plus mnt-nfy and upd-to of the old and new mntners |
+Syntax and reference errors reach only the submitter. As RIPE does, a change made with the staff
+override is notified like any other, saying so (and since mnt-nfy is optional, upd-to is told too:
+every maintainer affected hears of it). One mail per recipient, grouping everything of the
+submission that concerns them. A maintainer locked out after repeated failed attempts: its upd-to
+(an irt's: the upd-to of the irt's maintainers).
 """
 from __future__ import annotations
 
@@ -57,6 +61,10 @@ class Notifier:
                     continue
                 addresses += self._mntner_addresses(lookups, req.source, maintained.values("mnt-by"), "mnt-nfy")
                 addresses += maintained.values("notify")
+                if outcome.override_used:
+                    affected = [n for o in (old, new) if o is not None for n in o.values("mnt-by")]
+                    addresses += self._mntner_addresses(lookups, req.source, affected, "mnt-nfy")
+                    addresses += self._mntner_addresses(lookups, req.source, affected, "upd-to")
             elif req.auth_failed:
                 addresses += self._mntner_addresses(lookups, req.source, req.notify_on_failure, "upd-to")
                 if old is not None:
@@ -88,6 +96,9 @@ class Notifier:
         lines += [f"> {k}: {v}" for k, v in meta.items() if v]
         failed = [r for r, ok in items if not ok]
         done = [r for r, ok in items if ok]
+        if outcome.override_used and done:
+            lines += ["", "These changes were made by the registry's staff with the override password, which "
+                      "bypasses maintainer authorisation:", f"    {outcome.origin}"]
         if failed:
             lines += ["", "Some objects in which you are referenced were requested to be created, deleted or "
                       "changed, but *failed* the proper authorisation for any of the referenced maintainers.", ""]
@@ -102,6 +113,22 @@ class Notifier:
                           f"[{req.object_class}] {req.pk}:", ""]
                 lines += self._change(req, "New version of this object:")
         return "\n".join(lines) + "\n"
+
+    def lockout(self, crossing, body: str, lookups) -> None:
+        """Tell the upd-to of a maintainer (or of an irt's maintainers) locked out after failed attempts."""
+        kind, source, name = crossing.subject.split(" ", 2)
+        if kind == "mntner":
+            names = [name]
+        else:
+            found = lookups.by_key([source], name, [kind])
+            names = parse(found[0].text).values("mnt-by") if found else []
+        addresses = list(dict.fromkeys(a.strip() for a in self._mntner_addresses(lookups, source, names, "upd-to")
+                                       if a.strip()))[:MAX_RECIPIENTS]
+        for address in addresses:
+            try:
+                self.send([address], f"Failed attempts to authenticate as {name} ({source})", body)
+            except Exception:
+                log.exception("could not send a lockout notice to %s", address)
 
     @staticmethod
     def _change(req: Request, heading: str) -> list[str]:

@@ -1,50 +1,49 @@
 """One pipeline for every submission (e-mail, HTTP API, web): text -> validated changes ->
 authorisation -> one transaction (or none, for a dry run) -> notifications.
 
-Validation runs inside the transaction, after the sources' status rows are locked: concurrent
-submissions to a source are serialised and each one judges the data as it really is when it
-commits (no lost update). The requests of a submission are validated together and repeatedly
-until the set of acceptable ones is stable (an object may depend on another one created, or
-deleted, in the same submission); then every accepted change is written with its journal entry
-in one transaction, and the rejected ones change nothing.
+An untrusted submission is reasoned about without holding any lock: its requests are checked on
+copies, in one read-only REPEATABLE READ snapshot of the sources (irr.updates.validate: references
+and authorisation in time near-linear in the submission's size). Only then are the sources' status
+rows locked, just long enough to see that no other change committed since the snapshot (their
+serial and load time are unchanged) and to write every accepted change with its journal entry in
+one transaction; if another change did commit, the checks run again on a new snapshot. So a big or
+hostile submission never keeps a member's update waiting, and each write is judged on the data as
+it is when it commits (no lost update). The whole submission has a deadline ([updates]
+submission_timeout) and a bound on password hashing; running out of either is a clear error and
+changes nothing.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
-from irr.auth.passwords import hash_password, is_dummy, new_auth_problem, verify_hash
+import psycopg.errors
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from irr.auth.passwords import verify_hash
 from irr.config import Config
 from irr.store import Change, Store
-from irr.store.lookups import Lookups, canonical_key
+from irr.store.counters import add_submissions
+from irr.store.lookups import Lookups
+from irr.store.security import SecurityStore
+from irr.updates import auth_lines
 from irr.updates.authorise import Authoriser, Credentials
+from irr.updates.context import Context
+from irr.updates.deadline import Deadline, SubmissionTimeout
+from irr.updates.limiter import Limiter
+from irr.updates.replay import claim_signatures
 from irr.updates.submission import MAX_PASSWORDS, Request, Submission, strip_generated
+from irr.updates.validate import validate, wanted_keys
 from rpsl import keys
-from rpsl.errors import ValueSyntaxError
 from rpsl.lenient import from_object
 from rpsl.objects import RPSLObject, parse
-from rpsl.schema import CLASSES
 
 log = logging.getLogger(__name__)
-
-# (attribute, classes it must name) of every strong reference, from the schema.
-STRONG: dict[str, dict[str, tuple[str, ...]]] = {
-    c.name: {a.name: a.refers for a in c.attributes if a.strong and a.refers} for c in CLASSES}
-# For deletions: which attributes may point at an object of each class.
-REFERRED_BY: dict[str, list[str]] = {}
-for _c in CLASSES:
-    for _a in _c.attributes:
-        if _a.strong:
-            for _target in _a.refers:
-                if _a.name not in REFERRED_BY.setdefault(_target, []):
-                    REFERRED_BY[_target].append(_a.name)
-REFERRED_BY.setdefault("key-cert", []).append("auth")
-
-
-class DryRun(Exception):
-    """Raised inside the transaction of a dry run so that nothing is written."""
+MAX_OVERRIDE_OBJECTS_NAMED = 5   # objects named in an override's journal origin
 
 
 @dataclass
@@ -53,6 +52,7 @@ class Outcome:
     dry_run: bool
     override_used: bool
     notes: list[str] = field(default_factory=list)   # about the submission as a whole (notifications)
+    origin: str = ""                                 # as journalled (with the override's trace)
 
     @property
     def requests(self) -> list[Request]:
@@ -61,93 +61,6 @@ class Outcome:
     @property
     def successful(self) -> bool:
         return bool(self.requests) and all(r.ok for r in self.requests)
-
-
-class Context:
-    """What one source looks like for the requests being validated: the database (read inside the
-    update's transaction) with this submission's accepted changes laid over it."""
-
-    def __init__(self, lookups: Lookups, source: str, requests: list[Request]):
-        self.lookups = lookups
-        self.source = source
-        self.requests = requests
-        self._db: dict[tuple[str, str], RPSLObject | None] = {}
-
-    def _pending(self, cls: str, pk: str) -> Request | None:
-        for r in self.requests:
-            if r.ok and r.source == self.source and r.object_class == cls and r.pk == pk:
-                return r
-        return None
-
-    def stored(self, cls: str, pk: str) -> RPSLObject | None:
-        key = (cls, pk)
-        if key not in self._db:
-            found = self.lookups.by_key([self.source], pk, [cls])
-            self._db[key] = parse(found[0].text) if found else None
-        return self._db[key]
-
-    def object(self, cls: str, pk: str) -> RPSLObject | None:
-        """The object as it will be if the accepted requests commit."""
-        pk = pk.upper()
-        pending = self._pending(cls, pk)
-        if pending is not None:
-            if pending.operation == "delete":
-                return None
-            if pending.new_text is not None:
-                return parse(pending.new_text)
-        return self.stored(cls, pk)
-
-    def exists_any(self, classes: tuple[str, ...], pk: str) -> bool:
-        return any(self.object(c, pk) is not None for c in classes)
-
-    def _first(self, found) -> RPSLObject | None:
-        return parse(found[0].text) if found else None
-
-    def parent_address(self, cls: str, key: str, classes: tuple[str, ...], include_exact: bool = False):
-        found = self.lookups.addresses([self.source], key, "most-specific" if include_exact else "less-one",
-                                       classes)
-        return self._first(found)
-
-    def parent_route(self, cls: str, prefix: str) -> RPSLObject | None:
-        return self._first(self.lookups.addresses([self.source], prefix, "most-specific", (cls,)))
-
-    def enclosing_block(self, pk: str, cls: str) -> RPSLObject | None:
-        if cls == "aut-num":
-            first = last = keys.as_number(pk)
-        else:
-            first, last, _ = keys.as_range(pk)
-        blocks = [o for o in self.lookups.as_block([self.source], first, last) if o.pk != pk]
-        return parse(blocks[-1].text) if blocks else None  # outermost first: the last is closest
-
-    def parent_domain(self, zone: str) -> RPSLObject | None:
-        from rpsl import syntax
-
-        try:
-            rng = syntax.parse("domain_name", zone, strict=False).address_range()
-        except (ValueSyntaxError, AttributeError):
-            return None
-        if rng is None:
-            return None
-        key = str(rng) if rng.version == 4 else str(rng.prefixes()[0])
-        return self._first(self.lookups.addresses([self.source], key, "most-specific",
-                                                  ("inetnum",) if rng.version == 4 else ("inet6num",)))
-
-    def referencing(self, cls: str, pk: str) -> list[str]:
-        """Objects (other than being deleted here) that strongly reference cls/pk."""
-        attributes = REFERRED_BY.get(cls, [])
-        if not attributes:
-            return []
-        out = []
-        for obj in self.lookups.by_inverse([self.source], attributes, pk):
-            if obj.object_class == cls and obj.pk == pk:
-                continue  # a mntner maintaining itself
-            pending = self._pending(obj.object_class, obj.pk)
-            if pending is not None and pending.operation == "delete":
-                continue
-            if pending is not None and pending.new_text is not None and pk.upper() not in pending.new_text.upper():
-                continue  # modified in this submission so that it no longer refers to it
-            out.append(f"[{obj.object_class}] {obj.pk}")
-        return out
 
 
 class Pipeline:
@@ -159,59 +72,123 @@ class Pipeline:
         self.lookups = lookups
         self.keyring = keyring
         self.notifier = notifier
+        self.security = SecurityStore(store.engine)
+        self.limiter = Limiter(config.updates, self.security)
 
     def process(self, sub: Submission, origin: str) -> Outcome:
-        creds = Credentials(list(sub.passwords))
-        if sub.override:
-            if self.config.override_hash and verify_hash(sub.override, self.config.override_hash):
-                creds.override = True
-            else:
-                log.warning("invalid override password in a submission (%s); ignored", origin)
-                for r in sub.requests:
-                    r.infos.append("The override password is not valid: it was ignored.")
-        for req in sub.requests:
-            self._prepare(req)
-        if len(sub.passwords) > MAX_PASSWORDS:
-            for req in sub.requests:
-                req.errors.append(f"{len(sub.passwords)} passwords in one submission: at most {MAX_PASSWORDS} "
-                                  "are accepted; nothing was changed")
-        accepted = [r for r in sub.requests if r.ok]
-        if accepted:
-            self._verify_passwords_unlocked(sub.requests, creds)
-            try:
-                with self.store.engine.begin() as conn:
-                    sources = sorted({r.source for r in accepted})
-                    self.store.lock_sources(conn, sources)
-                    lookups = self.lookups.bound(conn)
-                    contexts = {s: Context(lookups, s, sub.requests) for s in sources}
-                    for req in accepted:
-                        self._classify(req, contexts[req.source], creds)
-                        if req.ok:
-                            self._scope(req, conn)
-                        if req.ok:
-                            self._rpki(req, conn)
-                    self._validate(sub.requests, contexts, creds)
-                    changes = [r for r in sub.requests if r.ok and r.operation in ("create", "modify", "delete")]
-                    if sub.dry_run:
-                        raise DryRun()
-                    if changes:
-                        self._write(conn, changes, origin)
-            except DryRun:
-                for r in sub.requests:
-                    if r.ok:
-                        r.infos.append("Dry run: the change was validated but not saved.")
-        outcome = Outcome(sub, sub.dry_run, creds.override)
-        from irr.metrics import SUBMISSIONS
-
+        settings = self.config.updates
+        deadline = Deadline(settings["submission_timeout"])
         channel = origin.split(" ", 1)[0]
-        for req in sub.requests:
-            SUBMISSIONS.labels(channel, "dry-run" if sub.dry_run else ("success" if req.ok else "failure")).inc()
-        if self.notifier is not None and not sub.dry_run and not creds.override:
-            try:
-                self.notifier.notify(outcome, self.lookups)
-            except Exception:  # a mail server problem must not undo or hide a committed change
-                log.exception("sending notifications failed")
+        creds = Credentials(list(sub.passwords), deadline=deadline)
+        creds.client_suspended, creds.suspended = self.limiter.lockouts(sub.client)
+        override_failed = self._override(sub, creds, origin)
+        try:
+            for req in sub.requests:
+                deadline.check("reading the objects")
+                self._prepare(req)
+            if len(sub.passwords) > MAX_PASSWORDS:
+                for req in sub.requests:
+                    req.errors.append(f"{len(sub.passwords)} passwords in one submission: at most {MAX_PASSWORDS} "
+                                      "are accepted; nothing was changed")
+            claim_signatures(self.security, sub.requests, origin,
+                             settings["pgp_max_age"] + settings["pgp_max_future"] + 3600, sub.dry_run)
+            if any(r.ok for r in sub.requests):
+                self._run(sub, creds, deadline, origin)
+        except SubmissionTimeout as e:
+            log.warning("submission from %s stopped after %g s while %s", origin, deadline.seconds, e.doing)
+            for req in sub.requests:
+                if req.ok:
+                    req.errors.append(str(e))
+        outcome = Outcome(sub, sub.dry_run, creds.override, origin=self._journal_origin(sub, creds, origin))
+        self._after(outcome, creds, channel, override_failed)
         return outcome
+
+    def _override(self, sub: Submission, creds: Credentials, origin: str) -> bool:
+        """Check the staff override; True when a wrong one was given (a failed attempt)."""
+        if not sub.override:
+            return False
+        if creds.client_suspended:
+            for r in sub.requests:
+                r.infos.append("The override password was not checked: " + creds.client_suspended)
+            return False
+        if self.config.override_hash and verify_hash(sub.override, self.config.override_hash):
+            creds.override = True
+            return False
+        log.warning("invalid override password in a submission (%s); ignored", origin)
+        for r in sub.requests:
+            r.infos.append("The override password is not valid: it was ignored.")
+        return True
+
+    def _run(self, sub: Submission, creds: Credentials, deadline: Deadline, origin: str) -> None:
+        """Check on copies in a snapshot, then write under the lock if nothing changed meanwhile."""
+        prepared = sub.requests
+        while True:
+            trial = [_copy(r) for r in prepared]
+            versions = self._check(trial, creds, deadline)
+            changes = [r for r in trial if r.ok and r.operation in ("create", "modify", "delete")]
+            if sub.dry_run or not changes:
+                sub.requests[:] = trial
+                if sub.dry_run:
+                    for r in sub.requests:
+                        if r.ok:
+                            r.infos.append("Dry run: the change was validated but not saved.")
+                return
+            store_changes = self._prepare_write(changes)
+            if self._commit(changes, store_changes, versions, deadline,
+                            self._journal_origin(sub, creds, origin, trial)):
+                sub.requests[:] = trial
+                return
+            deadline.check("waiting for other changes of the source to settle")
+            log.info("sources changed while a submission was checked (%s): checking it again", origin)
+
+    def _check(self, trial: list[Request], creds: Credentials, deadline: Deadline) -> dict:
+        """Classify and validate the requests in one read-only snapshot; the sources' versions seen."""
+        accepted = [r for r in trial if r.ok]
+        sources = sorted({r.source for r in accepted})
+        with self.store.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                versions = {s: self.store.source_version(s, conn) or (None, None) for s in sources}
+                lookups = self.lookups.bound(conn)
+                contexts = {s: Context(lookups, s, trial) for s in sources}
+                for s, ctx in contexts.items():
+                    ctx.prefetch({(r.object_class, r.pk) for r in accepted if r.source == s})
+                for req in accepted:
+                    deadline.check("reading the current objects")
+                    self._classify(req, contexts[req.source])
+                    if req.ok:
+                        self._scope(req, conn)
+                    if req.ok:
+                        self._rpki(req, conn)
+                for s, ctx in contexts.items():
+                    ctx.prefetch({k for r in trial if r.ok and r.source == s and r.operation in ("create", "modify")
+                                  for k in wanted_keys(r, ctx)})
+                validate(trial, contexts, {s: Authoriser(ctx, creds) for s, ctx in contexts.items()}, deadline,
+                         self.config)
+                for req in trial:
+                    if req.ok and req.operation == "modify" and req.object_class in auth_lines.CLASSES_WITH_AUTH:
+                        self._restore_masked(req, contexts[req.source])
+        return versions
+
+    def _commit(self, changes: list[Request], store_changes: list[Change], versions: dict, deadline: Deadline,
+                origin: str) -> bool:
+        """Write the changes if no source changed since the snapshot; False when one did."""
+        sources = sorted({r.source for r in changes})
+        try:
+            with self.store.engine.begin() as conn:
+                # waiting for the lock counts against the deadline too
+                conn.execute(sa.select(sa.func.set_config(
+                    "lock_timeout", str(max(1, int(deadline.remaining() * 1000))), True)))
+                self.store.lock_sources(conn, sources)
+                current = {s: self.store.source_version(s, conn) or (None, None) for s in sources}
+                if current != {s: versions.get(s, (None, None)) for s in sources}:
+                    return False
+                self._write(conn, changes, store_changes, origin)
+        except OperationalError as e:
+            if isinstance(e.orig, psycopg.errors.LockNotAvailable):
+                raise SubmissionTimeout(deadline.seconds, "waiting for the source's write lock") from None
+            raise
+        return True
 
     # -- one request ----------------------------------------------------------------------------
     def _prepare(self, req: Request) -> None:
@@ -231,7 +208,7 @@ class Pipeline:
             return
         req.new_text = obj.render() if req.delete_reason is None else None
 
-    def _classify(self, req: Request, ctx: Context, creds: Credentials) -> None:
+    def _classify(self, req: Request, ctx: Context) -> None:
         """create / modify / delete / noop, and the final text of the object."""
         old = ctx.stored(req.object_class, req.pk)
         req.old_text = _text_of(old)
@@ -241,22 +218,28 @@ class Pipeline:
                 req.errors.append("Can not delete object: no object found for this key in this database.")
             return
         req.operation = "modify" if old is not None else "create"
-        new = parse(req.new_text)
-        if req.object_class == "mntner":
-            self._mntner_auth(req, new, old, creds)
-            if not req.ok:
-                return
-            new = parse(req.new_text)
-        if req.object_class == "key-cert":
-            self._keycert(req, new)
-            if not req.ok:
-                return
-            new = parse(req.new_text)
         req.new_text = _set_last_modified(req.new_text)
-        if old is not None and _without_last_modified(req.new_text) == _without_last_modified(
-                _render(old)):
+        if req.object_class in auth_lines.CLASSES_WITH_AUTH:
+            req.errors.extend(auth_lines.problems(ctx.new_object(req), old))
+            if not req.ok:
+                return
+        if req.object_class == "key-cert":
+            self._keycert(req, ctx.new_object(req))
+            if not req.ok:
+                return
+        self._noop(req, old)
+
+    def _noop(self, req: Request, old: RPSLObject | None) -> None:
+        if old is not None and _without_last_modified(req.new_text) == _without_last_modified(_render(old)):
             req.operation = "noop"
             req.infos.append("Submitted object was identical to current object, no change recorded.")
+
+    def _restore_masked(self, req: Request, ctx: Context) -> None:
+        """Authorised by the stored object's maintainers: masked hashes become the stored ones again."""
+        req.new_text, restored = auth_lines.restore(req.new_text, ctx.stored(req.object_class, req.pk))
+        if restored:
+            req.infos.append(f"{restored} masked password hash(es) kept as stored.")
+            self._noop(req, ctx.stored(req.object_class, req.pk))
 
     def _scope(self, req: Request, conn) -> None:
         """Authoritative address and AS number objects must lie within the NIR's resources."""
@@ -282,41 +265,6 @@ class Pipeline:
                              if r.trust_anchor else "") for r in covering[:10])
             req.errors.append(f"RPKI invalid: {prefix} with origin {origin} contradicts the ROAs covering it: {roas}")
 
-    def _mntner_auth(self, req: Request, new: RPSLObject, old: RPSLObject | None, creds: Credentials) -> None:
-        """Masked hashes and credentials a new or changed mntner may carry (spec auth.md §1.2)."""
-        lines = new.values("auth")
-        dummies = [a for a in lines if is_dummy(a)]
-        password_lines = [a for a in lines if a.split(" ", 1)[0].upper().endswith("-PW")]
-        if dummies:
-            if old is None:
-                req.errors.append("A new mntner may not contain masked hashes (DummyValue): submit real "
-                                  "BCRYPT-PW or MD5-PW hashes, or PGPKEY- lines")
-                return
-            if len(dummies) != len(password_lines) or len(creds.passwords) != 1:
-                req.errors.append("Masked hashes (DummyValue) can only be submitted when every password "
-                                  "hash is masked and exactly one password: is given; that password then "
-                                  "replaces them all")
-                return
-            replaced = False
-            rebuilt = []
-            for line in req.new_text.split("\n"):
-                if line.lower().startswith("auth:") and is_dummy(line.split(":", 1)[1].strip().split("#")[0].strip()):
-                    if not replaced:
-                        rebuilt.append(f"{'auth:':<16}{hash_password(creds.passwords[0])}")
-                        replaced = True
-                    continue
-                rebuilt.append(line)
-            req.new_text = "\n".join(rebuilt)
-            req.infos.append("The masked password hashes were replaced by a BCRYPT-PW hash of the submitted "
-                             "password.")
-            return
-        before = set(old.values("auth")) if old is not None else set()
-        for line in lines:
-            if line not in before:
-                problem = new_auth_problem(line)
-                if problem:
-                    req.errors.append(problem)
-
     def _keycert(self, req: Request, new: RPSLObject) -> None:
         """The key in `certif` must be one public key whose id is the object's name; method,
         owner and fingerpr are generated from it."""
@@ -337,72 +285,9 @@ class Pipeline:
         req.key_armored = armored
 
     # -- the whole submission -------------------------------------------------------------------
-    def _verify_passwords_unlocked(self, requests: list[Request], creds: Credentials) -> None:
-        """Verify the passwords before the sources' write lock is taken: hashes are slow on
-        purpose, and a submission full of wrong passwords must not hold every other writer up.
-        A trial run of the checks on copies fills `creds.verified` (a result about a hash text,
-        true whenever that text is met again); every decision is taken again under the lock."""
-        if not creds.passwords or creds.override:
-            return
-        trial = copy.deepcopy([r for r in requests if r.ok])
-        scratch = Credentials(list(creds.passwords), verified=creds.verified)
-        try:
-            with self.store.engine.connect() as conn:
-                lookups = self.lookups.bound(conn)
-                contexts = {s: Context(lookups, s, trial) for s in {r.source for r in trial}}
-                for req in trial:
-                    self._classify(req, contexts[req.source], scratch)
-                self._validate(trial, contexts, scratch)
-        except Exception:  # only a head start: the locked run checks everything itself
-            log.warning("password pre-check failed; passwords are checked under the lock", exc_info=True)
-
-    def _validate(self, requests: list[Request], contexts: dict[str, Context], creds: Credentials) -> None:
-        """References and authorisation, until the accepted set no longer changes."""
-        authorisers = {s: Authoriser(ctx, creds) for s, ctx in contexts.items()}
-        for _ in range(len(requests) + 2):
-            changed = False
-            for req in requests:
-                if not req.ok or req.operation == "noop":
-                    continue
-                ctx = contexts[req.source]
-                errors = self._references(req, ctx)
-                if not errors:
-                    old = ctx.stored(req.object_class, req.pk)
-                    new = parse(req.new_text) if req.new_text else None
-                    req.notify_on_failure.clear()
-                    errors = authorisers[req.source].check(req, new, old)
-                    req.auth_failed = bool(errors)
-                if errors:
-                    req.errors.extend(errors)
-                    changed = True
-            if not changed:
-                return
-
-    def _references(self, req: Request, ctx: Context) -> list[str]:
-        if req.operation == "delete":
-            users = ctx.referencing(req.object_class, req.pk)
-            if users:
-                return [f"Object [{req.object_class}] {req.pk} is still referenced by {', '.join(users[:10])}"
-                        + (" and others" if len(users) > 10 else "")]
-            return []
-        new = parse(req.new_text)
-        errors = []
-        for attr, classes in STRONG.get(req.object_class, {}).items():
-            for value in new.values(attr):
-                name = value.split(" ", 1)[0].upper() if attr == "mnt-routes" else value.upper()
-                if name == req.pk and req.object_class in classes:
-                    continue  # a mntner maintained by itself
-                if not ctx.exists_any(classes, canonical_key(classes[0], name)):
-                    errors.append(f"Object {name} referenced in attribute {attr} not found in database "
-                                  f"{req.source} - must reference one of type {', '.join(classes)}")
-        for value in new.values("auth"):
-            scheme = value.split(" ", 1)[0].upper()
-            if scheme.startswith("PGPKEY-") and ctx.object("key-cert", scheme) is None:
-                errors.append(f"Object {scheme} referenced in attribute auth not found in database "
-                              f"{req.source} - must reference one of type key-cert")
-        return errors
-
-    def _write(self, conn, changes: list[Request], origin: str) -> None:
+    def _prepare_write(self, changes: list[Request]) -> list[Change]:
+        """What the store writes, made before the lock is taken (and the keys of new key-certs
+        imported: a key in the keyring authorises nothing without its key-cert)."""
         store_changes = []
         for req in changes:
             if req.operation == "delete":
@@ -413,11 +298,59 @@ class Pipeline:
                 if obj.error is not None:  # cannot happen for strictly valid objects; never store junk
                     raise RuntimeError(f"rendered object does not parse: {obj.error}")
                 store_changes.append(Change(req.source, "ADD", obj))
-        serials = self.store.apply(store_changes, origin=origin, conn=conn)
-        for req, serial in zip(changes, serials):
-            req.serial = serial
             if req.key_armored:
                 self.keyring.import_key(req.key_armored)
+        return store_changes
+
+    def _write(self, conn, changes: list[Request], store_changes: list[Change], origin: str) -> None:
+        for req, serial in zip(changes, self.store.apply(store_changes, origin=origin, conn=conn)):
+            req.serial = serial
+
+    @staticmethod
+    def _journal_origin(sub: Submission, creds: Credentials, origin: str, requests: list[Request] | None = None) -> str:
+        """What the journal says of a change's origin: channel and client, plus the override's trace."""
+        if not creds.override:
+            return origin
+        done = [r for r in (requests if requests is not None else sub.requests)
+                if r.ok and r.operation in ("create", "modify", "delete")]
+        named = ", ".join(f"{r.operation} [{r.object_class}] {r.pk}" for r in done[:MAX_OVERRIDE_OBJECTS_NAMED])
+        more = f" and {len(done) - MAX_OVERRIDE_OBJECTS_NAMED} more" if len(done) > MAX_OVERRIDE_OBJECTS_NAMED else ""
+        return f"{origin} with the staff override ({len(done)} object(s): {named}{more})"
+
+    def _count(self, channel: str, sub: Submission) -> None:
+        """irr_submissions_total, kept in the database: `irr submit` is a process of its own."""
+        counts = Counter(("dry-run" if sub.dry_run else "success" if req.ok else "failure") for req in sub.requests)
+        try:
+            add_submissions(self.store.engine, Counter({(channel, o): n for o, n in counts.items()}))
+        except Exception:  # a counter must never turn an accepted change into an error
+            log.exception("could not count the submission")
+
+    def _after(self, outcome: Outcome, creds: Credentials, channel: str, override_failed: bool) -> None:
+        """Counts, failed attempts, the override's trace, notifications."""
+        sub = outcome.submission
+        self._count(channel, sub)
+        crossings = self.limiter.record(sub.requests, sub.passwords, sub.client, channel, sub.dry_run,
+                                        override_failed)
+        if creds.override:
+            done = [r for r in sub.requests if r.ok and r.operation in ("create", "modify", "delete")]
+            log.warning("staff override used%s: %s", " (dry run)" if sub.dry_run else "",
+                        outcome.origin if done else f"{outcome.origin} (nothing changed)")
+            self.security.count("irr_staff_override_uses_total", channel)
+        if self.notifier is None:
+            return
+        try:
+            for crossing in crossings:
+                self.notifier.lockout(crossing, self.limiter.notice(crossing), self.lookups)
+            if not sub.dry_run:
+                self.notifier.notify(outcome, self.lookups)
+        except Exception:  # a mail server problem must not undo or hide a committed change
+            log.exception("sending notifications failed")
+
+
+def _copy(req: Request) -> Request:
+    """A request to check again from scratch (its other fields are immutable)."""
+    return dataclasses.replace(req, errors=list(req.errors), infos=list(req.infos), notify_on_failure=[],
+                               failed_credentials=[], lockouts=[])
 
 
 def _error_text(e) -> str:

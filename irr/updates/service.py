@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 def keyring_for(config: Config):
     from irr.auth.pgp import Keyring
 
-    return Keyring(config.data_dir / "gnupg")
+    return Keyring(config.data_dir / "gnupg", max_age=config.updates["pgp_max_age"],
+                   max_future=config.updates["pgp_max_future"])
 
 
 def build_pipeline(config: Config, store, notify: bool = True) -> Pipeline:

@@ -45,6 +45,8 @@ class Request:
     serial: int | None = None
     auth_failed: bool = False       # failed because a maintainer did not authorise it
     notify_on_failure: list[str] = field(default_factory=list)  # maintainers whose upd-to hears of it
+    failed_credentials: list[str] = field(default_factory=list)  # stored maintainers/irts passwords failed for
+    lockouts: list[str] = field(default_factory=list)            # ... and those locked out, not checked
     key_armored: str | None = None  # a key-cert's key, imported into the keyring when written
 
     @property
@@ -60,6 +62,12 @@ class Submission:
     dry_run: bool = False
     ignored: list[str] = field(default_factory=list)   # paragraphs that are no objects
     meta: dict[str, str] = field(default_factory=dict)  # From, Subject, Message-ID ... / client address
+
+    @property
+    def client(self) -> str | None:
+        """Who submitted it, for the rate limit of failed attempts: the HTTP client's address (API,
+        web), else the mail sender."""
+        return self.meta.get("HTTP-client-IP") or (self.meta.get("From") or "").lower() or None
 
 
 def from_texts(parts: Iterable[tuple[str, frozenset[str]]], meta: dict[str, str] | None = None,

@@ -63,6 +63,9 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     app.config.update(SECRET_KEY=secret_key(config), SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
                       WTF_CSRF_TIME_LIMIT=None)  # a token lives as long as the session cookie
     Babel(app, locale_selector=select_locale)
+    from irr.web.errors import register_errors
+
+    register_errors(app)  # first: a NUL in the URL is refused before anything reads it
     csrf = CSRFProtect(app)
 
     @app.after_request
@@ -104,7 +107,16 @@ def create_app(config: Config | None = None, store=None, memory=None) -> Flask:
     from irr.web.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
+    from irr.web.rdap import bp as rdap_bp
+
+    app.register_blueprint(rdap_bp)
+
+    from irr.web import reports
+
+    app.register_blueprint(reports.bp)
+    reports.register(app)
     csrf.exempt(api_bp)  # JSON for programs (no cookies, no forms); every HTML form carries a token
+    csrf.exempt(rdap_bp)  # read-only JSON; its other methods are answered with an RDAP error
     register_filters(app)
     return app
 

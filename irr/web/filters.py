@@ -4,6 +4,8 @@ derives from the serials of the sources used, so a client revalidates cheaply.""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -40,6 +42,31 @@ def _limits():
     return Limits(int(w["max_set_depth"]), int(w["max_set_size"]))
 
 
+class _GoodTags:
+    """ETags this process has answered 200 with (bounded, most recent kept). Only those get a 304:
+    an ETag is derived before the answer is made, and an error answer must never be confirmed."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.tags: OrderedDict[str, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __contains__(self, tag: str) -> bool:
+        with self.lock:
+            return tag in self.tags
+
+    def add(self, tag: str) -> None:
+        with self.lock:
+            self.tags[tag] = None
+            self.tags.move_to_end(tag)
+            while len(self.tags) > self.size:
+                self.tags.popitem(last=False)
+
+
+def _good_tags() -> _GoodTags:
+    return current_app.extensions.setdefault("irr_filter_etags", _GoodTags())
+
+
 def _answer(argv: list[str]) -> Response:
     from irr.export.generate import generate
     from irr.query.sets import SetLimitError
@@ -51,13 +78,17 @@ def _answer(argv: list[str]) -> Response:
     if unknown:
         return Response(f"unknown source(s): {', '.join(unknown)}\n", 400, mimetype="text/plain")
     etag = hashlib.sha256(repr((memory.versions(sources), argv)).encode()).hexdigest()[:32]
-    if etag in request.if_none_match:
+    good = _good_tags()
+    if etag in request.if_none_match and etag in good:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     try:
         output, rc = generate(memory.view(sources, _limits()), argv)
     except SetLimitError as e:
-        return Response(f"too large: {e}\n", 413, mimetype="text/plain")
-    response = Response(output, 200 if rc == 0 else 422, mimetype="text/plain")
+        return Response(f"too large: {e}\n", 413, mimetype="text/plain", headers={"Cache-Control": "no-store"})
+    if rc != 0:  # bgpq4 refused (e.g. juniper prefix-lists can't aggregate): an error, never cached
+        return Response(output, 422, mimetype="text/plain", headers={"Cache-Control": "no-store"})
+    good.add(etag)
+    response = Response(output, 200, mimetype="text/plain")
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -98,8 +129,15 @@ def as_path(objects: str):
 def health(name: str):
     """/v1/filters/health/AS-FOO: depth, sizes, cycles, missing members, largest contributors."""
     from irr.export.health import check
+    from irr.query.sets import SetLimitError
 
     memory = get_memory()
     memory.refresh()
     sources = _sources(memory)
-    return jsonify(check(memory.view(sources, _limits()), name).as_dict())
+    unknown = [s for s in sources if s not in memory.snapshots]
+    if unknown:
+        return jsonify({"error": f"unknown source(s): {', '.join(unknown)}"}), 400
+    try:
+        return jsonify(check(memory.view(sources, _limits()), name).as_dict())
+    except SetLimitError as e:
+        return jsonify({"error": f"too large: {e}"}), 413

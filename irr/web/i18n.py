@@ -22,3 +22,14 @@ def extract_schema(fileobj, keywords, comment_tags, options) -> Iterator[tuple[i
     """Babel extraction method for the marker file `schema_help.extract`."""
     for text in schema_help_texts():
         yield 1, "gettext", text, ["help text from rpsl/schema.py"]
+
+
+def extract_verdicts(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extraction method for the marker file `verdicts.extract`: the routing reports'
+    verdict titles and fix sentences (irr.reports.verdicts), translated by the report pages."""
+    from irr.reports.verdicts import FIXES, VERDICTS
+
+    for _severity, title in VERDICTS.values():
+        yield 1, "gettext", title, ["verdict title from irr/reports/verdicts.py"]
+    for text in FIXES.values():
+        yield 1, "gettext", text, ["fix sentence from irr/reports/verdicts.py"]

@@ -1,11 +1,15 @@
 """Operations endpoints: Prometheus metrics and a health check for load balancers."""
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify
 
 from irr.web import get_store
+from irr.web.errors import database_reason
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
 
 
@@ -26,5 +30,6 @@ def health():
             conn.execute(sa.text("SELECT 1"))
             replica = conn.execute(sa.text("SELECT pg_is_in_recovery()")).scalar()
     except Exception as e:  # any database failure means: take this instance out of the pool
-        return jsonify({"status": "unavailable", "error": str(e).splitlines()[0][:200]}), 503
+        log.warning("health check: %s", str(e).splitlines()[0][:300] if str(e) else repr(e))
+        return jsonify({"status": "unavailable", "error": database_reason(e)}), 503
     return jsonify({"status": "ok", "database": "replica" if replica else "primary"})

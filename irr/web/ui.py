@@ -105,7 +105,7 @@ def object_page(source: str, object_class: str, pk: str):
     from rpsl.objects import parse
 
     return render_template("object.html", card=card, row=row, members=members, set_classes=SET_CLASSES,
-                           editable=authoritative(source), rpki_status=rpki_status(row),
+                           editable=authoritative(source), rpki=rpki_status(row), scope=scope_status(row),
                            max_members=MAX_MEMBERS, can_create=any(
                                c.authoritative for c in current_app.config["IRR_CONFIG"].sources.values()),
                            mnt_by=", ".join(parse(row.object_text).values("mnt-by")))
@@ -118,10 +118,27 @@ class _Text:
         self.source, self.object_class, self.pk, self.text = source, object_class, pk, text
 
 
-def rpki_status(row) -> str | None:
-    """RPKI origin validation state of a route: not computed by this registry yet (the page shows
-    the slot only when a state is known)."""
-    return None
+def rpki_status(row) -> dict | None:
+    """A route's RPKI origin validation state (RFC 6811: valid, invalid, not_found) and the ROAs
+    covering its prefix; None for other classes and while no ROAs are loaded. The state is the
+    stored one, which decides whether filters, queries, exports and NRTM show the route."""
+    if row.object_class not in ("route", "route6") or row.prefix is None or row.origin is None:
+        return None
+    state, covering = get_store().rov(str(row.prefix), int(row.origin))
+    state = row.rpki_status or state
+    if state is None:
+        return None
+    return {"state": state, "roas": [{"prefix": str(r.prefix), "max_length": r.max_length, "asn": r.asn,
+                                      "trust_anchor": r.trust_anchor} for r in covering]}
+
+
+def scope_status(row) -> dict | None:
+    """Whether the object's addresses or AS numbers are the NIR's (`in`/`out`), and whether its
+    source hides out-of-scope objects; None when no scope is loaded or the class has none."""
+    if row.scope_status is None:
+        return None
+    hidden = row.source in current_app.config["IRR_CONFIG"].scope_hidden_sources
+    return {"state": row.scope_status, "hidden": row.scope_status == "out" and hidden}
 
 
 def resolved_members(source: str, object_class: str, name: str) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -14,8 +13,8 @@ from rpsl import keys, syntax
 from rpsl.errors import ValueSyntaxError
 from rpsl.objects import parse
 from rpsl.reader import iter_paragraphs
+from tests.conftest import REAL
 
-REAL_DATA = Path("/work/shared/data/real")
 MAX_ASN = 4294967295
 
 
@@ -320,7 +319,7 @@ FAST = {
 
 def test_agreement_on_real_values() -> None:
     checked = 0
-    for path in sorted(REAL_DATA.glob("*.db")):
+    for path in sorted(REAL.glob("*.db")):
         for p in iter_paragraphs(path):
             obj = parse(p.text, p.line)
             for a in obj.attributes:

@@ -7,8 +7,6 @@ never for the value of another attribute (IRRd non-strict mode, spec rpsl.md sec
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,12 +18,11 @@ from rpsl import lenient, objects
 from rpsl.lenient import Loaded, from_object, load
 from rpsl.reader import iter_paragraphs
 from rpsl.schema import SCHEMA
+from tests.conftest import REAL, generate_dump
 from tests.rpsl.test_objects import generated_objects
 
-DATA = Path("/work/shared/data")
-REAL_DATA = DATA / "real"
 DEMO = Path(__file__).resolve().parents[2] / "irr" / "demo" / "demo.db"
-REAL_FILES = sorted(REAL_DATA.glob("*.db"))
+REAL_FILES = sorted(REAL.glob("*.db"))
 
 # Objects accepted in lenient mode, per file and class. Cross-checked in test_counts_per_class
 # against the class lines of the file (accepted + rejected = paragraphs of that class).
@@ -236,10 +233,7 @@ def test_fast_path_equals_full_parser_on_real_data(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def generated_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gen") / "seed7.db"
-    subprocess.run([sys.executable, str(DATA / "gen_rpsl.py"), "--seed", "7", "--scale", "20000",
-                    "--oddity-rate", "0.2", "--out", str(out)], check=True, capture_output=True)
-    return out
+    return generate_dump(tmp_path_factory.mktemp("gen") / "seed7.db", 20000, 7, "--oddity-rate", "0.2")
 
 
 def test_fast_path_equals_full_parser_on_generated_dump(generated_dump: Path,

@@ -17,8 +17,9 @@ from rpsl.objects import PAD, parse
 from rpsl.reader import iter_paragraphs
 from rpsl.schema import CLASSES, SCHEMA, SET_PREFIXES, ObjectClass
 from rpsl.syntax import COUNTRY_CODES, INET_STATUSES, RESERVED_WORDS
+from tests.conftest import REAL
 
-REAL_DATA = Path("/work/shared/data/real")
+REAL_DATA = REAL
 DEMO = Path(__file__).resolve().parents[2] / "irr" / "demo" / "demo.db"
 
 BCRYPT = "BCRYPT-PW $2b$10$m3eY2R.P5gV6f2AbcvMDf./x8wYlxqUTaA19pdZ.ES8Ie6xPFbdTK"
@@ -137,7 +138,7 @@ def test_demo_data_passes_strict() -> None:
             assert obj.errors == [], obj.errors
             assert obj.source == "DEMO"
             found.append(obj.object_class)
-    assert len(found) == 19
+    assert len(found) == 21
     assert {c for _, _, c, _ in REAL_VALID} | set(found) == set(SCHEMA)
 
 

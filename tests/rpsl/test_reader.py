@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from rpsl import reader
 from rpsl.objects import parse
 from rpsl.reader import Paragraph, decode, iter_blocks, iter_paragraphs, open_binary, split_paragraphs
+from tests.conftest import REAL
 
-REAL_DATA = Path("/work/shared/data/real")
+REAL_DATA = REAL
 DEMO = Path(__file__).resolve().parents[2] / "irr" / "demo" / "demo.db"
 
 

@@ -32,8 +32,7 @@ from rpsl.syntax import (
     normalise,
     parse,
 )
-
-REAL_DATA = Path("/work/shared/data/real")
+from tests.conftest import REAL
 
 
 def test_syntaxes_cover_the_schema() -> None:
@@ -57,7 +56,7 @@ def test_unknown_syntax_is_a_programming_error() -> None:
 # ------------------------------------------------------------------------- normalisation (valid)
 
 # (syntax, input, canonical text), strict mode. Many inputs are real values from
-# /work/shared/data/real/*.db.
+# tests/data/real/*.db.
 CANONICAL = [
     # spec section 1.9
     ("as_number", "as65537", "AS65537"),
@@ -751,9 +750,7 @@ CLEAN_LENIENT = CLEAN_STRICT + ["apnicnet-whois-TEST.db", "apnicnet-whois-grs-af
 
 @pytest.mark.parametrize("filename", CLEAN_LENIENT)
 def test_real_data_parses(filename: str) -> None:
-    path = REAL_DATA / filename
-    if not path.exists():
-        pytest.skip(f"{path} not available")
+    path = REAL / filename
     strict = filename in CLEAN_STRICT
     count = 0
     for name, syntax_name, item in _real_values(path):
