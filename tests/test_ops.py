@@ -135,7 +135,7 @@ def test_irr_status_reads_only_and_runs_on_a_read_only_database(pg_server_url, d
         conn.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
     for env in ({"IRR_DATABASE_URL": db_url}, {"IRR_DATABASE_URL": "", "IRR_DATABASE_READONLY_URL": db_url}):
         out = run_irr("--data-dir", str(tmp_path), "status", env=env)
-        assert re.search(r"^TEST\s+loaded\s+7\s+1\s", out.stdout, re.MULTILINE), out.stdout
+        assert re.search(r"^TEST\s+loaded\s+0-7\s+1\s", out.stdout, re.MULTILINE), out.stdout
     assert not (tmp_path / "postgres").exists()                   # no embedded server was started either
 
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
