@@ -31,9 +31,9 @@ from mirror.download import fetch
 from mirror.importer import load_files
 from mirror.registry_jobs import load_scope
 from mirror.scheduler import run_once
-from rpsl import reader
+from rpsl.checkfile import Checked, check_file
 from rpsl.generate import Options, generate
-from rpsl.objects import parse
+from rpsl.reader import InputError
 
 
 class Context:
@@ -118,23 +118,21 @@ def load(obj: Context, source: str, serial: int | None, workers: int | None, qui
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, allow_dash=True))
 def check(strict: bool, files: tuple[str]) -> None:
     """Validate FILES (plain or .gz, - for stdin) without writing anything; print every error."""
-    counts: Counter = Counter()
-    bad = 0
+    total = Checked()
+    unread = 0
     for name in files:
-        for para in reader.iter_paragraphs(sys.stdin.buffer if name == "-" else Path(name)):
-            obj = parse(para.text, para.line, strict=strict)
-            if not obj.attributes and not obj.errors:
-                continue
-            if obj.object_class.startswith("*") and not strict:
-                continue
-            counts[obj.object_class or "?"] += 1
-            for e in obj.errors + obj.warnings:
-                click.echo(f"{name}:{e.line}: {e}")
-            if obj.errors and (strict or obj.schema is not None):
-                bad += 1
-    total = sum(counts.values())
-    click.echo(f"{total} objects checked ({'strict' if strict else 'lenient'}), {bad} with errors")
-    if bad:
+        try:
+            for checked in check_file(sys.stdin.buffer if name == "-" else Path(name), strict):
+                for line in checked.lines:
+                    click.echo(f"{name}:{line}")
+                total.add(Checked(counts=checked.counts, bad=checked.bad))
+        except InputError as e:  # truncated or corrupt gzip: say which file and where it stopped
+            click.echo(f"{e}; the rest of it was not checked", err=True)
+            unread += 1
+    click.echo(f"{sum(total.counts.values())} objects checked ({'strict' if strict else 'lenient'}), "
+               f"{total.bad} with errors"
+               + (f", {unread} file{'s' if unread > 1 else ''} not read to the end" if unread else ""))
+    if total.bad or unread:
         sys.exit(1)
 
 
@@ -255,13 +253,13 @@ def status(obj: Context) -> None:
     if problem:
         raise click.ClickException(problem)
     counts = store.counts()
-    click.echo(f"{'source':<14}{'type':<14}{'serial':>12}{'objects':>11}  last success          last error")
+    click.echo(f"{'source':<14}{'type':<14}{'serials':>21}{'objects':>11}  last success          last error")
     for row in store.sources():
         cfg = obj.config.source(row.name)
         kind = "authoritative" if cfg.authoritative else (
             "nrtm3" if cfg.nrtm_host else "nrtm4" if cfg.nrtm4_url else "dumps" if cfg.dump_urls else "loaded")
         success = f"{row.last_success:%Y-%m-%d %H:%M:%S}" if row.last_success else "-"
-        click.echo(f"{row.name:<14}{kind:<14}{row.serial_newest if row.serial_newest is not None else '-':>12}"
+        click.echo(f"{row.name:<14}{kind:<14}{row.serial_range or '-':>21}"
                    f"{sum(counts.get(row.name, {}).values()):>11}  {success:<21} {(row.last_error or '')[:60]}")
     summary = store.security_summary()
     click.echo(f"\nROAs loaded: {summary['roas']:,}; scope entries: {summary['scope_entries']:,}")

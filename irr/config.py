@@ -122,6 +122,7 @@ class SourceConfig:
     nrtm4_public_key: str | None = None      # PEM, or a path to a PEM file
     import_timer: int = 300                  # seconds between polls
     object_classes: tuple[str, ...] = ()     # only these classes (empty: all)
+    nrtm_other_sources: tuple[str, ...] = ()  # NRTMv3 objects of these sources are stored as this one
     # serving
     nrtm_access: tuple[str, ...] = ()        # addresses/networks allowed to mirror over NRTMv3 (-g)
     nrtm_max_serials: int = 1_000_000        # how far back -g may go, in serials
@@ -398,7 +399,7 @@ _SOURCE_TYPES: dict[str, type | tuple[type, ...]] = {
     "authoritative": bool, "description": str, "dump_urls": list, "serial_url": str, "nrtm_host": str,
     "nrtm_port": int, "nrtm4_url": str, "nrtm4_public_key": str, "import_timer": int, "object_classes": list,
     "nrtm_access": list, "nrtm_max_serials": int, "export_timer": int, "nrtm4_server": bool,
-    "nrtm4_private_key": str, "nrtm4_private_key_next": str, "scope_filter": str,
+    "nrtm4_private_key": str, "nrtm4_private_key_next": str, "scope_filter": str, "nrtm_other_sources": list,
 }
 
 
@@ -420,8 +421,11 @@ def _source(name: str, table: dict, where: str) -> SourceConfig:
     for url in values.get("dump_urls", ()) + tuple(v for v in (values.get("serial_url"),) if v):
         if not url.startswith(("file://", "http://", "https://", "ftp://", "/")):
             raise ConfigError(f"{where}: sources.{name}: {url!r} is not a file://, http(s):// or ftp:// URL")
-    if values.get("nrtm4_url") and not values["nrtm4_url"].startswith(("https://", "http://", "file://")):
-        raise ConfigError(f"{where}: sources.{name}.nrtm4_url must be an https:// URL")
+    if values.get("nrtm4_url") and not values["nrtm4_url"].startswith(("https://", "file://")):
+        raise ConfigError(f"{where}: sources.{name}.nrtm4_url must be an https:// URL (or file:// for tests): "
+                          "NRTMv4 clients must not use other protocols (RFC 10063)")
+    if "nrtm_other_sources" in values:
+        values["nrtm_other_sources"] = tuple(s.upper() for s in values["nrtm_other_sources"])
     for cls in values.get("object_classes", ()):
         if cls not in SCHEMA:
             raise ConfigError(f"{where}: sources.{name}.object_classes: unknown class {cls!r}")

@@ -170,9 +170,14 @@ def query(host: str, port: int, line: str, source: str, timeout: float = 15.0, m
     return bytes(data).decode("utf-8", "backslashreplace")
 
 
-def _loaded(op: Operation, source: str, classes) -> Loaded | None:
+_SOURCE_LINE = re.compile(r"^(source:[ \t]*)([^\s#]*)", re.MULTILINE | re.IGNORECASE)
+
+
+def _loaded(op: Operation, source: str, classes, other_sources: frozenset[str] = frozenset()) -> Loaded | None:
     """The object of an operation, or None when it is skipped (logged): mirrors never stop on one
-    bad object; the next change to it repairs it."""
+    bad object; the next change to it repairs it. An object of another source refuses the whole
+    answer (Nrtm3Error), unless the operator listed that source in `nrtm_other_sources`: then it is
+    stored under the mirrored source, its `source:` rewritten."""
     obj = load(op.text.rstrip("\n"))
     if op.operation == "DEL" and obj.index is None:
         parsed = parse(op.text)  # DEL objects may lack source: (IRRd accepts them); key is enough
@@ -185,8 +190,14 @@ def _loaded(op: Operation, source: str, classes) -> Loaded | None:
     if classes and obj.object_class not in classes:
         return None
     if obj.source != source:
-        log.warning("%s serial %d: object of source %s skipped", source, op.serial, obj.source)
-        return None
+        if obj.source not in other_sources:
+            raise Nrtm3Error(
+                f"serial {op.serial}: {op.operation} {obj.object_class} {obj.pk} has source {obj.source}, but the "
+                f"stream is for {source}: nothing of this answer was applied, {source} stays at its serial "
+                f"(to store {obj.source} objects of this stream as {source}, set "
+                f"sources.{source}.nrtm_other_sources = [\"{obj.source}\"])")
+        text = _SOURCE_LINE.sub(lambda m: m.group(1) + source, obj.text, count=1)
+        obj = Loaded(obj.object_class, obj.pk, text, obj.index, source, obj.line)
     return obj
 
 
@@ -224,15 +235,21 @@ class Nrtm3Client:
         if stream.up_to_date or not stream.operations and stream.last <= serial:
             self.store.record_success(name)
             return f"{name}: up to date at serial {serial}"
-        return self.apply(stream, t0)
+        try:
+            return self.apply(stream, t0)
+        except Nrtm3Error as e:
+            self.store.record_error(name, str(e))
+            raise
 
     def apply(self, stream: Stream, t0: float | None = None) -> str:
-        """One batch, one transaction: the serial reached is the end of the %START range."""
+        """One batch, one transaction: the serial reached is the end of the %START range. Raises
+        Nrtm3Error, changing nothing, when an object of another source is in it."""
         name = self.source.name
         classes = frozenset(self.source.object_classes) if self.source.object_classes else None
+        others = frozenset(self.source.nrtm_other_sources)
         changes = []
         for op in stream.operations:
-            obj = _loaded(op, name, classes)
+            obj = _loaded(op, name, classes, others)
             if obj is not None:
                 changes.append(Change(name, op.operation, obj, serial=op.serial, missing_ok=True))
         with self.store.engine.begin() as conn:

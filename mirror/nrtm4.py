@@ -518,15 +518,36 @@ def _chain(first: dict, rest) -> Iterator[dict]:
 
 # -- client -----------------------------------------------------------------------------------------
 
+# RFC 10063 section 5: mirror clients MUST NOT use other protocols than HTTPS (file:// is for a
+# repository on the same machine, and tests).
+CLIENT_SCHEMES = ("https", "file")
+
+
+def check_client_url(url: str) -> None:
+    """Refuse a URL the client must not fetch: anything but https:// (or file://)."""
+    if urllib.parse.urlsplit(url).scheme.lower() not in CLIENT_SCHEMES:
+        raise Nrtm4Error(f"{url}: NRTMv4 is only fetched over https:// (or file://), never other protocols "
+                         "(RFC 10063 section 5)")
+
+
+class _HttpsRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """An https server may redirect, but never to plain http (or ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+        check_client_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpsRedirectsOnly)
+
+
 def fetch_url(url: str, max_bytes: int = MAX_FILE_BYTES, timeout: float = 60.0, deadline: float = 1800.0) -> bytes:
-    """GET an https, http or file URL into memory, refusing more than max_bytes or a slow transfer."""
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in ("https", "http", "file"):
-        raise Nrtm4Error(f"unsupported URL scheme in {url}")
+    """GET an https or file URL into memory, refusing more than max_bytes or a slow transfer."""
+    check_client_url(url)
     request = urllib.request.Request(url, headers={"User-Agent": "irr-nrtm4-client"})
     started = time.monotonic()
     data = bytearray()
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+    with _OPENER.open(request, timeout=timeout) as response:  # scheme checked above, redirects too
         while True:
             chunk = response.read(1 << 20)
             if not chunk:
@@ -625,6 +646,7 @@ class Nrtm4Client:
     def _run(self, force: bool) -> str:
         if not self.source.nrtm4_url or not self.source.nrtm4_public_key:
             raise Nrtm4Error(f"{self.name}: nrtm4_url and nrtm4_public_key must be configured")
+        check_client_url(self.source.nrtm4_url)
         t0 = time.monotonic()
         state = dict(self.store.mirror_state(self.name).get("nrtm4_client") or {})
         raw = self._get(self.source.nrtm4_url, MAX_UNF_BYTES)
@@ -687,6 +709,7 @@ class Nrtm4Client:
                f"({seconds:.1f} s)"
 
     def _get(self, url: str, limit: int) -> bytes:
+        check_client_url(url)
         data = self.fetch(url)
         if len(data) > limit:
             raise Nrtm4Error(f"{url} is larger than {limit} bytes")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from irr.config import Config, SourceConfig
 from irr.redaction import redact_urls
+from irr.store import SIDE_JOBS
 
 log = logging.getLogger(__name__)
 REGISTRY_JOBS = ("roas", "scope", "bgp", "reports")
@@ -57,22 +58,12 @@ class Scheduler:
         lock = self.lock(job.source)
         if not lock.acquire(blocking=False):
             return None
-        registry_wide = job.kind in REGISTRY_JOBS
         try:
-            job.last_status = job.run()
+            job.last_status = run_recorded(self.store, job)
             log.info("%s %s: %s", job.kind, job.source, job.last_status)
-            if registry_wide:
-                self.store.record_job(job.kind, status=job.last_status)
         except Exception as e:  # recorded and retried on the next turn
             job.last_status = f"error: {redact_urls(str(e))}"
             log.warning("%s %s failed: %s", job.kind, job.source, redact_urls(str(e)))
-            try:
-                if registry_wide:  # not a source: no row in the sources table
-                    self.store.record_job(job.kind, error=str(e))
-                else:
-                    self.store.record_error(job.source, f"{job.kind}: {e}")
-            except Exception:
-                log.exception("could not record the error")
         finally:
             lock.release()
         return job.last_status
@@ -101,6 +92,28 @@ class Scheduler:
                     workers[job.source] = t
                     t.start()
             self._stop.wait(1.0)
+
+
+def run_recorded(store, job: Job, run=None) -> str:
+    """Run a job (or `run` in its name) and record the outcome: a success stamps the source's last
+    success and clears that job's last error; an error is recorded as "<kind>: <error>" (for the
+    registry-wide jobs in the jobs table) and raised."""
+    try:
+        status = (run or job.run)()
+    except Exception as e:
+        try:
+            if job.kind in REGISTRY_JOBS:  # not a source: no row in the sources table
+                store.record_job(job.kind, error=str(e))
+            else:
+                store.record_error(job.source, f"{job.kind}: {e}")
+        except Exception:
+            log.exception("could not record the error")
+        raise
+    if job.kind in REGISTRY_JOBS:
+        store.record_job(job.kind, status=status)
+    else:
+        store.record_success(job.source, job.kind if job.kind in SIDE_JOBS else None)
+    return status
 
 
 def _key(value: str | None) -> str | None:
@@ -181,18 +194,18 @@ def run_once(config: Config, store, source_name: str, force: bool = False, progr
         raise ValueError(f"source {source_name} is not in the configuration")
     statuses = []
     for job in jobs_for(config, store, source):
+        run = job.run
         if job.kind in ("import", "nrtm3") and (force or progress) and source.dump_urls:
             # --force reloads from the dumps whatever the serials say: how a stuck mirror recovers
             from mirror.full_import import FullImport
 
             full = FullImport(store, source, config.data_dir / "mirror" / source.name.lower(), progress=progress)
-            statuses.append(full.run_once(force=force))
+            run = lambda full=full: full.run_once(force=force)  # noqa: E731
         elif job.kind == "nrtm4" and force:
             from mirror.nrtm4 import Nrtm4Client
 
-            statuses.append(Nrtm4Client(store, source).run_once(force=True))
-        else:
-            statuses.append(job.run())
+            run = lambda: Nrtm4Client(store, source).run_once(force=True)  # noqa: E731
+        statuses.append(run_recorded(store, job, run))
     if not statuses:
         statuses.append(f"{source_name}: nothing to do (no dump_urls, nrtm_host, nrtm4_url, exports or NRTMv4 "
                         "publication configured)")

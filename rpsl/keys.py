@@ -75,9 +75,10 @@ def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:
         kind = {4: "IPv4 ", 6: "IPv6 "}.get(version or 0, "")
         raise ValueSyntaxError(f"{text} is not a valid {kind}prefix")
     try:
-        first = int(ipaddress.IPv6Address(m.group(1)))
+        address = ipaddress.IPv6Address(m.group(1))
     except ValueError:
         raise ValueSyntaxError(f"{text} is not a valid IPv6 prefix") from None
+    first = int(address)
     length = int(m.group(2))
     if length > 128:
         raise ValueSyntaxError(f"{text} is not a valid prefix: length must be 0-128")
@@ -85,7 +86,7 @@ def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:
     if first & host:
         raise ValueSyntaxError(f"{text} is not a valid prefix: host bits are set "
                                f"(did you mean {ipaddress.IPv6Address(first & ~host)}/{length}?)")
-    return 6, first, length, f"{ipaddress.IPv6Address(first)}/{length}"
+    return 6, first, length, f"{address}/{length}"
 
 
 def last_address(version: int, first: int, length: int) -> int:
@@ -173,7 +174,7 @@ def name(value: str) -> str:
     return text
 
 
-_OBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]")
+_OBJECT_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")  # RFC 2622 object-name
 SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
 _KEY_CERT = re.compile(r"[Pp][Gg][Pp][Kk][Ee][Yy]-[0-9A-Fa-f]+|[Xx]509-[0-9]+|[Aa][Uu][Tt][Oo]-[0-9]+[A-Za-z]*")
 _SET_COMPONENT = re.compile(r"[Aa][Ss][0-9]+\.[0-9]+|[A-Za-z][A-Za-z0-9_-]*")

@@ -34,6 +34,8 @@ class Attribute:
     @property
     def value(self) -> str:
         """The value for parsing: comments removed, lines joined with single spaces."""
+        if not self.continuations and "#" not in self.first:
+            return self.first  # already stripped
         pieces = [self.first, *(t for _, t in self.continuations)]
         cleaned = []
         for piece in pieces:
@@ -210,11 +212,39 @@ _CANONICAL = {
 }
 
 
+# A lower-case attribute line and its continuation lines (each match starts at a line start).
+_CLEAN_ATTRIBUTE = re.compile(r"^([a-z0-9_-]+):(.*)((?:\n[ \t+].*)*)", re.MULTILINE)
+
+
+def _split_clean(text: str, first_line: int) -> list[Attribute] | None:
+    """split_attributes for the usual paragraph (what the line loop gives for it, faster), or None
+    when it holds anything unusual: comments, CRs, empty lines, upper-case or bad names (then the
+    attribute lines found do not account for every line of the text)."""
+    if "\r" in text:
+        return None
+    attrs = []
+    line = first_line
+    for name, value, more in _CLEAN_ATTRIBUTE.findall(text):
+        if more:
+            pieces = more[1:].split("\n")
+            attrs.append(Attribute(name, value.strip(), [(p[0], p[1:].strip()) for p in pieces], line))
+            line += len(pieces) + 1
+        else:
+            attrs.append(Attribute(name, value.strip(), [], line))
+            line += 1
+    if line - first_line != text.count("\n") + 1:
+        return None
+    return attrs
+
+
 def split_attributes(text: str, first_line: int = 1) -> tuple[list[Attribute], list[RPSLError], bool]:
     """Attribute lines of one paragraph; `#`/`%` comment lines skipped, CR stripped.
     Empty and blank lines before the first attribute and empty lines at the end are ignored (IRRd
     strips the object text). The flag says whether the text held anything the stored text must
     not keep."""
+    clean = _split_clean(text, first_line)
+    if clean is not None:
+        return clean, [], False
     attrs: list[Attribute] = []
     errors: list[RPSLError] = []
     current: Attribute | None = None
@@ -274,13 +304,13 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
         return RPSLObject("", [], line, errors=errors, original=text)
     schema = SCHEMA.get(cls_name)
     obj = RPSLObject(cls_name, attrs, obj_line, schema=schema, original=text, cleanup=cleanup)
-    if schema is not None and any(_discarded(schema, a.name) for a in attrs):
-        obj.attributes = [a for a in attrs if not _discarded(schema, a.name)]
+    if schema is not None and schema.discarded and any(a.name in schema.discarded for a in attrs):
+        obj.attributes = [a for a in attrs if a.name not in schema.discarded]
         obj.cleanup = True
     bad_keys = _compute_pk(obj, schema) if schema is not None else set()
-    key = f"{cls_name} {obj.key_text()}".strip()
-    # Line problems first, with the same object key as every other error of this object.
-    obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
+    if errors:  # line problems first, with the same object key as every other error of this object
+        key = f"{cls_name} {obj.key_text()}".strip()
+        obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
     if schema is None:
         obj.error(f"unknown object class {cls_name!r}")
     elif strict:
@@ -290,32 +320,31 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
     return obj
 
 
-def _discarded(schema: ObjectClass, name: str) -> bool:
-    attr = schema.get(name)
-    return attr is not None and attr.discarded
-
-
 def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
     """Set obj.pk from the key attributes (checked as mirrored data is); return the names of
     key attributes found missing or invalid (already reported)."""
     parts = []
     for key in schema.key:
-        attrs = obj.get(key)
-        if not attrs:
+        for found in obj.attributes:
+            if found.name == key:
+                break
+        else:
+            found = None
+        if found is None:
             obj.error(f"primary key attribute {key!r} is missing", name=key)
             return {key}
-        attr = schema[key]
-        value = attrs[0].value
+        syntax = schema.by_name[key].syntax
+        value = found.value
         if not value:
-            obj.error(f"primary key attribute {key!r} is empty", attrs[0])
+            obj.error(f"primary key attribute {key!r} is empty", found)
             return {key}
-        if attr.syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
+        if syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
             parts.append(value.upper().rstrip("."))
             continue
         try:
-            parts.append(_CANONICAL[attr.syntax](value).upper())
+            parts.append(_CANONICAL[syntax](value).upper())
         except ValueSyntaxError as e:
-            obj.error(e.message, attrs[0])
+            obj.error(e.message, found)
             return {key}
     obj.pk = "".join(parts)
     return set()
@@ -341,34 +370,60 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
     attributes whose problem _compute_pk has already reported."""
     from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
 
+    checks = _CHECKS
+    by_name = schema.by_name
     seen: dict[str, int] = {}
     for a in obj.attributes:
-        attr = schema.get(a.name)
+        name = a.name
+        attr = by_name.get(name)
         if attr is None:
-            obj.error(f"attribute {a.name!r} is not allowed in class {schema.name}", a)
+            obj.error(f"attribute {name!r} is not allowed in class {schema.name}", a)
             continue
-        seen[a.name] = seen.get(a.name, 0) + 1
-        if seen[a.name] == 2 and not attr.multiple:
-            obj.error(f"attribute {a.name!r} may appear only once", a)
-        if seen[a.name] == 1 and a.name in reported:
+        count = seen[name] = seen.get(name, 0) + 1
+        if count == 2 and not attr.multiple:
+            obj.error(f"attribute {name!r} may appear only once", a)
+        if count == 1 and name in reported:
             continue
-        value = a.value
-        items = [i.strip() for i in value.split(",")] if attr.list else [value]
+        value = a.first if not a.continuations and "#" not in a.first else a.value
         if attr.list:
-            items = [i for i in items if i]
+            items = [i for i in (i.strip() for i in value.split(",")) if i] if "," in value else \
+                [value] if value else []
             if not items:
-                obj.error(f"attribute {a.name!r} has no value", a)
+                obj.error(f"attribute {name!r} has no value", a)
         elif not value and attr.syntax not in ("free", "certif"):  # armour holds empty lines
-            obj.error(f"attribute {a.name!r} has no value", a)
+            obj.error(f"attribute {name!r} has no value", a)
             continue
+        else:
+            items = [value]
+        passed = checks.get(attr.syntax)
+        if passed is None:
+            passed = checks[attr.syntax] = _Passed(syntax.checker(attr.syntax))
         for item in items:
+            if item in passed:
+                continue
             try:
-                syntax.parse(attr.syntax, item, strict=True)
+                passed.check(item)
             except ValueSyntaxError as e:
                 obj.error(e.message, a)
+                continue
+            if len(passed) >= _PASSED_MAX:
+                passed.clear()
+            passed.add(item)
     for name in schema.mandatory:
         if name not in seen and name not in reported:
             obj.error(f"mandatory attribute {name!r} is missing", name=name)
+
+
+class _Passed(set):
+    """The values one syntax's strict check has passed (a hit costs no call), and the check."""
+
+    def __init__(self, check) -> None:
+        super().__init__()
+        self.check = check
+
+
+_CHECKS: dict[str, _Passed] = {}  # syntax name -> its check and the values it passed
+_PASSED_MAX = 1 << 16
 
 
 def extract_index(obj: RPSLObject) -> IndexData:

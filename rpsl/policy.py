@@ -13,7 +13,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from pathlib import Path
 
 import lark
 from lark import Lark, Token, Tree
@@ -21,11 +20,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lark import PostLex
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
+from rpsl import larkfast
 from rpsl.errors import ValueSyntaxError
 
-__all__ = ["POLICY_SYNTAXES", "parse", "referenced_names"]
+__all__ = ["POLICY_SYNTAXES", "parse", "check", "referenced_names"]
 
-_GRAMMAR = Path(__file__).with_name("grammars") / "policy.lark"
+_GRAMMAR = larkfast.GRAMMARS / "policy.lark"
 
 # Syntax name (as used in rpsl/schema.py) -> start rule of the grammar.
 _START: dict[str, str] = {
@@ -101,11 +101,36 @@ def _is_word_char(ch: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    """The policy parser, built once (about 0.2 s) and shared; Lark LALR parsers are reentrant."""
-    return Lark.open(
-        str(_GRAMMAR), parser="lalr", lexer="contextual", start=sorted(_START.values()),
+    """The policy parser, built once (or loaded from the cache, see rpsl.larkfast) and shared;
+    Lark LALR parsers are reentrant."""
+    return larkfast.load_parser(
+        _GRAMMAR.name, "policy", parser="lalr", lexer="contextual", start=sorted(_START.values()),
         postlex=_GlueCheck(), maybe_placeholders=False,
     )
+
+
+@lru_cache(maxsize=1)
+def _shapes() -> larkfast.ShapeCache:
+    """Each shape of value (rpsl.larkfast) parsed once: its tree and the checks it needs."""
+    return larkfast.ShapeCache(_parser(), _Plan, (UnexpectedInput, _GluedTokens))
+
+
+def _start(syntax: str) -> str:
+    start = _START.get(syntax.replace("-", "_"))
+    if start is None:
+        raise ValueError(f"not a policy syntax: {syntax!r}")
+    return start
+
+
+def _planned(start: str, value: str) -> _Plan:
+    """The plan of the value's shape; raises ValueSyntaxError for a value that does not parse."""
+    plan = _shapes().get(start, value)[1]
+    if plan is None:
+        try:  # the value itself, for the error message (its shape did not parse: nor will it)
+            return _Plan(start, _parser().parse(value, start=start))
+        except (UnexpectedInput, _GluedTokens):
+            raise _diagnose(value, start) from None
+    return plan  # type: ignore[return-value]
 
 
 def parse(syntax: str, value: str) -> lark.Tree:
@@ -113,18 +138,15 @@ def parse(syntax: str, value: str) -> lark.Tree:
 
     Raises ValueSyntaxError(message, column) with column the 0-based offset in `value`.
     """
-    start = _START.get(syntax.replace("-", "_"))
-    if start is None:
-        raise ValueError(f"not a policy syntax: {syntax!r}")
-    try:
-        tree = _parser().parse(value, start=start)
-    except (UnexpectedInput, _GluedTokens):
-        raise _diagnose(value, start) from None
-    errors = _Checker(syntax.replace("-", "_")).run(tree)
-    if errors:
-        column, message = min(errors)
-        raise ValueSyntaxError(message, column)
-    return tree
+    plan = _planned(_start(syntax), value)
+    plan.check(value)
+    return larkfast.instantiate(plan.tree, value)
+
+
+@lru_cache(maxsize=1 << 16)
+def check(syntax: str, value: str) -> None:
+    """Validate one policy attribute value like `parse`, without building its tree."""
+    _planned(_start(syntax), value).check(value)
 
 
 def referenced_names(tree: lark.Tree) -> set[str]:
@@ -175,28 +197,10 @@ class _Checker:
         self.syntax = syntax
         self.errors: list[tuple[int, str]] = []
 
-    def run(self, tree: Tree) -> list[tuple[int, str]]:
-        token_checks = _TOKEN_CHECKS
-        rule_checks = _RULE_CHECKS
-        ipv4_only = self.syntax in _IPV4_ONLY
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            rule_check = rule_checks.get(node.data)
-            if rule_check is not None:
-                rule_check(self, node)
-            for child in node.children:
-                if isinstance(child, Tree):
-                    stack.append(child)
-                    continue
-                check = token_checks.get(child.type)
-                if check is not None:
-                    check(self, child)
-                if ipv4_only and child.type in ("IPV6_ADDRESS", "PREFIX6_RANGE"):
-                    attr = self.syntax.replace("_", "-")
-                    self.error(child, f"IPv6 {'prefix' if child.type == 'PREFIX6_RANGE' else 'address'} "
-                                      f"{child.value} is not allowed in {attr} (use mp-{attr})")
-        return self.errors
+    def ipv6(self, tok: Token) -> None:  # in an IPv4-only attribute
+        attr = self.syntax.replace("_", "-")
+        self.error(tok, f"IPv6 {'prefix' if tok.type == 'PREFIX6_RANGE' else 'address'} "
+                        f"{tok.value} is not allowed in {attr} (use mp-{attr})")
 
     def error(self, tok: Token, message: str) -> None:
         self.errors.append((tok.start_pos or 0, f"{message} at column {(tok.start_pos or 0) + 1}"))
@@ -217,7 +221,7 @@ class _Checker:
         if not _valid_ipv4(tok.value):
             self.error(tok, f"invalid IPv4 address {tok.value}")
 
-    def ipv6(self, tok: Token) -> None:
+    def ipv6_address(self, tok: Token) -> None:
         if not _valid_ipv6(tok.value):
             self.error(tok, f"invalid IPv6 address {tok.value}")
 
@@ -296,7 +300,7 @@ _TOKEN_CHECKS: dict[str, Callable[[_Checker, Token], None]] = {
     "AS_SET_NAME": _Checker.set_name, "ROUTE_SET_NAME": _Checker.set_name,
     "RTR_SET_NAME": _Checker.set_name, "FILTER_SET_NAME": _Checker.set_name,
     "PEERING_SET_NAME": _Checker.set_name,
-    "IPV4_ADDRESS": _Checker.ipv4, "IPV6_ADDRESS": _Checker.ipv6,
+    "IPV4_ADDRESS": _Checker.ipv4, "IPV6_ADDRESS": _Checker.ipv6_address,
     "PREFIX4_RANGE": _Checker.prefix_range, "PREFIX6_RANGE": _Checker.prefix_range,
     "RANGE_OPERATOR": _Checker.range_operator, "COMMUNITY": _Checker.community,
     "AS_RANGE": _Checker.as_range, "REGEX_OP": _Checker.regex_op, "DNS_NAME": _Checker.dns_name,
@@ -306,6 +310,57 @@ _RULE_CHECKS: dict[str, Callable[[_Checker, Tree], None]] = {
     "cost": _Checker.sixteen_bit,
     "ifaddr_attr": _Checker.masklen, "interface_attr": _Checker.masklen,
 }
+
+
+class _Text:
+    """What the token checks read of a token: its type, text and place."""
+
+    __slots__ = ("type", "value", "start_pos")
+
+    def __init__(self, type: str, value: str, start_pos: int):  # noqa: A002 - as lark.Token
+        self.type, self.value, self.start_pos = type, value, start_pos
+
+
+class _Plan:
+    """One shape's parse tree and the checks its tokens and rules need, in tree order: checking
+    a value of that shape runs them on the value's own token texts (same places)."""
+
+    __slots__ = ("syntax", "tree", "token_checks", "rule_checks")
+
+    def __init__(self, start: str, tree: Tree):
+        self.syntax = start.removesuffix("_attr")
+        self.tree = tree
+        self.token_checks: list[tuple[Callable[[_Checker, Token], None], Token]] = []
+        self.rule_checks: list[tuple[Callable[[_Checker, Tree], None], Tree]] = []
+        ipv4_only = self.syntax in _IPV4_ONLY
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            rule_check = _RULE_CHECKS.get(node.data)
+            if rule_check is not None:
+                self.rule_checks.append((rule_check, node))
+            for child in node.children:
+                if isinstance(child, Tree):
+                    stack.append(child)
+                    continue
+                token_check = _TOKEN_CHECKS.get(child.type)
+                if token_check is not None:
+                    self.token_checks.append((token_check, child))
+                if ipv4_only and child.type in ("IPV6_ADDRESS", "PREFIX6_RANGE"):
+                    self.token_checks.append((_Checker.ipv6, child))
+
+    def check(self, value: str) -> None:
+        """Raise ValueSyntaxError for the first (leftmost) out-of-range value of `value`."""
+        if not self.token_checks and not self.rule_checks:
+            return
+        checker = _Checker(self.syntax)
+        for token_check, tok in self.token_checks:
+            token_check(checker, _Text(tok.type, value[tok.start_pos:tok.end_pos], tok.start_pos))
+        for rule_check, node in self.rule_checks:
+            rule_check(checker, larkfast.instantiate(node, value))
+        if checker.errors:
+            column, message = min(checker.errors)
+            raise ValueSyntaxError(message, column)
 
 
 def _valid_ipv4(text: str) -> bool:

@@ -1,6 +1,7 @@
 """Split a stream of RPSL text into object paragraphs, fast, never crashing on bad bytes.
 
-Handles plain and gzip files, stdin, NRTM payloads and e-mail bodies: CRLF, blank-line
+Handles plain and gzip files, stdin, NRTM payloads and e-mail bodies: CRLF and CR-only line
+ends (old Mac files: each CR is a line end), a UTF-8 byte-order mark at the start, blank-line
 separation (only a zero-length line ends an object, as IRRd: a line of blanks is a
 continuation), `#`/`%` whole-line comments (skipped later by the object parser so that line
 numbers stay right), a leading comment paragraph, NUL bytes and bytes that are not UTF-8
@@ -12,11 +13,13 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 BLOCK_SIZE = 1 << 22
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark, written by some Windows editors
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,26 @@ class Paragraph:
 
     text: str
     line: int
+
+
+class InputError(ValueError):
+    """A file could not be read to its end: truncated or corrupt gzip data. Names the file."""
+
+
+def _name(stream: object) -> str:
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) and name else "input"
+
+
+def _read(stream: BinaryIO, size: int) -> bytes:
+    """stream.read, with gzip trouble as an InputError that says which file and what is wrong."""
+    try:
+        return stream.read(size)
+    except EOFError:
+        raise InputError(f"{_name(stream)}: the gzip data ends before its end marker: the file is truncated "
+                         "(an interrupted download?)") from None
+    except (zlib.error, gzip.BadGzipFile) as e:
+        raise InputError(f"{_name(stream)}: corrupt gzip data ({e})") from None
 
 
 def decode(data: bytes) -> str:
@@ -46,16 +69,30 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
 
 
 def iter_blocks(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[tuple[bytes, int]]:
-    """Yield (bytes, first line number) blocks that end on a paragraph boundary."""
+    """Yield (bytes, first line number) blocks that end on a paragraph boundary. Line ends come
+    out as LF (CRLF and lone CR are line ends); a byte-order mark at the start is dropped."""
     line = 1
     rest = b""
+    carry = b""  # a CR at the end of a read: maybe the first half of a CRLF
+    first = True
     while True:
-        data = stream.read(block_size)
-        if not data:
+        chunk = _read(stream, block_size)
+        if first:
+            first = False
+            if chunk[:3] == BOM:
+                chunk = chunk[3:]
+        if not chunk:
+            if carry:
+                rest += b"\n"
             break
+        data, carry = carry + chunk, b""
+        if b"\r" in data:
+            if data[-1:] == b"\r":
+                data, carry = data[:-1], b"\r"
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         data = rest + data
-        cut = max(data.rfind(b"\n\n") + 2, data.rfind(b"\n\r\n") + 3)
-        if cut < 3:  # no paragraph boundary yet: a huge object, read on
+        cut = data.rfind(b"\n\n") + 2
+        if cut < 2:  # no paragraph boundary yet: a huge object, read on
             rest = data
             continue
         block, rest = data[:cut], data[cut:]
@@ -65,10 +102,20 @@ def iter_blocks(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[tupl
         yield rest, line
 
 
+def normalise_line_ends(text: str) -> str:
+    """CRLF and lone CR as LF, and no byte-order mark at the start."""
+    if text[:1] == "\ufeff":
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def split_paragraphs(text: str, first_line: int = 1) -> list[Paragraph]:
-    """Split decoded text into paragraphs at zero-length lines (after CR removal)."""
-    if "\r\n" in text:
-        text = text.replace("\r\n", "\n")
+    """Split decoded text into paragraphs at zero-length lines (CRLF and CR are line ends; a
+    byte-order mark is dropped at the start of the input)."""
+    if "\r" in text or (first_line == 1 and text[:1] == "\ufeff"):
+        text = normalise_line_ends(text) if first_line == 1 else text.replace("\r\n", "\n").replace("\r", "\n")
     result = []
     line = first_line
     for part in text.split("\n\n"):
@@ -90,7 +137,7 @@ def iter_paragraphs(source: str | bytes | os.PathLike | BinaryIO | io.TextIOBase
         yield from split_paragraphs(source)
         return
     if isinstance(source, bytes):
-        yield from split_paragraphs(decode(source))
+        yield from split_paragraphs(decode(source.removeprefix(BOM)))
         return
     if isinstance(source, (str, os.PathLike)):
         with open_binary(source) as f:

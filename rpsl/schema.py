@@ -58,9 +58,14 @@ class ObjectClass:
     key: tuple[str, ...] = ()
     help: str = ""
     by_name: dict[str, Attr] = field(init=False, repr=False, compare=False)
+    discarded: frozenset[str] = field(init=False, repr=False, compare=False)
+    _mandatory: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {a.name: a for a in self.attributes})
+        object.__setattr__(self, "discarded", frozenset(a.name for a in self.attributes if a.discarded))
+        object.__setattr__(self, "_mandatory",
+                           tuple(a.name for a in self.attributes if a.mandatory and not a.generated))
         if not self.key:
             object.__setattr__(self, "key", tuple(a.name for a in self.attributes if a.key))
 
@@ -72,7 +77,7 @@ class ObjectClass:
 
     @property
     def mandatory(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.attributes if a.mandatory and not a.generated)
+        return self._mandatory
 
     @property
     def inverse_keys(self) -> tuple[str, ...]:
@@ -132,6 +137,8 @@ INJECT = _a("inject", "inject", "m", help="Conditions for injecting this aggrega
 AGGR_MTD = _a("aggr-mtd", "aggr_mtd", help="Aggregation method: inbound, or outbound with an AS expression.")
 AGGR_BNDRY = _a("aggr-bndry", "aggr_bndry", help="AS expression bounding the aggregation.")
 EXPORT_COMPS = _a("export-comps", "filter", help="Filter of components exported outside the aggregation boundary.")
+# RFC 4012 section 3: route6 takes mp-filters (IPv6 prefixes) where route takes IPv4-only filters.
+EXPORT_COMPS6 = replace(EXPORT_COMPS, syntax="mp_filter")
 COMPONENTS = _a("components", "components", help="Which routes form this aggregate.")
 RPKI_OV_STATE = _a("rpki-ov-state", flags="D", help="Server-computed RPKI state; ignored on input.")
 POLICY_HELP = "Routing policy expression (RFC 2622 / RFC 4012)."
@@ -276,7 +283,7 @@ CLASSES: tuple[ObjectClass, ...] = (
         DESCR,
         _a("origin", "as_number", "MKI", ("aut-num",), "The AS number originating the prefix."),
         _a("holes", "prefix6", "ml", help="Prefixes inside this route that are not announced."),
-        ORG_M, MEMBER_OF_RS, INJECT, AGGR_MTD, AGGR_BNDRY, EXPORT_COMPS, COMPONENTS, REMARKS, NOTIFY,
+        ORG_M, MEMBER_OF_RS, INJECT, AGGR_MTD, AGGR_BNDRY, EXPORT_COMPS6, COMPONENTS, REMARKS, NOTIFY,
         MNT_LOWER, MNT_ROUTES, MNT_BY, RPKI_OV_STATE,
     ) + TAIL, help="An IPv6 route originated by an AS."),
 )

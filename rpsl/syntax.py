@@ -20,20 +20,23 @@ import datetime as dt
 import functools
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
+from rpsl import larkfast
 from rpsl.errors import ValueSyntaxError
 from rpsl.schema import SET_PREFIXES
 
 __all__ = [
     "SYNTAXES", "POLICY_SYNTAXES", "parse", "normalise", "ASNumber", "ASRange", "IPAddress",
-    "Prefix", "RangeOp", "PrefixRange", "AddressRange", "SetName", "RangedName", "Name", "Text",
+    "Prefix", "RangeOp", "PrefixRange", "AddressRange", "SetName", "RangedName", "Name", "Text", "check",
+    "checker",
     "DNSName", "DomainName", "Email", "Changed", "Timestamp", "AuthLine", "Fingerprint",
     "Nserver", "DSRdata", "URL", "Geoloc", "MntRoutes",
 ]
@@ -96,7 +99,7 @@ _HASH_SHAPES = {
     "BCRYPT-PW": (re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}"), "$2b$<cost>$<salt+hash>"),
 }
 
-_GENERIC_NAME = re.compile(r"[A-Z][A-Z0-9_-]*[A-Z0-9]", re.I)
+_GENERIC_NAME = re.compile(r"[A-Z]([A-Z0-9_-]*[A-Z0-9])?", re.I)  # RFC 2622 object-name
 _SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]", re.I)
 _NETNAME = re.compile(r"[A-Z][A-Z0-9_-]{0,79}", re.I)
 _AS_TEXT = re.compile(r"AS([0-9]+)(?:\.([0-9]+))?", re.I)
@@ -519,9 +522,10 @@ def _asn(text: str) -> ASNumber:
 def _ipv4(text: str) -> int:
     value = 0
     for octet in text.split("."):
-        if int(octet) > 255:
+        number = int(octet)
+        if number > 255:
             _fail(f"{text} is not a valid IPv4 address: {octet} is greater than 255")
-        value = value << 8 | int(octet)
+        value = value << 8 | number
     return value
 
 
@@ -695,7 +699,7 @@ def _email(text: str) -> Email:
 
 
 class _Build(Transformer):
-    """Lark callbacks (run inline by the LALR parser): one method per rule or alias."""
+    """Parse tree -> value object: one method per rule or alias."""
 
     # free text
     def free(self, c: list[Token]) -> Text:
@@ -992,6 +996,10 @@ class _Build(Transformer):
         return DSRdata(keytag, algorithm, digest_type, digest)
 
 
+_BUILD = _Build(visit_tokens=False)  # no callbacks for terminals
+_BLANKS = larkfast.BLANKS
+_new_str = str.__new__
+
 # ---------------------------------------------------------------------------------------- parser
 
 _GRAMMAR_SYNTAXES: tuple[str, ...] = (
@@ -1004,7 +1012,8 @@ _GRAMMAR_SYNTAXES: tuple[str, ...] = (
     "auth", "fingerprint", "dns_name", "domain_name", "nserver", "ds_rdata",
 )
 
-SYNTAXES: frozenset[str] = frozenset(_GRAMMAR_SYNTAXES) | POLICY_SYNTAXES
+_VALUE_SYNTAXES = frozenset(_GRAMMAR_SYNTAXES)
+SYNTAXES: frozenset[str] = _VALUE_SYNTAXES | POLICY_SYNTAXES
 
 # What each syntax is called in error messages ("X is not a valid <description>").
 _DESCRIPTIONS = {
@@ -1051,9 +1060,59 @@ _DESCRIPTIONS = {
 
 @functools.cache
 def _parser() -> Lark:
-    """The value grammar with the transformer inlined, built once."""
-    return Lark.open("grammars/values.lark", rel_to=__file__, parser="lalr",
-                     start=list(_GRAMMAR_SYNTAXES), transformer=_Build(), maybe_placeholders=True)
+    """The value grammar, built once (or loaded from the cache, see rpsl.larkfast)."""
+    return larkfast.load_parser("values.lark", "values", parser="lalr", start=list(_GRAMMAR_SYNTAXES),
+                                maybe_placeholders=True)
+
+
+@functools.cache
+def _fast() -> tuple[dict, larkfast.ShapeCache, dict]:
+    """The one-terminal start rules (with their _Build method), the shapes parsed so far
+    (rpsl.larkfast) and the _Build method of each rule."""
+    global _FAST
+    parser = _parser()
+    callbacks = {name: getattr(_BUILD, name) for name in {r.alias or r.origin.name for r in parser.rules}
+                 if callable(getattr(_BUILD, name, None))}
+    singles = {start: (rule, callbacks[start])
+               for start, rule in larkfast.single_token_rules(parser, _GRAMMAR_SYNTAXES).items()}
+    _FAST = singles, larkfast.ShapeCache(parser), callbacks
+    return _FAST
+
+
+_FAST: tuple[dict, larkfast.ShapeCache, dict] | None = None
+
+
+def _build(syntax: str, value: str) -> object:
+    """The value object of a value; raises UnexpectedInput (from parsing the value itself) when
+    it does not parse, ValueSyntaxError (maybe in a VisitError) when a check refuses it."""
+    singles, shapes, callbacks = _FAST or _fast()
+    single = singles.get(syntax)
+    if single is not None and value and value[0] not in _BLANKS and value[-1] not in _BLANKS:
+        (name, regex), callback = single
+        m = regex.match(value)
+        if m is not None and m.end() == len(value):  # larkfast.single_token, inlined (hot)
+            token = _new_str(Token, value)  # larkfast.token, inlined
+            token.type, token.value = name, value
+            return callback([token])  # = _BUILD.transform(Tree(syntax, [token]))
+    tree = shapes.get(syntax, value)[1]
+    if tree is None:
+        return _BUILD.transform(_parser().parse(value, start=syntax))
+    return _transform(tree, value, callbacks)  # type: ignore[arg-type]
+
+
+def _transform(tree: Tree, value: str, callbacks: dict) -> object:
+    """_BUILD.transform(larkfast.instantiate(tree, value)) in one pass: a shape's tree with the
+    value's own token texts, turned into a value object."""
+    children: list = []
+    for child in tree.children:
+        if isinstance(child, Tree):
+            children.append(_transform(child, value, callbacks))
+        elif child is None:  # a placeholder for an absent [optional] part
+            children.append(None)
+        else:
+            children.append(larkfast.token(child.type, value[child.start_pos:child.end_pos]))
+    callback = callbacks.get(tree.data)
+    return callback(children) if callback is not None else Tree(tree.data, children)
 
 
 def _grammar_error(syntax: str, value: str, err: UnexpectedInput) -> ValueSyntaxError:
@@ -1075,15 +1134,28 @@ def _grammar_error(syntax: str, value: str, err: UnexpectedInput) -> ValueSyntax
                             pos)
 
 
-@functools.lru_cache(maxsize=16384)
-def _parse_cached(syntax: str, value: str, strict: bool) -> object:
-    token = _STRICT.set(strict)
+def _parse_value(syntax: str, value: str, strict: bool) -> object:
+    token = _STRICT.set(strict) if _STRICT.get() is not strict else None
     try:
-        return _parser().parse(value, start=syntax)
+        return _build(syntax, value)
     except UnexpectedInput as err:
         raise _grammar_error(syntax, value, err) from None
+    except VisitError as err:  # a check in _Build refused the value
+        raise err.orig_exc from None
     finally:
-        _STRICT.reset(token)
+        if token is not None:
+            _STRICT.reset(token)
+
+
+# Values parsed before (strict and non-strict apart): validating a file meets the same values
+# (maintainers, contacts, countries, sources) again and again.
+_CACHE_SIZE = 1 << 18
+_parse_strict = functools.lru_cache(maxsize=_CACHE_SIZE)(functools.partial(_parse_value, strict=True))
+_parse_lenient = functools.lru_cache(maxsize=_CACHE_SIZE)(functools.partial(_parse_value, strict=False))
+
+
+def _parse_cached(syntax: str, value: str, strict: bool) -> object:
+    return _parse_strict(syntax, value) if strict else _parse_lenient(syntax, value)
 
 
 def parse(syntax: str, value: str, *, strict: bool = True) -> object:
@@ -1098,6 +1170,30 @@ def parse(syntax: str, value: str, *, strict: bool = True) -> object:
     if syntax not in SYNTAXES:
         raise ValueError(f"unknown value syntax {syntax!r}")
     return _parse_cached(syntax, value, strict)
+
+
+@functools.cache
+def checker(syntax: str) -> Callable[[str], object]:
+    """The strict check of one syntax as a function of the value (raising ValueSyntaxError), for
+    validation loops: values seen before are answered from a cache without a Python call."""
+    if syntax in _VALUE_SYNTAXES:
+        return functools.partial(_parse_strict, syntax)
+    if syntax in POLICY_SYNTAXES:
+        from rpsl import policy
+        return functools.partial(policy.check, syntax)
+    raise ValueError(f"unknown value syntax {syntax!r}")
+
+
+def check(syntax: str, value: str, *, strict: bool = True) -> None:
+    """Validate one attribute value (one list item) like ``parse``, for validation only: policy
+    values are checked without building their parse trees."""
+    if syntax in _VALUE_SYNTAXES:
+        _parse_cached(syntax, value, strict)
+    elif syntax in POLICY_SYNTAXES:
+        from rpsl import policy
+        policy.check(syntax, value)
+    else:
+        raise ValueError(f"unknown value syntax {syntax!r}")
 
 
 def normalise(syntax: str, value: str, *, strict: bool = True) -> str:

@@ -48,7 +48,7 @@ def test_first_start_as_the_readme_says(db_url, tmp_path):
                  "created [irt] IRT-VNNIC", "created from delegated-apnic-extended-latest: 1 as-block, "
                  "1 inet6num, 2 inetnum in VNNIC (serials 4-7)"):
         assert line in shown, shown
-    assert re.search(r"VNNIC\s+authoritative\s+7\s+7", shown), shown   # irr status
+    assert re.search(r"VNNIC\s+authoritative\s+1-7\s+7", shown), shown   # irr status
 
     config = load_config(tmp_path / "irr.toml")
     assert config.data_dir == tmp_path / "data" and config.registry_maintainers == ("MAINT-VN-VNNIC",)

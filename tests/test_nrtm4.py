@@ -648,7 +648,9 @@ def test_notification_payload_rules(change, match):
         parse_notification(json.dumps(data).encode(), "EXAMPLE")
 
 
-def test_default_fetch_over_http_and_file_urls(repo, mirror_store, pg_server_url, template_db):
+def test_default_fetch_over_file_urls_and_never_http(repo, mirror_store, pg_server_url, template_db):
+    """The default fetch reads file:// repositories; plain http:// is refused (https: see
+    test_nrtm4_https.py)."""
     repo.change("ADD", ROUTE)
     repo.publish()
     server = make_server("127.0.0.1", 0, repo.app, threaded=True)
@@ -659,21 +661,23 @@ def test_default_fetch_over_http_and_file_urls(repo, mirror_store, pg_server_url
         with urllib.request.urlopen(url) as response:
             assert response.headers["Cache-Control"] == "no-cache"
         client = Nrtm4Client(mirror_store, SourceConfig("EXAMPLE", nrtm4_url=url, nrtm4_public_key=PUB1))
-        assert "snapshot 1 loaded (1 objects)" in client.run_once()
-        repo.change("ADD", ROUTE6)
-        repo.clock.t = time.time()
-        repo.publish()
-        assert "delta 2" in client.run_once()
+        with pytest.raises(Nrtm4Error, match="only fetched over https://"):
+            client.run_once()
     finally:
         server.shutdown()
         thread.join()
-    assert objects(mirror_store) == expected(repo)
     key_file = repo.dir.parent / "key.pem"
     key_file.write_text(PUB1)
     file_client = Nrtm4Client(mirror_store, SourceConfig("EXAMPLE", nrtm4_url=(repo.dir / UNF_NAME).as_uri(),
                                                          nrtm4_public_key=str(key_file)))
+    assert "snapshot 1 loaded (1 objects)" in file_client.run_once()
+    repo.change("ADD", ROUTE6)
+    repo.clock.t = time.time()
+    repo.publish()
+    assert "delta 2" in file_client.run_once()
+    assert objects(mirror_store) == expected(repo)
     assert "up to date at version 2" in file_client.run_once()
-    with pytest.raises(Nrtm4Error, match="scheme"):
+    with pytest.raises(Nrtm4Error, match="only fetched over https://"):
         nrtm4.fetch_url("ftp://example.net/x")
 
 

@@ -665,9 +665,9 @@ class Bgpq4:
                 hit = view.find(name)
                 if hit is None:
                     return "D", ""
-                if hit[1].object_class == "route-set":
-                    return self._found(sets.resolve_route_set(view, name))
-                return self._found(sorted(sets.resolve_as_set(view, name) or (), key=lambda a: int(a[2:])))
+                if hit[1].object_class == "route-set":  # as the whois server: sorted as text
+                    return self._found(sets.member_order(sets.resolve_route_set(view, name) or ()))
+                return self._found(sets.member_order(sets.resolve_as_set(view, name) or ()))
             if command in ("g", "6"):
                 asn, version = parse_asn(parameter), 4 if command == "g" else 6
                 return self._origins(view, (f"AS{asn}",), version) or self._found(view.prefixes(asn, version))

@@ -53,6 +53,38 @@ def version() -> str:
         return "0"
 
 
+def _resources(obj) -> tuple[tuple[int, int] | None, int | None]:
+    """((IP version, first address) or None, first AS number or None) of a stored object: the
+    ip_first and asn_first IRRd sorts object answers by, read from its primary key."""
+    cls, pk = obj.object_class, obj.pk
+    try:
+        if cls in ("route", "route6"):
+            at = pk.rindex("AS")
+            version, first, _, _ = keys.prefix(pk[:at])
+            return (version, first), keys.as_number(pk[at:])
+        if cls == "inet6num":
+            version, first, _, _ = keys.prefix(pk)
+            return (version, first), None
+        if cls == "inetnum":
+            return (4, keys.inetnum(pk)[0]), None
+        if cls == "aut-num":
+            return None, keys.as_number(pk)
+        if cls == "as-block":
+            return None, keys.as_range(pk)[0]
+    except (ValueError, ValueSyntaxError):
+        pass
+    return None, None
+
+
+def irrd_order(objects) -> list:
+    """Objects in the order IRRd 4.5 answers `!r` and `!o` with (all sources together): by first
+    address (IPv4 before IPv6, objects without one last), then first AS number, then primary key."""
+    def key(obj):
+        ip, asn = _resources(obj)
+        return (ip is None, ip or (0, 0), asn is None, asn or 0, obj.pk)
+    return sorted(objects, key=key)
+
+
 def parse_asn(value: str) -> int:
     """`AS65537`, `as065537`, asdot `AS1.2`; errors worded as IRRd's."""
     text = value.strip()
@@ -129,8 +161,8 @@ class IrrdCommands:
         if command == "m":
             return found(self._exact(parameter, session))
         if command == "o":
-            return found(self._texts(self._whole(self.lookups.for_session(session).by_inverse(
-                session.sources, "mnt-by", parameter.upper()))))
+            return found(self._texts(irrd_order(self._whole(self.lookups.for_session(session).by_inverse(
+                session.sources, "mnt-by", parameter.upper())))))
         if command == "r":
             return self._routes(parameter, session)
         if command in ("q", "Q"):
@@ -214,11 +246,11 @@ class IrrdCommands:
         if hit is None:
             return D
         if hit[1].object_class == "route-set":
-            result = sets.member_order("route-set", sets.resolve_route_set(view, name, session.excludes) or ())
+            result = sets.member_order(sets.resolve_route_set(view, name, session.excludes) or ())
         elif not session.excludes:
             return found(sets.expansion(view, name).text)
         else:
-            result = sets.member_order("as-set", sets.resolve_as_set(view, name, session.excludes) or ())
+            result = sets.member_order(sets.resolve_as_set(view, name, session.excludes) or ())
         return found(" ".join(result))
 
     def _sources(self, parameter: str, session) -> bytes:
@@ -293,7 +325,8 @@ class IrrdCommands:
             keys.prefix(address) if "/" in address else keys.address(address)
         except ValueSyntaxError:
             raise QueryError(f"Invalid input for route search: {parameter}") from None
-        objects = self._whole(self.lookups.for_session(session).routes(session.sources, address, modes[option]))
+        objects = irrd_order(self._whole(self.lookups.for_session(session).routes(session.sources, address,
+                                                                                   modes[option])))
         if option == "o":
             origins = []
             for obj in objects:
@@ -304,26 +337,24 @@ class IrrdCommands:
     def _serials(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}
         names = session.defaults() if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
-        lines = []
-        for name in names:
+        lines, unknown = [], []
+        for name in dict.fromkeys(names):
             row = status.get(name)
-            if name not in session.all_sources:
-                lines.append(f"{name}:X:Database unknown")
-            elif row is None or row.serial_newest is None:  # Y: a journal is kept for every source
-                lines.append(f"{name}:Y:-")
-            else:
-                lines.append(f"{name}:Y:0-{row.serial_newest}")
-        return "\n".join(lines)
+            if name not in session.all_sources:  # IRRd lists the unknown ones last
+                unknown.append(f"{name}:X:Database unknown")
+            else:  # Y: a journal is kept for every source
+                lines.append(f"{name}:Y:{(row.serial_range if row else None) or '-'}")
+        return "\n".join(lines + unknown)
 
     def _status(self, parameter: str, session) -> str:
         status = {s.name: s for s in self.store.sources()}
         names = session.all_sources if parameter == "-*" else [s.strip().upper() for s in parameter.split(",")]
         with self.store.engine.connect() as conn:
             rpki_on = self.lookups.for_session(session).rpki_filter and self.store.roas_loaded(conn)
-        out = {}
-        for name in names:
-            if name not in session.all_sources:
-                out[name] = {"error": "Unknown source"}
+        out, unknown = {}, {}
+        for name in dict.fromkeys(names):
+            if name not in session.all_sources:  # IRRd lists the unknown ones last
+                unknown[name] = {"error": "Unknown source"}
                 continue
             row = status.get(name)
             snap = self.memory.snapshots.get(name)
@@ -346,5 +377,5 @@ class IrrdCommands:
                 "synchronised_serials": False,
                 "routing_data_loaded_at": snap.loaded_at if snap else None,
             }
-        return json.dumps(out, indent=4)
+        return json.dumps(out | unknown, indent=4)
 

@@ -95,13 +95,10 @@ def q_text(what: str, session: Session, store, apnic: bool = False) -> str:
         lines, status = [], []
         for name in session.all_sources:
             row = rows.get(name)
-            # IRRd: the local journal's range; X when this client may mirror the source (NRTMv3
-            # access list), N otherwise; the serial alone (0-n) when only a dump was loaded.
+            # IRRd: the local journal's range (as !j and the status page show it); X when this
+            # client may mirror the source (NRTMv3 access list), N otherwise.
             flag = "X" if name in session.mirrorable else "N"
-            oldest, newest = store.journal_range(name)
-            if newest is None and row is not None and row.serial_newest is not None:
-                oldest, newest = 0, row.serial_newest
-            lines.append(f"{name}:3:{flag}:{oldest}-{newest}" if newest is not None else f"{name}:3:{flag}:Unknown")
+            lines.append(f"{name}:3:{flag}:{(row.serial_range if row else None) or 'Unknown'}")
             if row is not None and (row.last_success or row.last_error):
                 success = f"{row.last_success:%Y-%m-%d %H:%M:%S}Z" if row.last_success else "never"
                 status.append(f"% {name}: serial {row.serial_newest}, last success {success}"

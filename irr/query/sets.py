@@ -47,14 +47,10 @@ class Limits:
         return cls(whois.max_set_depth, whois.max_set_size)
 
 
-def member_order(object_class: str, members: Sequence[str], numbers: Sequence[int] | None = None) -> list[str]:
-    """The order `!i<set>,1` lists a set's members in: as-sets by AS number, route-sets as
-    resolved. (The one place that decides it.) `numbers`: the members' AS numbers, if known."""
-    if object_class == "route-set":
-        return list(members)
-    if numbers is None:
-        return sorted(members, key=lambda a: int(a[2:]))
-    return [members[i] for i in sorted(range(len(members)), key=numbers.__getitem__)]
+def member_order(members: Iterable[str]) -> list[str]:
+    """The order `!i<set>,1` lists a set's members in, as IRRd does: sorted as text (AS10 before
+    AS2), as-sets and route-sets alike. (The one place that decides it.)"""
+    return sorted(members)
 
 
 @dataclass
@@ -216,7 +212,7 @@ class Expansion:
     def __init__(self, asns: Iterable[str]):
         self.asns = tuple(asns)
         self.numbers = tuple([int(a[2:]) for a in self.asns])
-        self.text = " ".join(member_order("as-set", self.asns, self.numbers))
+        self.text = " ".join(member_order(self.asns))
         self._positions: dict[int, int] | None = None
 
     @property

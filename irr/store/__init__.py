@@ -28,6 +28,7 @@ from irr.store.models import (
     PARTITION_INDEXES,
     ROUTE_CLASSES,
     SCOPE_CLASSES,
+    SIDE_JOBS,
     SOURCE_NAME,
     VISIBLE,
     Base,
@@ -52,7 +53,7 @@ from irr.store.status import SourceStatus
 from irr.store.writes import WritePath
 
 __all__ = [
-    "SOURCE_NAME", "Base", "ObjectRow", "RoaRow", "ScopeRow", "ROUTE_CLASSES", "SCOPE_CLASSES", "VISIBLE",
+    "SIDE_JOBS", "SOURCE_NAME", "Base", "ObjectRow", "RoaRow", "ScopeRow", "ROUTE_CLASSES", "SCOPE_CLASSES", "VISIBLE",
     "in_scope_or_shown", "JournalEntry", "SourceRow", "JobRow", "OBJECTS", "COPY_COLUMNS",
     "PARTITION_INDEXES", "StoreError", "check_source", "partition_name", "RoutingData", "Change",
     "ReplaceResult", "DATA_CHANNEL", "Store", "copy_line", "row_values",

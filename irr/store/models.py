@@ -14,6 +14,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from irr.config import SOURCE_NAME
 from rpsl.lenient import Loaded
 
+# Jobs of a source besides its import; their errors are recorded as "<job>: <error>" and cleared
+# by their own next success only (Store.record_success).
+SIDE_JOBS = ("export", "nrtm4-publish")
+
 
 class Base(DeclarativeBase):
     pass
@@ -103,6 +107,15 @@ class SourceRow(Base):
     last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # bumped when ROA or scope reloads hide or show objects without a serial (0008)
     visibility_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+    @property
+    def serial_range(self) -> str | None:
+        """The source's serials as `!j`, `-q sources`, the status page and `irr status` show them:
+        first-newest, first being the first serial the journal holds (`!J`: serial_oldest_journal),
+        0 while it holds none (IRRd's way to write "up to newest"); None before any serial."""
+        if self.serial_newest is None:
+            return None
+        return f"{self.serial_oldest if self.serial_oldest is not None else 0}-{self.serial_newest}"
 
 
 class JobRow(Base):

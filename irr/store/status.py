@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from irr.redaction import redact_urls
 from irr.store.models import (
+    SIDE_JOBS,
     JobRow,
     SourceRow,
     check_source,
@@ -62,14 +63,28 @@ class SourceStatus:
         conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
         values = {"mirror_state": state, "updated": func.now()}
         if success:
-            values.update(last_success=func.now(), last_error=None)
+            values.update(last_success=func.now())
         conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(**values))
+        if success:
+            self._clear_error(conn, source, None)
 
-    def record_success(self, source: str) -> None:
+    def record_success(self, source: str, job: str | None = None) -> None:
+        """A job of the source succeeded: stamp last_success, clear the last error if it was that
+        job's (`job`: export or nrtm4-publish, whose errors start with the job's name; None: the
+        import, whose errors are all the others)."""
         with self.engine.begin() as conn:
             conn.execute(insert(SourceRow).values(name=check_source(source)).on_conflict_do_nothing())
-            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-                last_success=func.now(), last_error=None))
+            conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(last_success=func.now()))
+            self._clear_error(conn, source, job)
+
+    @staticmethod
+    def _clear_error(conn: Connection, source: str, job: str | None) -> None:
+        if job in SIDE_JOBS:
+            own = SourceRow.last_error.startswith(f"{job}: ", autoescape=True)
+        else:  # the import's (dumps, NRTM): any error that is not a side job's
+            own = sa.not_(sa.or_(*(SourceRow.last_error.startswith(f"{j}: ", autoescape=True) for j in SIDE_JOBS)))
+        conn.execute(sa.update(SourceRow).where(SourceRow.name == source, SourceRow.last_error.isnot(None), own)
+                     .values(last_error=None))
 
     def record_job(self, name: str, status: str | None = None, error: str | None = None) -> None:
         """A registry-wide job ran: its status line on success, else its error (the last success stays)."""

@@ -34,4 +34,7 @@ def published(source: str, filename: str):
         abort(404)
     response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=None)
     response.headers["Cache-Control"] = cache
+    # werkzeug's conditional responses carry a Date; the HTTP server (werkzeug's, gunicorn ...)
+    # sends its own: keep one
+    del response.headers["Date"]
     return response

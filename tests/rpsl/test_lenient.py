@@ -353,8 +353,10 @@ def test_unknown_and_legacy_classes() -> None:
 
 
 def test_name_keys_are_checked_as_irrd_does() -> None:
-    # IRRd non-strict: names keep their shape rules, nic-hdl and domain keys take any text.
-    assert load("mntner: M\nsource: TEST").error.message.startswith("M is not a valid object name")
+    # IRRd non-strict: names keep their shape rules (RFC 2622: a one-letter name is one, though
+    # IRRd refuses it), nic-hdl and domain keys take any text.
+    assert load("mntner: M-\nsource: TEST").error.message.startswith("M- is not a valid object name")
+    assert load("mntner: M\nsource: TEST").pk == "M"
     assert load("as-set: AS-A:AS-\nsource: TEST").error.attribute == "as-set"
     assert load("as-set: FOO\nsource: TEST").pk == "FOO"  # no set prefix needed when mirroring
     assert load("mntner: AND\nsource: TEST").pk == "AND"  # nor reserved-word checks

@@ -275,7 +275,7 @@ INVALID = [
     ("mnt_routes", "routes-mnt { 192.168.200.0/24^33 }", "invalid range operator ^33 for /24"),
     ("mnt_routes", "a-mnt, b-mnt", "unexpected ','"),
     ("object_name", "_OWNER-MNT", "not a valid object name"),
-    ("object_name", "A", "not a valid object name"),
+    ("object_name", "1", "not a valid object name"),
     ("object_name", "FOO-", "not a valid object name"),
     ("source", "+TEST$$$", "not a valid source name"),
     ("source", "TEST_1", "not a valid source name"),
