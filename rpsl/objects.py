@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
-from rpsl import keys
+from rpsl import keys, syntax  # syntax loads its Lark grammars at first use only
 from rpsl.errors import RPSLError, ValueSyntaxError
 from rpsl.schema import SCHEMA, Attr, ObjectClass
 
@@ -368,8 +368,6 @@ def _validate_lenient(obj: RPSLObject) -> None:
 def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -> None:
     """Authoritative data: the class template and every value's syntax; ``reported`` are key
     attributes whose problem _compute_pk has already reported."""
-    from rpsl import syntax  # the Lark grammars are loaded only when strict validation is used
-
     checks = _CHECKS
     by_name = schema.by_name
     seen: dict[str, int] = {}

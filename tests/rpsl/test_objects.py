@@ -16,7 +16,7 @@ from rpsl.errors import RPSLError
 from rpsl.objects import PAD, parse
 from rpsl.reader import iter_paragraphs
 from rpsl.schema import CLASSES, SCHEMA, SET_PREFIXES, ObjectClass
-from rpsl.syntax import COUNTRY_CODES, INET_STATUSES, RESERVED_WORDS
+from rpsl.values import COUNTRY_CODES, INET_STATUSES, RESERVED_WORDS
 from tests.conftest import REAL
 
 REAL_DATA = REAL
