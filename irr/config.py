@@ -9,17 +9,8 @@
     whois_port = 4343          # 43 in production
     http_max_connections = 64  # requests at once (more: 503); http_timeout = 60 s of client silence
 
-    [whois]
-    max_connections = 200
-    max_connections_per_address = 50
-    max_queued_queries = 1000  # pipelined queries read ahead per connection
-    idle_timeout = 30
-    max_line_length = 8192
-    max_answer_seconds = 30
-    max_objects = 10000        # objects in one answer (!r, !o: an error beyond; RIPE queries: truncated)
-    max_set_depth = 50
-    max_set_size = 2000000
-    answer_cache = 50000       # !g/!6/!i/!a answers kept until a change reaches them (0: none)
+    [whois]                    # the numbers and their defaults: WhoisLimits below
+    max_objects = 10000
     style = "apnic"            # RIPE-style answers laid out as APNIC's whois; "irrd": as IRRd 4.5
     name = "whois.vnnic.vn"    # the server's name in APNIC-style headers (default: this host's name)
     terms_url = "http://www.apnic.net/db/dbcopyright.html"   # the header's copyright terms line

@@ -13,7 +13,18 @@ from pathlib import Path
 
 from irr.config import Config, SourceConfig
 from irr.redaction import redact_urls
+from irr.rpki.validate import load_roas
+from irr.smtp import send_mail
 from irr.store import SIDE_JOBS
+from mirror.download import fetch
+from mirror.dumps import Exporter
+from mirror.full_import import FullImport
+from mirror.nrtm3 import Nrtm3Client
+from mirror.nrtm4_client import Nrtm4Client
+from mirror.nrtm4_files import publish_directory
+from mirror.nrtm4_publisher import Nrtm4Publisher
+from mirror.registry_jobs import load_scope
+from mirror.report_jobs import load_bgp_location, run_reports
 
 log = logging.getLogger(__name__)
 REGISTRY_JOBS = ("roas", "scope", "bgp", "reports")
@@ -42,8 +53,6 @@ class Scheduler:
         for source in self.config.sources.values():
             self.jobs.extend(jobs_for(self.config, self.store, source))
         if self.config.scope_configured:
-            from mirror.registry_jobs import load_scope
-
             self.jobs.append(Job("SCOPE", "scope", self.config.scope_timer,
                                  lambda: load_scope(self.config, self.store)))
         if self.config.roa_url:
@@ -129,28 +138,18 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
     workdir = config.data_dir / "mirror" / source.name.lower()
     full = None
     if source.dump_urls:
-        from mirror.full_import import FullImport
-
         full = FullImport(store, source, workdir)
     if source.nrtm_host:
-        from mirror.nrtm3 import Nrtm3Client
-
         client = Nrtm3Client(store, source, full)
         jobs.append(Job(source.name, "nrtm3", source.import_timer, client.run_once))
     elif source.nrtm4_url:
-        from mirror.nrtm4 import Nrtm4Client
-
         jobs.append(Job(source.name, "nrtm4", source.import_timer, Nrtm4Client(store, source).run_once))
     elif full is not None:
         jobs.append(Job(source.name, "import", source.import_timer, full.run_once))
     if source.export_timer:
-        from mirror.dumps import Exporter
-
         exporter = Exporter(store, source.name, config.data_dir / "export")
         jobs.append(Job(source.name, "export", source.export_timer, exporter.run_once))
     if source.nrtm4_server:
-        from mirror.nrtm4 import Nrtm4Publisher, publish_directory
-
         key = _key(source.nrtm4_private_key)
         if key:
             publisher = Nrtm4Publisher(store, source, publish_directory(config, source.name), key,
@@ -164,14 +163,10 @@ def jobs_for(config: Config, store, source: SourceConfig) -> list[Job]:
 def report_jobs(config: Config, store) -> list[Job]:
     """The BGP table refresh (when [bgp] table_url is set) and the daily report run with its
     monthly mails (when there is a table to compare with); one registry-wide lock: never together."""
-    from mirror.report_jobs import load_bgp_location, run_reports
-
     if not config.bgp_table_url:
         return []
 
     def send(to, subject, body):
-        from irr.smtp import send_mail
-
         send_mail(config, to, subject, body)
 
     return [Job("BGP", "bgp", config.bgp_timer, lambda: load_bgp_location(config, store, config.bgp_table_url)),
@@ -181,9 +176,6 @@ def report_jobs(config: Config, store) -> list[Job]:
 
 def load_roa_url(config: Config, store) -> str:
     """Fetch the configured ROA file and load it (all or nothing)."""
-    from irr.rpki.validate import load_roas
-    from mirror.download import fetch
-
     return load_roas(config, store, fetch(config.roa_url))
 
 
@@ -197,13 +189,9 @@ def run_once(config: Config, store, source_name: str, force: bool = False, progr
         run = job.run
         if job.kind in ("import", "nrtm3") and (force or progress) and source.dump_urls:
             # --force reloads from the dumps whatever the serials say: how a stuck mirror recovers
-            from mirror.full_import import FullImport
-
             full = FullImport(store, source, config.data_dir / "mirror" / source.name.lower(), progress=progress)
             run = lambda full=full: full.run_once(force=force)  # noqa: E731
         elif job.kind == "nrtm4" and force:
-            from mirror.nrtm4 import Nrtm4Client
-
             run = lambda: Nrtm4Client(store, source).run_once(force=True)  # noqa: E731
         statuses.append(run_recorded(store, job, run))
     if not statuses:

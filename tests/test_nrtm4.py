@@ -22,13 +22,12 @@ from werkzeug.serving import make_server
 from irr.config import Config, SourceConfig
 from irr.store import Change, Store
 from irr.web.nrtm4 import bp
-from mirror import jsonseq, nrtm4
-from mirror.nrtm4 import (
+from mirror import jsonseq, nrtm4_client, nrtm4_files, nrtm4_publisher
+from mirror.nrtm4_client import Nrtm4Client
+from mirror.nrtm4_files import (
     UNF_NAME,
     FileRef,
-    Nrtm4Client,
     Nrtm4Error,
-    Nrtm4Publisher,
     file_header,
     jws_payload,
     notification_payload,
@@ -37,6 +36,7 @@ from mirror.nrtm4 import (
     sign,
     verify,
 )
+from mirror.nrtm4_publisher import Nrtm4Publisher
 from rpsl.lenient import load
 from rpsl.output import mask_hashes
 from tests.conftest import cloned_store
@@ -61,7 +61,7 @@ def _pem() -> str:
 
 
 KEY1, KEY2, KEY3 = _pem(), _pem(), _pem()
-PUB1, PUB2 = nrtm4.public_pem(KEY1), nrtm4.public_pem(KEY2)
+PUB1, PUB2 = nrtm4_files.public_pem(KEY1), nrtm4_files.public_pem(KEY2)
 
 
 class Clock:
@@ -119,7 +119,7 @@ class Repo:
     def state(self) -> dict:
         return self.store.mirror_state("EXAMPLE")["nrtm4_server"]
 
-    def unf(self) -> nrtm4.Notification:
+    def unf(self) -> nrtm4_files.Notification:
         return parse_notification(jws_payload((self.dir / UNF_NAME).read_bytes()), "EXAMPLE")
 
     def write_unf(self, version: int, snapshot: FileRef, deltas: list[FileRef], key: str = KEY1,
@@ -129,7 +129,7 @@ class Repo:
         (self.dir / UNF_NAME).write_bytes(sign(payload, key))
 
     def write_file(self, name: str, records: list[dict]) -> str:
-        digest, _ = nrtm4.write_jsonseq_gz(self.dir, name, iter(records))
+        digest, _ = nrtm4_files.write_jsonseq_gz(self.dir, name, iter(records))
         return digest
 
 
@@ -180,7 +180,7 @@ def test_snapshot_vector_encoding_and_decoding():
 
 def test_publisher_reproduces_the_vectors(repo, monkeypatch):
     """Snapshot 1, delta 2 (the §3.5 example), delta 3, snapshot 3 == the §3.4 vector byte for byte."""
-    monkeypatch.setattr(nrtm4.uuid, "uuid4", lambda: nrtm4.uuid.UUID(SESSION))
+    monkeypatch.setattr(nrtm4_files.uuid, "uuid4", lambda: nrtm4_files.uuid.UUID(SESSION))
     repo.change("ADD", ROUTE)
     assert "new session" in repo.publish()
     state = repo.state()
@@ -225,7 +225,7 @@ def test_published_files_signature_and_http_headers(repo):
                           "deltas"]
     unf = parse_notification(payload, "EXAMPLE")
     assert unf.version == 1 and unf.deltas == [] and unf.next_signing_key is None
-    assert nrtm4.FILE_NAME.match(unf.snapshot.url) and f".{unf.session_id}.1." in unf.snapshot.url
+    assert nrtm4_files.FILE_NAME.match(unf.snapshot.url) and f".{unf.session_id}.1." in unf.snapshot.url
     assert unf.snapshot.hash == hashlib.sha256((repo.dir / unf.snapshot.url).read_bytes()).hexdigest()
     snapshot = gunzip(repo.dir / unf.snapshot.url)
     assert b"DummyValue" in snapshot and b"0123456789abcdefghijkl" not in snapshot
@@ -284,9 +284,9 @@ def test_snapshot_schedule_retention_and_cleanup(repo):
     repo.clock.t += 600
     repo.publish()
     referenced = {unf.snapshot.url} | {d.url for d in unf.deltas}
-    assert {p.name for p in repo.dir.iterdir() if nrtm4.FILE_NAME.match(p.name)} == referenced
+    assert {p.name for p in repo.dir.iterdir() if nrtm4_files.FILE_NAME.match(p.name)} == referenced
     # stray temporary files (a crash while writing) are removed too
-    stray = repo.dir / (nrtm4.TEMP_PREFIX + "crashed")
+    stray = repo.dir / (nrtm4_files.TEMP_PREFIX + "crashed")
     stray.write_bytes(b"partial")
     repo.publish()
     repo.clock.t += 301
@@ -297,7 +297,7 @@ def test_snapshot_schedule_retention_and_cleanup(repo):
 def test_deltas_newer_than_the_snapshot_are_kept():
     old = time.time() - 30 * HOUR
     state = {"snapshot": {"version": 3}, "deltas": [{"version": v, "timestamp": old} for v in (2, 3, 4, 5)]}
-    nrtm4.expire_deltas(state, time.time())
+    nrtm4_publisher.expire_deltas(state, time.time())
     assert [d["version"] for d in state["deltas"]] == [4, 5]
 
 
@@ -678,7 +678,7 @@ def test_default_fetch_over_file_urls_and_never_http(repo, mirror_store, pg_serv
     assert objects(mirror_store) == expected(repo)
     assert "up to date at version 2" in file_client.run_once()
     with pytest.raises(Nrtm4Error, match="only fetched over https://"):
-        nrtm4.fetch_url("ftp://example.net/x")
+        nrtm4_client.fetch_url("ftp://example.net/x")
 
 
 def test_mirror_republishes_with_its_own_session(repo, mirror_store, tmp_path):

@@ -20,8 +20,9 @@ from werkzeug.serving import make_server
 
 from irr.config import ConfigError, SourceConfig, load_config
 from irr.server import BoundedHTTPServer
-from mirror import nrtm4
-from mirror.nrtm4 import UNF_NAME, Nrtm4Client, Nrtm4Error
+from mirror import nrtm4_client
+from mirror.nrtm4_client import Nrtm4Client
+from mirror.nrtm4_files import UNF_NAME, Nrtm4Error
 from tests.conftest import cloned_store
 from tests.test_nrtm4 import PUB1, ROUTE, Repo, objects
 
@@ -93,7 +94,7 @@ def test_a_plain_http_notification_url_is_refused_before_any_request(repo, mirro
         with pytest.raises(Nrtm4Error, match=r"only fetched over https://.*RFC 10063"):
             client.run_once()
         with pytest.raises(Nrtm4Error, match="only fetched over https://"):
-            nrtm4.fetch_url(url)
+            nrtm4_client.fetch_url(url)
     finally:
         served.close()
     assert served.requests == 0, "nothing was fetched over http"
@@ -128,9 +129,9 @@ def test_https_works_and_may_not_redirect_to_http(repo, mirror_store, tmp_path, 
         client = Nrtm4Client(mirror_store, SourceConfig("EXAMPLE", nrtm4_url=url, nrtm4_public_key=PUB1))
         assert "snapshot 1 loaded (1 objects)" in client.run_once()
         assert objects(mirror_store) == objects(repo.store)
-        assert nrtm4.fetch_url(f"https://127.0.0.1:{hops.port}/up") == (repo.dir / UNF_NAME).read_bytes()
+        assert nrtm4_client.fetch_url(f"https://127.0.0.1:{hops.port}/up") == (repo.dir / UNF_NAME).read_bytes()
         with pytest.raises(Nrtm4Error, match="only fetched over https://"):
-            nrtm4.fetch_url(f"https://127.0.0.1:{hops.port}/down")
+            nrtm4_client.fetch_url(f"https://127.0.0.1:{hops.port}/down")
         assert plain.requests == 0
     finally:
         for s in (plain, secure, hops):

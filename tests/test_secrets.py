@@ -14,7 +14,7 @@ from irr.query.session import Session
 from irr.store.lookups import Lookups
 from irr.updates.report import api_reply, email_reply
 from irr.web import create_app
-from mirror.nrtm4 import delta_record
+from mirror.nrtm4_files import delta_record
 from tests.test_updates import one, registry, submit  # noqa: F401 - registry is a fixture
 from tests.update_helpers import ROUTE
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 
-from mirror.nrtm4 import FILE_NAME, UNF_NAME, publish_directory
+from mirror.nrtm4_files import FILE_NAME, UNF_NAME, publish_directory
 
 bp = Blueprint("nrtm4", __name__)
 
