@@ -3,7 +3,6 @@
 Each class is an ordered list of attributes; parsing, strict validation, indexing, `-t` templates,
 web forms and documentation all read these declarations and nothing else. The templates are
 APNIC's (which follow the RIPE NCC software), with the IRRd additions mirrors carry (`changed`).
-See ../shared/spec/rpsl.md section 5.
 """
 from __future__ import annotations
 
