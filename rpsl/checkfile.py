@@ -9,6 +9,7 @@ start with its modules imported and its grammars loaded instead of doing that wo
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 from collections import Counter, deque
@@ -57,13 +58,15 @@ def check_paragraphs(paragraphs, strict: bool) -> Checked:
 
 def check_block(data: bytes, line: int, strict: bool) -> Checked:
     """Worker: one block of a file (bytes ending on an object boundary, its first line number)."""
-    checked = check_paragraphs(reader.split_paragraphs(reader.decode(data), line), strict)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived objects and no cycles: the cyclic GC only costs time
+    try:
+        checked = check_paragraphs(reader.split_paragraphs(reader.decode(data), line), strict)
+    finally:
+        if collecting:
+            gc.enable()
     larkfast.save_shapes()  # the value shapes this block taught the parsers, for the next runs
     return checked
-
-
-def _worker_init() -> None:
-    gc.disable()  # millions of short-lived objects and no cycles: the cyclic GC only costs time
 
 
 def check_file(source: str | os.PathLike | object, strict: bool, workers: int | None = None) -> Iterator[Checked]:
@@ -89,12 +92,16 @@ def check_file(source: str | os.PathLike | object, strict: bool, workers: int | 
             for data, line in blocks:  # the forked workers inherit what checking it loaded
                 yield check_block(data, line, strict)
                 break
+            following = next(blocks, None)
+            if following is None:  # one block (one big object): no workers to start
+                return
+            blocks = itertools.chain([following], blocks)
         yield from _check_in_pool(ctx, n, blocks, strict)
 
 
 def _check_in_pool(ctx, n: int, blocks: Iterator[tuple[bytes, int]], strict: bool) -> Iterator[Checked]:
     """Check the blocks in n worker processes, yielding the results in order."""
-    with ctx.Pool(n, initializer=_worker_init) as pool:
+    with ctx.Pool(n) as pool:
         pending: deque = deque()
         try:
             for data, line in blocks:
