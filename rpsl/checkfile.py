@@ -101,7 +101,15 @@ def check_file(source: str | os.PathLike | object, strict: bool, workers: int | 
 
 def _check_in_pool(ctx, n: int, blocks: Iterator[tuple[bytes, int]], strict: bool) -> Iterator[Checked]:
     """Check the blocks in n worker processes, yielding the results in order."""
-    with ctx.Pool(n) as pool:
+    gc.freeze()  # forked workers never walk (and so copy) the objects they inherit
+    try:
+        yield from _pool_results(ctx, n, blocks, strict)
+    finally:
+        gc.unfreeze()
+
+
+def _pool_results(ctx, n: int, blocks: Iterator[tuple[bytes, int]], strict: bool) -> Iterator[Checked]:
+    with ctx.Pool(n, initializer=gc.disable) as pool:  # short-lived objects, no cycles: no GC
         pending: deque = deque()
         try:
             for data, line in blocks:
