@@ -24,6 +24,12 @@ twice:
 
 A value that does not parse is always parsed again by Lark itself, so error messages and
 positions are those of the value, never of its shape.
+
+The shapes parsed are kept too, beside the parsers (their trees, or that they do not parse, under
+the same hash of grammar, options and versions): the next process asks Lark only about shapes no
+earlier run has seen, so it builds none of the lexer's regular expressions (a quarter of a second)
+for data like the data it checked before. ``save_shapes()`` writes what was learnt (rpsl.checkfile
+calls it after each block).
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import pickle
 import re
 import stat
 import sys
@@ -42,6 +49,7 @@ from lark import Lark, Token, Tree
 
 GRAMMARS = Path(__file__).with_name("grammars")
 MAX_SHAPES = 1 << 16
+MAX_SAVED_SHAPES = 1 << 14  # per parser, on disk: what a registry's data has, not all one could send
 BLANKS = " \t\f\r\n"  # common.WS, the %ignore'd terminal of both grammars
 
 # Digits right after a letter are kept in the shape (keywords such as BGP4, ipv4, X509, MD5),
@@ -70,30 +78,56 @@ def _cache_dir() -> Path | None:
     return base
 
 
-def load_parser(grammar: str, key: str, **options) -> Lark:
-    """Lark.open(grammars/<grammar>, **options), loaded from the private cache when it holds this
-    exact grammar (all files in grammars/), these options and this Lark and Python version."""
+def _digest(key: str, options: dict) -> str:
+    """A hash of all grammar files, the options (and the module of a post-lexer or transformer,
+    whose code decides what parses too) and the Lark and Python versions."""
     digest = hashlib.sha256()
     for path in sorted(GRAMMARS.glob("*.lark")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(Path(__file__).read_bytes())  # the format of the saved shapes
+    for name in ("postlex", "transformer"):
+        module = sys.modules.get(type(options.get(name)).__module__)
+        if options.get(name) is not None and getattr(module, "__file__", None):
+            digest.update(Path(module.__file__).read_bytes())  # type: ignore[union-attr, arg-type]
     hashable = sorted((k, repr(v)) for k, v in options.items() if k not in ("postlex", "transformer"))
     digest.update(f"{key}|{hashable}|{lark.__version__}|{sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:24]
+
+
+def shape_file(key: str, **options) -> Path | None:
+    """The disk cache's file of the shapes parsed by load_parser(..., key, **options), or None."""
+    directory = _cache_dir()
+    return None if directory is None else directory / f"shapes-{key}-{_digest(key, options)}.pickle"
+
+
+def load_parser(grammar: str, key: str, **options) -> Lark:
+    """Lark.open(grammars/<grammar>, **options), loaded from the private cache when it holds this
+    exact grammar (all files in grammars/), these options and this Lark and Python version."""
     path = str(GRAMMARS / grammar)
     directory = _cache_dir()
     if directory is None:
         return Lark.open(path, **options)
-    cached = directory / f"lark-{key}-{digest.hexdigest()[:24]}.pickle"
+    digest = _digest(key, options)
+    cached = directory / f"lark-{key}-{digest}.pickle"
+    shapes = directory / f"shapes-{key}-{digest}.pickle"
     with open(directory / f"lark-{key}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process writes the file while no other reads it
         with contextlib.suppress(FileNotFoundError):
-            st = cached.stat()
-            if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not _private(cached):
                 return Lark.open(path, **options)
         parser = Lark.open(path, cache=str(cached), **options)  # loads it, or builds and writes it
-        for old in directory.glob(f"lark-{key}-*.pickle"):
-            if old != cached:
+        for old in [*directory.glob(f"lark-{key}-*.pickle"), *directory.glob(f"shapes-{key}-*.pickle")]:
+            if old not in (cached, shapes):
                 old.unlink(missing_ok=True)
+    _LOADED[id(parser)] = (parser, shapes)
     return parser
+
+
+def _private(path: Path | int) -> bool:
+    """Whether the file (path or open descriptor) is this user's and only this user can write it
+    (else it is never unpickled)."""
+    st = os.fstat(path) if isinstance(path, int) else path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 # ------------------------------------------------------------------------------------ shapes
@@ -132,16 +166,93 @@ def tokens(tree: Tree) -> list[Token]:
     return out
 
 
+_LOADED: dict[int, tuple[Lark, Path]] = {}  # id(parser) -> (parser, its file of saved shapes)
+_SAVING: list[ShapeCache] = []
+
+
+def _encode(tree: Tree) -> tuple:
+    """A tree as plain tuples (a pickled Token loses its end position, which instantiate reads)."""
+    return tree.data, tuple(_encode(c) if isinstance(c, Tree) else c if c is None else
+                            (c.type, str(c), c.start_pos, c.line, c.column, c.end_line, c.end_column, c.end_pos)
+                            for c in tree.children)
+
+
+def _decode(encoded: tuple) -> Tree:
+    data, children = encoded
+    return Tree(data, [c if c is None else _decode(c) if len(c) == 2 else Token(*c) for c in children])
+
+
 class ShapeCache:
     """start rule -> shape -> what ``build(start, tree)`` made of the shape's tree, or None when the
-    shape does not parse. Bounded: emptied when it holds MAX_SHAPES shapes."""
+    shape does not parse. Bounded: emptied when it holds MAX_SHAPES shapes. The shapes of earlier
+    runs are read from the disk cache (``saved``, shape_file(); by default the file of a parser
+    from load_parser) and Lark (``parser``, or a function returning it, called when first needed)
+    parses only new ones."""
 
-    def __init__(self, parser: Lark, build: Callable[[str, Tree], object] = lambda start, tree: tree,
-                 parse_errors: tuple[type[Exception], ...] = (lark.exceptions.UnexpectedInput,)):
-        self.parser = parser
+    def __init__(self, parser: Lark | Callable[[], Lark],
+                 build: Callable[[str, Tree], object] = lambda start, tree: tree,
+                 parse_errors: tuple[type[Exception], ...] = (lark.exceptions.UnexpectedInput,),
+                 saved: Path | None = None):
+        self._parser = parser
         self.build = build
         self.parse_errors = parse_errors
         self.shapes: dict[tuple[str, str], object] = {}
+        self.path = saved or _LOADED.get(id(parser), (None, None))[1]
+        self.known: dict[tuple[str, str], tuple | None] | None = None if self.path else {}
+        self.learnt: dict[tuple[str, str], tuple | None] = {}
+        if self.path:
+            _SAVING.append(self)
+
+    @property
+    def parser(self) -> Lark:
+        if not isinstance(self._parser, Lark):
+            self._parser = self._parser()
+        return self._parser
+
+    def _read(self) -> dict:
+        """The shapes saved by earlier runs ({} when none, or the file is not safe to read)."""
+        try:
+            with open(self.path, "rb") as f:  # type: ignore[arg-type]
+                if _private(f.fileno()):
+                    known = pickle.load(f)
+                    return known if isinstance(known, dict) else {}
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            pass
+        return {}
+
+    def _parse(self, start: str, shape_: str) -> Tree | None:
+        if self.known is None:
+            self.known = self._read()
+        try:
+            encoded = self.known[start, shape_]
+        except KeyError:
+            try:
+                tree = self.parser.parse(shape_, start=start)
+            except self.parse_errors:
+                tree = None
+            if self.path and len(self.known) + len(self.learnt) < MAX_SAVED_SHAPES:
+                self.learnt[start, shape_] = None if tree is None else _encode(tree)
+            return tree
+        return None if encoded is None else _decode(encoded)
+
+    def save(self) -> None:
+        """Add the shapes learnt since the last save to the file (merged with what other
+        processes wrote meanwhile, under the parsers' lock)."""
+        if not self.learnt or self.path is None:
+            return
+        learnt, self.learnt = self.learnt, {}
+        try:
+            with open(self.path.with_suffix(".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                known = self._read() if self.path.exists() else {}
+                known.update(list(learnt.items())[:max(0, MAX_SAVED_SHAPES - len(known))])
+                temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+                with open(temporary, "wb") as f:
+                    pickle.dump(known, f, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, self.path)
+        except OSError:
+            return  # a cache: the next run parses these shapes again
+        self.known = known
 
     def get(self, start: str, value: str) -> tuple[str, object]:
         """(shape, built) for `value`; built is None when the value does not parse."""
@@ -151,13 +262,20 @@ class ShapeCache:
         except KeyError:
             pass
         try:
-            built = self.build(start, self.parser.parse(key[1], start=start))
+            tree = self._parse(*key)
+            built = None if tree is None else self.build(start, tree)
         except self.parse_errors:
             built = None
         if len(self.shapes) >= MAX_SHAPES:
             self.shapes.clear()
         self.shapes[key] = built
         return key[1], built
+
+
+def save_shapes() -> None:
+    """Write the shapes parsed by this process that the disk cache does not hold yet."""
+    for cache in _SAVING:
+        cache.save()
 
 
 # ------------------------------------------------------------------------------ single tokens

@@ -103,16 +103,20 @@ def _is_word_char(ch: str) -> bool:
 def _parser() -> Lark:
     """The policy parser, built once (or loaded from the cache, see rpsl.larkfast) and shared;
     Lark LALR parsers are reentrant."""
-    return larkfast.load_parser(
-        _GRAMMAR.name, "policy", parser="lalr", lexer="contextual", start=sorted(_START.values()),
-        postlex=_GlueCheck(), maybe_placeholders=False,
-    )
+    return larkfast.load_parser(_GRAMMAR.name, "policy", **_options())
+
+
+def _options() -> dict:
+    return {"parser": "lalr", "lexer": "contextual", "start": sorted(_START.values()), "postlex": _GlueCheck(),
+            "maybe_placeholders": False}
 
 
 @lru_cache(maxsize=1)
 def _shapes() -> larkfast.ShapeCache:
-    """Each shape of value (rpsl.larkfast) parsed once: its tree and the checks it needs."""
-    return larkfast.ShapeCache(_parser(), _Plan, (UnexpectedInput, _GluedTokens))
+    """Each shape of value (rpsl.larkfast) parsed once: its tree and the checks it needs. The
+    parser is loaded only for shapes no earlier run has saved."""
+    return larkfast.ShapeCache(_parser, _Plan, (UnexpectedInput, _GluedTokens),
+                               saved=larkfast.shape_file("policy", **_options()))
 
 
 def _start(syntax: str) -> str:

@@ -182,3 +182,53 @@ def test_no_cache_where_others_could_write(tmp_path, monkeypatch, setting):
     parser = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number"])
     assert parser.parse("AS1", start="as_number")
     assert list(cache.iterdir()) == []
+
+
+# -- the shapes saved for the next process -----------------------------------------------------
+
+def _positions(tree):
+    return None if tree is None else [(t.type, str(t), t.start_pos, t.end_pos, t.line, t.column, t.end_line,
+                                       t.end_column) for t in larkfast.tokens(tree)] + [tree]
+
+
+def test_shapes_are_saved_and_the_next_process_asks_lark_only_about_new_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("IRR_CACHE_DIR", str(tmp_path / "cache"))
+    options = policy._options()
+    saved = larkfast.shape_file("policy", **options)
+    parser = larkfast.load_parser("policy.lark", "policy", **options)
+    start = policy._start("import")
+    values = ["from AS1 accept AS2", "from AS64500 192.0.2.1 at 198.51.100.1 action pref=100; accept {10.0.0.0/8^16-24}",
+              "from AS1 accept", "fromAS1 accept ANY"]  # the last two do not parse
+    first = larkfast.ShapeCache(lambda: parser, saved=saved,
+                                parse_errors=(UnexpectedInput, policy._GluedTokens))
+    trees = [first.get(start, v)[1] for v in values]
+    assert trees[2] is None and trees[3] is None and trees[0] is not None
+    larkfast.save_shapes()
+    assert saved.exists() and oct(saved.stat().st_mode & 0o022) == "0o0"
+
+    def no_lark():
+        raise AssertionError("Lark asked about a saved shape")
+
+    second = larkfast.ShapeCache(no_lark, saved=saved, parse_errors=(UnexpectedInput, policy._GluedTokens))
+    for value, tree in zip(values, trees):
+        assert _positions(second.get(start, value)[1]) == _positions(tree)
+        assert _positions(second.get(start, value)[1]) == _positions(
+            None if tree is None else parser.parse(larkfast.shape(value), start=start))
+    asked = []
+    third = larkfast.ShapeCache(lambda: asked.append(1) or parser, saved=saved,
+                                parse_errors=(UnexpectedInput, policy._GluedTokens))
+    assert third.get(start, "from AS1 accept AS2 AND AS3")[1] is not None and asked  # a new shape: Lark
+
+
+def test_saved_shapes_others_could_write_are_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("IRR_CACHE_DIR", str(tmp_path / "cache"))
+    parser = larkfast.load_parser("values.lark", "values", parser="lalr", start=["as_number", "prefix4"])
+    saved = larkfast.shape_file("values", parser="lalr", start=["as_number", "prefix4"])
+    first = larkfast.ShapeCache(parser)
+    assert first.path == saved
+    tree = first.get("prefix4", "192.0.2.0/24")[1]
+    larkfast.save_shapes()
+    saved.chmod(0o666)  # someone else could have planted it
+    asked = []
+    other = larkfast.ShapeCache(lambda: asked.append(1) or parser, saved=saved)
+    assert other.get("prefix4", "192.0.2.0/24")[1] == tree and asked
