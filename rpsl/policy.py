@@ -2,9 +2,9 @@
 
 `parse(syntax, value)` checks one attribute value (import, mp-export, filter, inject, peer, ...)
 against grammars/policy.lark and returns the Lark parse tree; `referenced_names(tree)` lists the
-AS numbers and set names the expression mentions. The grammar checks the shape; the numeric
-ranges (AS numbers, octets, prefix lengths, range operators, communities, pref/med/...) and the
-IPv4-only rule of the non-mp attributes are checked here, so errors can name the bad value.
+AS numbers and set names in it. The grammar checks the shape; numeric ranges (AS numbers, octets,
+prefix lengths, range operators, communities, pref/med/...) and the IPv4-only rule of the non-mp
+attributes are checked here, so errors can name the bad value.
 """
 from __future__ import annotations
 
@@ -22,25 +22,15 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from rpsl import larkfast
 from rpsl.errors import ValueSyntaxError
+from rpsl.values import IPV4_ONLY_POLICY_SYNTAXES as _IPV4_ONLY
+from rpsl.values import POLICY_SYNTAXES
 
 __all__ = ["POLICY_SYNTAXES", "parse", "check", "referenced_names"]
 
 _GRAMMAR = larkfast.GRAMMARS / "policy.lark"
 
-# Syntax name (as used in rpsl/schema.py) -> start rule of the grammar.
-_START: dict[str, str] = {
-    name: f"{name}_attr"
-    for name in (
-        "import", "export", "mp_import", "mp_export", "default", "mp_default", "import_via",
-        "export_via", "filter", "mp_filter", "peering", "mp_peering", "components", "inject",
-        "aggr_mtd", "aggr_bndry", "ifaddr", "interface", "peer", "mp_peer",
-    )
-}
-POLICY_SYNTAXES: frozenset[str] = frozenset(_START)
-
-# RFC 2622 attributes predating RPSLng: IPv4 only (their mp- twins accept IPv6). components and
-# inject are shared by route and route6, import-via/export-via take mp-filters.
-_IPV4_ONLY = frozenset({"import", "export", "default", "filter", "peering", "peer"})
+# Syntax name (as used in rpsl/schema.py; declared in rpsl.values) -> start rule of the grammar.
+_START: dict[str, str] = {name: f"{name}_attr" for name in POLICY_SYNTAXES}
 
 # Reserved words (RFC 2622 section 2), AS numbers and set names (reserved prefixes AS-, RS-, ...)
 # are lexed in every parser state, so that they are never mistaken for a router DNS name or a
@@ -52,8 +42,7 @@ _ALWAYS_ACCEPT = (
     "PEERING_SET_NAME",
 )
 
-_SET_NAME_TYPES = frozenset(
-    {"AS_SET_NAME", "ROUTE_SET_NAME", "RTR_SET_NAME", "FILTER_SET_NAME", "PEERING_SET_NAME"})
+_SET_NAME_TYPES = frozenset({"AS_SET_NAME", "ROUTE_SET_NAME", "RTR_SET_NAME", "FILTER_SET_NAME", "PEERING_SET_NAME"})
 
 # How terminals are named in error messages.
 _DISPLAY = {

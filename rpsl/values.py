@@ -13,13 +13,15 @@ from rpsl.schema import SET_PREFIXES
 
 # ------------------------------------------------------------------------------------ constants
 
-# Syntaxes parsed by rpsl.policy (policy.POLICY_SYNTAXES); listed here so SYNTAXES is complete
-# without importing that module.
+# The syntaxes rpsl.policy parses (its start rules are named after them).
 POLICY_SYNTAXES: frozenset[str] = frozenset({
     "import", "export", "mp_import", "mp_export", "default", "mp_default", "import_via",
     "export_via", "filter", "mp_filter", "peering", "mp_peering", "components", "inject",
     "aggr_mtd", "aggr_bndry", "ifaddr", "interface", "peer", "mp_peer",
 })
+# RFC 2622 policy attributes predating RPSLng: IPv4 only (their mp- twins accept IPv6). components
+# and inject are shared by route and route6, import-via/export-via take mp-filters.
+IPV4_ONLY_POLICY_SYNTAXES = frozenset({"import", "export", "default", "filter", "peering", "peer"})
 
 # RFC 2622 reserved words (IRRd's list, with its RS_ANY typo corrected).
 RESERVED_WORDS = frozenset({

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from irr.store.lookups import Obj
-from rpsl.objects import split_attributes
+from rpsl.attributes import split_attributes
 from rpsl.schema import SCHEMA
 
 FREE_TEXT = frozenset(("descr", "remarks", "address", "trouble", "person", "role", "org-name"))

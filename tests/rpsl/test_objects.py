@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rpsl import objects
+from rpsl.attributes import PAD
 from rpsl.errors import RPSLError
-from rpsl.objects import PAD, parse
+from rpsl.objects import parse
 from rpsl.reader import iter_paragraphs
 from rpsl.schema import CLASSES, SCHEMA, SET_PREFIXES, ObjectClass
 from rpsl.values import COUNTRY_CODES, INET_STATUSES, RESERVED_WORDS
