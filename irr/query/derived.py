@@ -207,6 +207,8 @@ class MemoStore:
                 entries.pop(("a", name, version), None)
         changed = {4: changes.origins4, 6: changes.origins6, None: changes.origins4 | changes.origins6}
         fresh: dict[tuple, str] = {}
+        old = {None: before.get(4, frozenset()) | before.get(6, frozenset()), **before}
+        unshared = {v: old.get(v, frozenset()) - view.sharing(v) for v in _VERSIONS}
         for version, origins in changed.items():
             for origin in origins:
                 if entries.pop(("g", origin, version), None) is not None:
@@ -216,7 +218,7 @@ class MemoStore:
             if name not in expanded:
                 for version, origins in changed.items():
                     if origins and ("a", name, version) in entries:
-                        self._patch(name, version, origins, view, before, fresh, epoch)
+                        self._patch(name, version, origins, view, unshared[version], fresh, epoch)
 
     def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
         """The sets whose node differs in the new state: among the changed sets and the sets
@@ -243,7 +245,7 @@ class MemoStore:
             self.entries[("g", origin, version)] = (epoch, piece)
         return piece
 
-    def _patch(self, name: str, version: int | None, origins: set[int], view: View, before: dict,
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View, unshared: frozenset[int],
                fresh: dict, epoch: int) -> None:
         """The pieces of one as-set with the changed origins' pieces replaced (and those of every
         origin that shares a prefix, before or after, set again in order: see sets.dedupe)."""
@@ -267,12 +269,14 @@ class MemoStore:
             del self.entries[key]
             return
         patched = list(current)
-        shared = view.sharing(version)
-        old_shared = before.get(4, frozenset()) | before.get(6, frozenset()) if version is None else \
-            before.get(version, frozenset())
-        for origin in (*hits, *(o for o in old_shared if o in positions)) if old_shared else hits:
+        # those that shared a prefix before but no longer do: whole again (dedupe sets the others)
+        if len(unshared) < len(positions):
+            hits += [o for o in unshared if o in positions]
+        else:
+            hits += [o for o in positions if o in unshared]
+        for origin in hits:
             patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
-        dedupe(view, exp, version, patched, shared)
+        dedupe(view, exp, version, patched, view.sharing(version))
         if counted:
             total = sum(map(str.count, patched, repeat(" ")))
             if total > self.limits.max_size:
