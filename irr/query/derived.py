@@ -209,6 +209,7 @@ class MemoStore:
         fresh: dict[tuple, str] = {}
         old = {None: before.get(4, frozenset()) | before.get(6, frozenset()), **before}
         unshared = {v: old.get(v, frozenset()) - view.sharing(v) for v in _VERSIONS}
+        sharing = {v: old.get(v, frozenset()) | view.sharing(v) for v in _VERSIONS}
         for version, origins in changed.items():
             for origin in origins:
                 if entries.pop(("g", origin, version), None) is not None:
@@ -218,7 +219,8 @@ class MemoStore:
             if name not in expanded:
                 for version, origins in changed.items():
                     if origins and ("a", name, version) in entries:
-                        self._patch(name, version, origins, view, unshared[version], fresh, epoch)
+                        self._patch(name, version, origins, view, (unshared[version], sharing[version]), fresh,
+                                    epoch)
 
     def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
         """The sets whose node differs in the new state: among the changed sets and the sets
@@ -245,10 +247,12 @@ class MemoStore:
             self.entries[("g", origin, version)] = (epoch, piece)
         return piece
 
-    def _patch(self, name: str, version: int | None, origins: set[int], view: View, unshared: frozenset[int],
-               fresh: dict, epoch: int) -> None:
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View,
+               sharers: tuple[frozenset[int], frozenset[int]], fresh: dict, epoch: int) -> None:
         """The pieces of one as-set with the changed origins' pieces replaced (and those of every
-        origin that shares a prefix, before or after, set again in order: see sets.dedupe)."""
+        origin that shares a prefix set again in order: see sets.dedupe). `sharers`: the origins
+        that shared a prefix before the change but no longer do, and those that did or do. When no
+        replaced origin shares a prefix, before or after, no other piece can change."""
         key = ("a", name, version)
         value = self.entries[key][1]
         exp = self.entries.get(("exp", name))
@@ -269,6 +273,7 @@ class MemoStore:
             del self.entries[key]
             return
         patched = list(current)
+        unshared, sharing = sharers
         # those that shared a prefix before but no longer do: whole again (dedupe sets the others)
         if len(unshared) < len(positions):
             hits += [o for o in unshared if o in positions]
@@ -276,7 +281,8 @@ class MemoStore:
             hits += [o for o in positions if o in unshared]
         for origin in hits:
             patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
-        dedupe(view, exp, version, patched, view.sharing(version))
+        if not sharing.isdisjoint(hits):
+            dedupe(view, exp, version, patched, view.sharing(version))
         if counted:
             total = sum(map(str.count, patched, repeat(" ")))
             if total > self.limits.max_size:
