@@ -279,16 +279,18 @@ class MemoStore:
             hits += [o for o in unshared if o in positions]
         else:
             hits += [o for o in positions if o in unshared]
-        for origin in hits:
-            patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
+        changed = [positions[origin] for origin in hits]
+        for position, origin in zip(changed, hits):
+            patched[position] = self._chunk(view, origin, version, fresh, epoch)
         if not sharing.isdisjoint(hits):
-            dedupe(view, exp, version, patched, view.sharing(version))
+            changed += dedupe(view, exp, version, patched, view.sharing(version))
         if counted:
             total = sum(map(str.count, patched, repeat(" ")))
             if total > self.limits.max_size:
                 del self.entries[key]
                 return
-        self.entries[key] = (epoch, (tuple(patched), total))
+        changed = [i for i in changed if patched[i] != current[i]]  # (dedupe sets every sharing origin's)
+        self.entries[key] = (epoch, value.patched(tuple(patched), total, changed))
 
 
 class WarmQueue:
