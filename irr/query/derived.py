@@ -9,7 +9,7 @@
   stamped with the state it was computed in. A publication drops the entries a change reaches,
   and patches the `!a` pieces of as-sets whose origins' routes changed (one piece per origin).
 - `WarmQueue`: resolves every set of the registered selections, then again each set a change
-  dropped, in a background thread, so queries find expansions ready.
+  reached, in a background thread, so queries find expansions and encoded `!a4`/`!a6` texts ready.
 """
 from __future__ import annotations
 
@@ -369,6 +369,6 @@ class WarmQueue:
                 elif found[1].object_class == "as-set":
                     expansion(view, name)
                     for version in (4, 6):  # `!a` without a family: when asked
-                        pieces(view, name, version)
+                        pieces(view, name, version).encoded()
             except SetLimitError:
                 pass
