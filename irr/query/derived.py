@@ -9,7 +9,8 @@
   stamped with the state it was computed in. A publication drops the entries a change reaches,
   and patches the `!a` pieces of as-sets whose origins' routes changed (one piece per origin).
 - `WarmQueue`: resolves every set of the registered selections, then again each set a change
-  reached, in a background thread, so queries find expansions and encoded `!a4`/`!a6` texts ready.
+  reached, in a background thread, so queries find expansions and encoded `!a4`/`!a6` texts ready;
+  while queries are being answered it pauses between sets (they come first).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 2_000_000  # per selection; then its memo starts again empty
+GIVE_WAY = 0.002  # seconds: the warm queue pauses between sets while queries came this recently
 
 
 @dataclass
@@ -354,12 +356,16 @@ class WarmQueue:
             self.working = False
 
     def _warm(self, sources: tuple[str, ...], limits: Limits, names: set[str] | None) -> None:
-        view = self.memory.view(sources, limits)
+        view = self.memory.view(sources, limits, background=True)
         if names is None:
             names = set().union(*(s.sets.keys() for s in view.snapshots))
         for name in names:
             if self.stopped:
                 return
+            if time.monotonic() - self.memory.read_at < GIVE_WAY:
+                # queries are being answered: let them have the interpreter (a set they need and
+                # this has not resolved yet, they resolve themselves)
+                time.sleep(GIVE_WAY / 2)
             found = view.find(name)
             if found is None:
                 continue
