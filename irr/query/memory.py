@@ -223,9 +223,15 @@ class Memo:
         return self.store.get(key, self.epoch)
 
     def put(self, key: tuple, value) -> None:
-        with self.memory._publish:
+        """Keep `value` if its state is current; not while a change is being published (a query
+        does not wait for a publication: what it computed is simply not kept)."""
+        if not self.memory._publish.acquire(blocking=False):
+            return
+        try:
             if self.memory._state.epoch == self.epoch:
                 self.store.put(key, value, self.epoch)
+        finally:
+            self.memory._publish.release()
 
 
 class RoutingMemory:
