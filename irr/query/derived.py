@@ -9,8 +9,8 @@
   stamped with the state it was computed in. A publication drops the entries a change reaches,
   and patches the `!a` pieces of as-sets whose origins' routes changed (one piece per origin).
 - `WarmQueue`: resolves every set of the registered selections, then again each set a change
-  reached, in a background thread, so queries find expansions and encoded `!a4`/`!a6` texts ready;
-  while queries are being answered it pauses between sets (they come first).
+  reached, in a background thread, so queries find expansions, route-set texts and encoded
+  `!a4`/`!a6` texts ready; while queries are being answered it pauses between sets.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from irr.query.sets import (
     node,
     origin_chunk,
     pieces,
-    resolve_route_set,
+    route_set_text,
 )
 
 if TYPE_CHECKING:
@@ -371,7 +371,7 @@ class WarmQueue:
                 continue
             try:
                 if found[1].object_class == "route-set":
-                    resolve_route_set(view, name)
+                    route_set_text(view, name)
                 elif found[1].object_class == "as-set":
                     expansion(view, name)
                     for version in (4, 6):  # `!a` without a family: when asked

@@ -267,6 +267,8 @@ class IrrdCommands:
         if hit is None:
             return D
         if hit[1].object_class == "route-set":
+            if not session.excludes and view.memo is not None:
+                return found(sets.route_set_text(view, name))
             result = sets.member_order(sets.resolve_route_set(view, name, session.excludes) or ())
         elif not session.excludes:
             return found(sets.expansion(view, name).text)

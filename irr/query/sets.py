@@ -275,6 +275,23 @@ def apply_op(member: str, outer: str) -> str | None:
     return f"{prefix}^{lo}" if lo == hi else f"{prefix}^{lo}-{hi}"
 
 
+class Prefixes(tuple):
+    """A route-set's prefixes (kept in a view's memo), with its `!i<set>,1` text made once."""
+
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = " ".join(member_order(self))
+        return self._text
+
+
+def route_set_text(view: View, name: str) -> str:
+    """`!i<set>,1` of an existing route-set without excludes: its kept prefixes as text."""
+    return _memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, set(), None))).text
+
+
 def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
                       version: int | None = None) -> list[str] | None:
     """Prefixes of a route-set, recursively (`!i<set>,1`); None when the set does not exist."""
@@ -282,7 +299,7 @@ def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
         return None
     excluded = set(excludes)
     if not excluded and version is None and view.memo is not None:
-        return list(_memo(view, ("rs", name), lambda: tuple(_walk_route_set(view, name, excluded, None))))
+        return list(_memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, excluded, None))))
     return _walk_route_set(view, name, excluded, version)
 
 
