@@ -34,14 +34,21 @@ class AnswerCache:
         """Keep `answer`, computed from the state numbered `epoch`, unless that state was replaced."""
         if self.size <= 0:
             return
-        with self.memory._publish, self._lock:
-            if self.memory.generation != epoch:
-                return
-            self.answers[key] = (subject, answer)
-            self.subjects.setdefault(subject, set()).add(key)
-            while len(self.answers) > self.size:
-                old_key, (old_subject, _) = self.answers.popitem(last=False)
-                self._unfile(old_subject, old_key)
+        # while a change is being published, not kept (rather than waiting: a query never waits
+        # for a publication)
+        if not self.memory._publish.acquire(blocking=False):
+            return
+        try:
+            with self._lock:
+                if self.memory.generation != epoch:
+                    return
+                self.answers[key] = (subject, answer)
+                self.subjects.setdefault(subject, set()).add(key)
+                while len(self.answers) > self.size:
+                    old_key, (old_subject, _) = self.answers.popitem(last=False)
+                    self._unfile(old_subject, old_key)
+        finally:
+            self.memory._publish.release()
 
     def invalidate(self, changes: Changes) -> None:
         """Drop the answers a change reaches (called by the memory under its publication lock)."""

@@ -9,10 +9,12 @@
   stamped with the state it was computed in. A publication drops the entries a change reaches,
   and patches the `!a` pieces of as-sets whose origins' routes changed (one piece per origin).
 - `WarmQueue`: resolves every set of the registered selections, then again each set a change
-  dropped, in a background thread, so queries find expansions ready.
+  reached, in a background thread, so queries find expansions, route-set texts and encoded
+  `!a4`/`!a6` texts ready; while queries are being answered it pauses between sets.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -31,7 +33,7 @@ from irr.query.sets import (
     node,
     origin_chunk,
     pieces,
-    resolve_route_set,
+    route_set_text,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 2_000_000  # per selection; then its memo starts again empty
+GIVE_WAY = 0.002  # seconds: the warm queue pauses between sets while queries came this recently
 
 
 @dataclass
@@ -207,6 +210,9 @@ class MemoStore:
                 entries.pop(("a", name, version), None)
         changed = {4: changes.origins4, 6: changes.origins6, None: changes.origins4 | changes.origins6}
         fresh: dict[tuple, str] = {}
+        old = {None: before.get(4, frozenset()) | before.get(6, frozenset()), **before}
+        unshared = {v: old.get(v, frozenset()) - view.sharing(v) for v in _VERSIONS}
+        sharing = {v: old.get(v, frozenset()) | view.sharing(v) for v in _VERSIONS}
         for version, origins in changed.items():
             for origin in origins:
                 if entries.pop(("g", origin, version), None) is not None:
@@ -216,7 +222,8 @@ class MemoStore:
             if name not in expanded:
                 for version, origins in changed.items():
                     if origins and ("a", name, version) in entries:
-                        self._patch(name, version, origins, view, before, fresh, epoch)
+                        self._patch(name, version, origins, view, (unshared[version], sharing[version]), fresh,
+                                    epoch)
 
     def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
         """The sets whose node differs in the new state: among the changed sets and the sets
@@ -243,10 +250,12 @@ class MemoStore:
             self.entries[("g", origin, version)] = (epoch, piece)
         return piece
 
-    def _patch(self, name: str, version: int | None, origins: set[int], view: View, before: dict,
-               fresh: dict, epoch: int) -> None:
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View,
+               sharers: tuple[frozenset[int], frozenset[int]], fresh: dict, epoch: int) -> None:
         """The pieces of one as-set with the changed origins' pieces replaced (and those of every
-        origin that shares a prefix, before or after, set again in order: see sets.dedupe)."""
+        origin that shares a prefix set again in order: see sets.dedupe). `sharers`: the origins
+        that shared a prefix before the change but no longer do, and those that did or do. When no
+        replaced origin shares a prefix, before or after, no other piece can change."""
         key = ("a", name, version)
         value = self.entries[key][1]
         exp = self.entries.get(("exp", name))
@@ -267,18 +276,24 @@ class MemoStore:
             del self.entries[key]
             return
         patched = list(current)
-        shared = view.sharing(version)
-        old_shared = before.get(4, frozenset()) | before.get(6, frozenset()) if version is None else \
-            before.get(version, frozenset())
-        for origin in (*hits, *(o for o in old_shared if o in positions)) if old_shared else hits:
-            patched[positions[origin]] = self._chunk(view, origin, version, fresh, epoch)
-        dedupe(view, exp, version, patched, shared)
+        unshared, sharing = sharers
+        # those that shared a prefix before but no longer do: whole again (dedupe sets the others)
+        if len(unshared) < len(positions):
+            hits += [o for o in unshared if o in positions]
+        else:
+            hits += [o for o in positions if o in unshared]
+        changed = [positions[origin] for origin in hits]
+        for position, origin in zip(changed, hits):
+            patched[position] = self._chunk(view, origin, version, fresh, epoch)
+        if not sharing.isdisjoint(hits):
+            changed += dedupe(view, exp, version, patched, view.sharing(version))
         if counted:
             total = sum(map(str.count, patched, repeat(" ")))
             if total > self.limits.max_size:
                 del self.entries[key]
                 return
-        self.entries[key] = (epoch, (tuple(patched), total))
+        changed = [i for i in changed if patched[i] != current[i]]  # (dedupe sets every sharing origin's)
+        self.entries[key] = (epoch, value.patched(tuple(patched), total, changed))
 
 
 class WarmQueue:
@@ -299,6 +314,9 @@ class WarmQueue:
             self._enqueue(None)
         else:
             self._warm(sources, limits, None)
+            # long-lived and without cycles, like the snapshots (irr.query.memory._full): out of
+            # the cycle collector's full passes (~30 ms over the 1M dump's kept expansions)
+            gc.freeze()
 
     def changed(self, changes: Changes) -> None:
         if self.selections:
@@ -342,21 +360,25 @@ class WarmQueue:
             self.working = False
 
     def _warm(self, sources: tuple[str, ...], limits: Limits, names: set[str] | None) -> None:
-        view = self.memory.view(sources, limits)
+        view = self.memory.view(sources, limits, background=True)
         if names is None:
             names = set().union(*(s.sets.keys() for s in view.snapshots))
         for name in names:
             if self.stopped:
                 return
+            if time.monotonic() - self.memory.read_at < GIVE_WAY:
+                # queries are being answered: let them have the interpreter (a set they need and
+                # this has not resolved yet, they resolve themselves)
+                time.sleep(GIVE_WAY / 2)
             found = view.find(name)
             if found is None:
                 continue
             try:
                 if found[1].object_class == "route-set":
-                    resolve_route_set(view, name)
+                    route_set_text(view, name)
                 elif found[1].object_class == "as-set":
                     expansion(view, name)
                     for version in (4, 6):  # `!a` without a family: when asked
-                        pieces(view, name, version)
+                        pieces(view, name, version).encoded()
             except SetLimitError:
                 pass

@@ -38,6 +38,20 @@ def found(data: str) -> bytes:
     return answer(data) if data.strip("\n") else D
 
 
+def found_blocks(blocks: list[bytes]) -> bytes:
+    """`found` of the text the encoded `blocks` make (each non-empty one ends in a blank), the
+    last blank left out: one copy of the text."""
+    total = sum(map(len, blocks))
+    if not total:
+        return D
+    parts = list(blocks)
+    last = len(parts) - 1
+    while not parts[last]:
+        last -= 1
+    parts[last] = parts[last][:-1] + b"\n"
+    return b"".join([b"A%d\n" % total, *parts, C])
+
+
 def error(message: str) -> bytes:
     return b"F " + message.replace("\n", " ").encode() + b"\n"
 
@@ -136,8 +150,7 @@ class IrrdCommands:
                                 lambda view: found(view.chunk(asn, family)[:-1]))
         if command == "a":
             family, name = self._set_parameter(parameter)
-            return self._cached(session, query, ("set", name),
-                                lambda view: found(sets.prefix_text(view, name, family, session.excludes) or ""))
+            return self._cached(session, query, ("set", name), lambda view: self._prefixes(view, name, family, session))
         if command == "i":
             recursive = parameter.endswith(",1")
             name = keys.name(parameter[:-2] if recursive else parameter)
@@ -238,6 +251,14 @@ class IrrdCommands:
         return version, keys.name(parameter)
 
     @staticmethod
+    def _prefixes(view: sets.View, name: str, family: int | None, session) -> bytes:
+        """`!a`: from the kept pieces, encoded once, when there are no excludes."""
+        hit = view.find(name)
+        if session.excludes or view.memo is None or hit is None or hit[1].object_class != "as-set":
+            return found(sets.prefix_text(view, name, family, session.excludes) or "")
+        return found_blocks(sets.pieces(view, name, family).encoded())
+
+    @staticmethod
     def _members(view: sets.View, name: str, recursive: bool, session) -> bytes:
         if not recursive:
             members = sets.direct_members(view, name)
@@ -246,6 +267,8 @@ class IrrdCommands:
         if hit is None:
             return D
         if hit[1].object_class == "route-set":
+            if not session.excludes and view.memo is not None:
+                return found(sets.route_set_text(view, name))
             result = sets.member_order(sets.resolve_route_set(view, name, session.excludes) or ())
         elif not session.excludes:
             return found(sets.expansion(view, name).text)

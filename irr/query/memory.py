@@ -223,9 +223,15 @@ class Memo:
         return self.store.get(key, self.epoch)
 
     def put(self, key: tuple, value) -> None:
-        with self.memory._publish:
+        """Keep `value` if its state is current; not while a change is being published (a query
+        does not wait for a publication: what it computed is simply not kept)."""
+        if not self.memory._publish.acquire(blocking=False):
+            return
+        try:
             if self.memory._state.epoch == self.epoch:
                 self.store.put(key, value, self.epoch)
+        finally:
+            self.memory._publish.release()
 
 
 class RoutingMemory:
@@ -251,6 +257,7 @@ class RoutingMemory:
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
         self.stats = {"deltas": 0, "reloads": 0, "delta_keys": 0}
+        self.read_at = 0.0                 # when a query last asked for a view (monotonic)
 
     # -- what readers use -------------------------------------------------------------------------
     @property
@@ -262,9 +269,12 @@ class RoutingMemory:
         """The number of the current state: it grows with every published change."""
         return self._state.epoch
 
-    def view(self, sources, limits: Limits | None = None) -> View:
+    def view(self, sources, limits: Limits | None = None, background: bool = False) -> View:
         """The snapshots of `sources` (priority order) for set resolution, with the derived data
-        kept for this selection."""
+        kept for this selection. A view for a query (not `background`) notes when it was asked:
+        the warm queue gives way to queries (WarmQueue)."""
+        if not background:
+            self.read_at = time.monotonic()
         state = self._state
         limits = limits or Limits()
         present = tuple(s for s in sources if s in state.snapshots)

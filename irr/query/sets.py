@@ -275,6 +275,23 @@ def apply_op(member: str, outer: str) -> str | None:
     return f"{prefix}^{lo}" if lo == hi else f"{prefix}^{lo}-{hi}"
 
 
+class Prefixes(tuple):
+    """A route-set's prefixes (kept in a view's memo), with its `!i<set>,1` text made once."""
+
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = " ".join(member_order(self))
+        return self._text
+
+
+def route_set_text(view: View, name: str) -> str:
+    """`!i<set>,1` of an existing route-set without excludes: its kept prefixes as text."""
+    return _memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, set(), None))).text
+
+
 def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
                       version: int | None = None) -> list[str] | None:
     """Prefixes of a route-set, recursively (`!i<set>,1`); None when the set does not exist."""
@@ -282,7 +299,7 @@ def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
         return None
     excluded = set(excludes)
     if not excluded and version is None and view.memo is not None:
-        return list(_memo(view, ("rs", name), lambda: tuple(_walk_route_set(view, name, excluded, None))))
+        return list(_memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, excluded, None))))
     return _walk_route_set(view, name, excluded, version)
 
 
@@ -358,9 +375,40 @@ def prefix_text(view: View, name: str, version: int | None, excludes: Iterable[s
     return "".join(pieces(view, name, version)[0])[:-1]
 
 
-def pieces(view: View, name: str, version: int | None) -> tuple[tuple[str, ...], int]:
+BLOCK = 64  # pieces per block of an `!a` text encoded once (Pieces.blocks)
+
+
+class Pieces(tuple):
+    """(pieces, total) of `chunks`, with the text of every BLOCK pieces encoded once, when first
+    needed: the `!a` answer of a large as-set is then one copy of a few hundred blocks instead of
+    joining thousands of pieces on every first ask after a change. A patch (irr.query.derived)
+    keeps the blocks it did not touch."""
+
+    def __new__(cls, pieces: tuple[str, ...], total: int, blocks: list | None = None):
+        self = super().__new__(cls, (pieces, total))
+        self.blocks = blocks if blocks is not None else [None] * -(-len(pieces) // BLOCK)
+        return self
+
+    def patched(self, pieces: tuple[str, ...], total: int, changed: Iterable[int]) -> Pieces:
+        """New pieces, the blocks holding a `changed` position to be encoded again."""
+        blocks = list(self.blocks)
+        for position in changed:
+            blocks[position // BLOCK] = None
+        return Pieces(pieces, total, blocks)
+
+    def encoded(self) -> list[bytes]:
+        """The text of the pieces, encoded, in blocks (filled in here when missing: equal values
+        whichever thread does it first)."""
+        blocks, pieces = self.blocks, self[0]
+        for i, block in enumerate(blocks):
+            if block is None:
+                blocks[i] = "".join(pieces[i * BLOCK:(i + 1) * BLOCK]).encode()
+        return blocks
+
+
+def pieces(view: View, name: str, version: int | None) -> Pieces:
     """The kept `!a` text of an existing as-set in pieces (see `chunks`), and how many prefixes."""
-    return _memo(view, ("a", name, version), lambda: chunks(view, name, expansion(view, name), version))
+    return _memo(view, ("a", name, version), lambda: Pieces(*chunks(view, name, expansion(view, name), version)))
 
 
 def chunks(view: View, name: str, exp: Expansion, version: int | None) -> tuple[tuple[str, ...], int]:
@@ -377,11 +425,12 @@ def chunks(view: View, name: str, exp: Expansion, version: int | None) -> tuple[
     return tuple(out), total
 
 
-def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shared: frozenset[int]) -> None:
+def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shared: frozenset[int]) -> list[int]:
     """Set the pieces of the origins in `shared` (those that share a prefix with another origin:
-    only theirs can repeat one) again, in expansion order, leaving out prefixes already given."""
+    only theirs can repeat one) again, in expansion order, leaving out prefixes already given.
+    Returns the positions set."""
     if not shared:
-        return
+        return []
     if len(shared) < len(exp.numbers):
         positions = exp.positions
         where = sorted(positions[n] for n in shared if n in positions)
@@ -392,3 +441,4 @@ def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shar
         prefixes = view.prefixes(exp.numbers[i], version)
         out[i] = origin_chunk([p for p in prefixes if p not in seen])
         seen.update(prefixes)
+    return where
