@@ -1,9 +1,10 @@
-"""The row of one object, built once (`row_values`) and written as a COPY line for the bulk path
-(`copy_line`, run in the loader's worker processes)."""
+"""The row of one object, built once (`row_values`); the bulk path writes the same row as a COPY
+line (`copy_line`, run in the loader's worker processes)."""
 from __future__ import annotations
 
 import datetime as dt
 
+from irr.store.models import COPY_COLUMNS
 from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
 
@@ -19,16 +20,17 @@ def _timestamp(value: str | None) -> dt.datetime | None:
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
-def row_values(source: str, obj: Loaded) -> dict:
-    """The row of one object: the one shape both write paths store."""
+def row(source: str, obj: Loaded) -> tuple:
+    """The row of one object in COPY_COLUMNS order: the one shape both write paths store."""
     idx: IndexData = obj.index  # type: ignore[assignment]
-    return {
-        "source": source, "object_class": obj.object_class, "pk": obj.pk, "object_text": obj.text,
-        "prefix": idx.prefix, "prefix_length": idx.prefix_length, "ip_first": idx.ip_first,
-        "ip_last": idx.ip_last, "origin": idx.origin, "asn_first": idx.asn_first, "asn_last": idx.asn_last,
-        "members": idx.members or None, "lookup_keys": idx.lookup_keys,
-        "last_modified": _timestamp(idx.last_modified),
-    }
+    return (source, obj.object_class, obj.pk, obj.text, idx.prefix, idx.prefix_length, idx.ip_first, idx.ip_last,
+            idx.origin, idx.asn_first, idx.asn_last, idx.members or None, idx.lookup_keys,
+            _timestamp(idx.last_modified))
+
+
+def row_values(source: str, obj: Loaded) -> dict:
+    """The row of one object by column name (the single-object write path)."""
+    return dict(zip(COPY_COLUMNS, row(source, obj), strict=True))
 
 
 def _copy_text(value: str) -> str:
@@ -48,17 +50,16 @@ def _copy_array(items: list[str]) -> str:
     return _copy_text("{" + quoted + "}")
 
 
+def _null(encode):
+    return lambda value: "\\N" if value is None else encode(value)
+
+
+# How each column of a row is written in COPY text format, in COPY_COLUMNS order.
+_ENCODERS = (_copy_text, _copy_text, _copy_text, _copy_text, _null(str), _null(str), _null(str), _null(str),
+             _null(str), _null(str), _null(str), _null(_copy_array), _copy_array, _null(dt.datetime.isoformat))
+
+
 def copy_line(source: str, obj: Loaded) -> str:
-    """One object as a line of COPY text, in COPY_COLUMNS order (built in loader workers)."""
-    idx: IndexData = obj.index  # type: ignore[assignment]
-    last_modified = _timestamp(idx.last_modified)
-    n = "\\N"
-    return "\t".join((
-        source, obj.object_class, _copy_text(obj.pk), _copy_text(obj.text),
-        idx.prefix or n, n if idx.prefix_length is None else str(idx.prefix_length),
-        idx.ip_first or n, idx.ip_last or n,
-        n if idx.origin is None else str(idx.origin),
-        n if idx.asn_first is None else str(idx.asn_first), n if idx.asn_last is None else str(idx.asn_last),
-        _copy_array(idx.members) if idx.members else n, _copy_array(idx.lookup_keys),
-        last_modified.isoformat() if last_modified else n,
-    )) + "\n"
+    """One object as a line of COPY text: its `row` (built in loader workers), so both write paths
+    store the same row by construction."""
+    return "\t".join([encode(value) for encode, value in zip(_ENCODERS, row(source, obj))]) + "\n"
