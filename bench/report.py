@@ -90,7 +90,7 @@ def registry_handles(dump: Path) -> list[str]:
 
 def timed(args: list[str], env: dict) -> tuple[float, str, float, float]:
     """Run `irr ARGS`: (seconds, output, its peak RSS in MB, the largest PostgreSQL process's in MB);
-    prints its CPU seconds too (wall time on a shared machine includes waiting for a core)."""
+    prints its CPU seconds too (wall time on a busy machine includes waiting for a core)."""
     with tempfile.TemporaryFile(mode="w+") as out:
         t0 = time.monotonic()
         proc = psutil.Popen([sys.executable, "-m", "irr.cli", *args], env=env, cwd=REPO, stdout=out)

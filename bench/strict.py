@@ -4,7 +4,7 @@ Inputs (generated here, deterministic): 50,000 small APNIC-style objects; an aut
 policy lines; one aut-num of 200,000 lines. "Before" is the code of a git revision (default
 `main`) checked out into a temporary `git worktree`; "after" is this checkout. Both run with this
 checkout's Python environment, one after the other (interleaved, the best of --runs counts; the
-machine is shared and noisy). Wall and CPU seconds of the whole command are printed, and the two
+machine is busy and noisy). Wall and CPU seconds of the whole command are printed, and the two
 outputs are compared (they must report the same errors).
 
 The "after" side keeps its parsed grammars in a disk cache (rpsl.larkfast); the first of its runs

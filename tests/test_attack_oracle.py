@@ -1,6 +1,6 @@
 """Attack: the dry run as a password oracle (issue 12, item 5).
 
-Failed authorisations, dry run or not, count per client and per maintainer in PostgreSQL (shared by
+Failed authorisations, dry run or not, count per client and per maintainer in PostgreSQL (common to
 every process); over the limit, passwords are not checked at all, the right one included (a lockout
 that answered right passwords would still answer guesses), with a clear "too many failed attempts"
 answer. Each failure is logged without the password, counted in /metrics, and the maintainer's
@@ -83,7 +83,7 @@ def test_a_guessing_client_is_locked_out_whatever_it_targets(site):
     assert dry_run(site, [ALICE], client="127.0.0.1")["summary"]["successful"] == 1
 
 
-def test_the_lockout_is_shared_with_irr_submit(site, db_url, tmp_path):
+def test_the_lockout_holds_for_irr_submit_too(site, db_url, tmp_path):
     """The count lives in PostgreSQL: guesses through the API lock the maintainer for `irr submit`
     (another process) too; a PGP-signed mail still gets through (not a password)."""
     from tests.pgp_helpers import session_keys

@@ -329,17 +329,17 @@ def test_a_member_works_inside_its_allocation_and_not_outside(site):
     # the registry's own object: the hostmaster adds the member to its mnt-by; the member may then
     # change the description, but not what the registry owns
     allocation = site.store.get("VNNIC", "inetnum", "203.0.113.0 - 203.0.113.255").object_text
-    shared = allocation.replace("mnt-by:         MAINT-VNNIC\n", "mnt-by:         MAINT-VNNIC\nmnt-by:         MAINT-MEMBER\n")
-    assert submit_api(site, shared, "vnnic-pw")[0]
-    assert submit_api(site, shared.replace("descr:          Member", "descr:          Thành viên"))[0]
+    joint = allocation.replace("mnt-by:         MAINT-VNNIC\n", "mnt-by:         MAINT-VNNIC\nmnt-by:         MAINT-MEMBER\n")
+    assert submit_api(site, joint, "vnnic-pw")[0]
+    assert submit_api(site, joint.replace("descr:          Member", "descr:          Thành viên"))[0]
     start = journal(site)
     for change, rule in ((("netname:        MEMBER-NET", "netname:        MINE"), "registry-netname"),
                          (("status:         ALLOCATED PORTABLE", "status:         ASSIGNED PORTABLE"), "status-change"),
                          (("mnt-by:         MAINT-VNNIC\n", ""), "registry-maintainers"),
                          (("country:        VN\n", "country:        VN\norg:            ORG-MEM1-VN\n"), "registry-org")):
-        ok, errors = submit_api(site, shared.replace(*change))
+        ok, errors = submit_api(site, joint.replace(*change))
         assert not ok and f'rule "{rule}"' in errors, errors
-    ok, errors = submit_api(site, shared, delete=True)
+    ok, errors = submit_api(site, joint, delete=True)
     assert not ok and 'rule "registry-maintained"' in errors, errors
     assert journal(site) == start
 

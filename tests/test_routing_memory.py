@@ -291,7 +291,7 @@ def test_rpki_invalid_routes_leave_and_return(loaded):
     assert b"10.1.0.0/24" in live.commands.handle("!gAS1", session(("TEST",)))
 
 
-def test_shared_prefixes_listed_once(loaded):
+def test_common_prefixes_listed_once(loaded):
     """A prefix originated by two ASes of one set is listed once, also while routes come and go."""
     live = Live(loaded)
     apply(loaded, "TEST", route("10.4.4.0/24", 2))  # AS4's prefix, now also originated by AS2

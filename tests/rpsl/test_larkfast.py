@@ -171,11 +171,11 @@ def test_parsers_are_cached_in_a_private_directory(tmp_path, monkeypatch):
     assert [f.name for f in cache.glob("lark-values-*.pickle")] != [files[0].name]  # other options: replaced
 
 
-@pytest.mark.parametrize("setting", ["shared", ""])
+@pytest.mark.parametrize("setting", ["world-writable", ""])
 def test_no_cache_where_others_could_write(tmp_path, monkeypatch, setting):
     """A directory others may write to could hold someone else's pickle: it is not used; an empty
     IRR_CACHE_DIR turns the cache off."""
-    cache = tmp_path / "shared"
+    cache = tmp_path / "open"
     cache.mkdir(mode=0o777)
     cache.chmod(0o777)
     monkeypatch.setenv("IRR_CACHE_DIR", str(cache) if setting else "")
