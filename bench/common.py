@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -19,6 +21,16 @@ from irr.database import EmbeddedPostgres  # noqa: E402
 
 CLEAN_1M = Path(tempfile.gettempdir()) / "irr-generated-clean-1m.db"   # seed 1, no quirks
 DUMP_1M = Path(tempfile.gettempdir()) / "irr-generated-1m.db"              # seed 1, default quirks
+
+
+def largest_postgres_rss() -> int:
+    """RSS in bytes of the largest PostgreSQL process running now (0 when none)."""
+    largest = 0
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] == "postgres":
+            with contextlib.suppress(psutil.Error):
+                largest = max(largest, p.memory_info().rss)
+    return largest
 
 
 def free_port() -> int:

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import CLEAN_1M, database, load_clean_1m  # noqa: E402
+from common import CLEAN_1M, database, largest_postgres_rss, load_clean_1m  # noqa: E402
 from rov import make_roas  # noqa: E402
 
 from irr.config import Config  # noqa: E402
@@ -114,12 +114,7 @@ def _watch(proc) -> tuple[int, int, float]:
             cpu = times.user + times.system
         except psutil.Error:
             pass
-        for p in psutil.process_iter(["name"]):
-            if p.info["name"] == "postgres":
-                try:
-                    peak_pg = max(peak_pg, p.memory_info().rss)
-                except psutil.Error:
-                    pass
+        peak_pg = max(peak_pg, largest_postgres_rss())
         time.sleep(0.1)
     return peak, peak_pg, cpu
 

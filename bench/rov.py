@@ -21,13 +21,11 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import DUMP_1M, database, generate_dump  # noqa: E402
+from common import DUMP_1M, database, generate_dump, largest_postgres_rss  # noqa: E402
 
 from irr.config import Config  # noqa: E402
 from irr.database import make_engine  # noqa: E402
@@ -86,12 +84,7 @@ def main() -> None:
         def sample():
             nonlocal peak_pg
             while not done.is_set():
-                for p in psutil.process_iter(["name"]):
-                    if p.info["name"] == "postgres":
-                        try:
-                            peak_pg = max(peak_pg, p.memory_info().rss)
-                        except psutil.Error:
-                            pass
+                peak_pg = max(peak_pg, largest_postgres_rss())
                 time.sleep(0.1)
 
         threading.Thread(target=sample, daemon=True).start()

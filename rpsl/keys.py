@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 
 from rpsl.errors import ValueSyntaxError
 
@@ -52,6 +53,24 @@ def _v4_int(parts: tuple[str, ...], text: str) -> int:
 
 def v4_str(n: int) -> str:
     return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def prefix_key(text: str) -> tuple[int, int, int]:
+    """(version, first address as int, length) of a prefix. Canonical text (as PostgreSQL prints
+    a cidr) is read with inet_pton, fast; anything else by `prefix`, which refuses host bits and
+    bad lengths."""
+    address, _, length = text.partition("/")
+    try:
+        if ":" in address:
+            version, bits, first = 6, 128, int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
+        else:
+            version, bits, first = 4, 32, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
+        n = int(length) if length.isdigit() and len(length) <= 3 else -1
+    except (OSError, ValueError):
+        n = -1
+    if 0 <= n <= bits and not first & ((1 << (bits - n)) - 1):
+        return version, first, n
+    return prefix(text)[:3]
 
 
 def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:

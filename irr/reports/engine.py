@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import ipaddress
-import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -131,12 +130,8 @@ class Inputs:
     presorted: bool = False                           # holdings, routes and roa_lines come in address order
 
 
-def sort_key(prefix: str) -> tuple[int, int, int]:
-    """(version, first address, length) of a canonical prefix (as PostgreSQL prints a cidr)."""
-    address, _, length = prefix.partition("/")
-    if ":" in address:
-        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big"), int(length)
-    return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big"), int(length)
+# (version, first address, length) of a prefix, as PostgreSQL prints a cidr: the order of the sweep
+sort_key = keys.prefix_key
 
 
 def _last(version: int, first: int, length: int) -> int:

@@ -8,29 +8,11 @@ the covering ROAs of a route are found with one dictionary lookup per ROA prefix
 hundreds of index pages each time on a 500k-entry ROA set."""
 from __future__ import annotations
 
-import socket
 from collections import defaultdict
 from collections.abc import Iterable
 
 from rpsl import keys
 from rpsl.errors import ValueSyntaxError
-
-
-def _prefix(text: str) -> tuple[int, int, int]:
-    """(version, first address, length); canonical text (as PostgreSQL prints a cidr) is read with
-    inet_pton, anything else by the RPSL reader (which refuses host bits and bad lengths)."""
-    address, _, length = text.partition("/")
-    try:
-        if ":" in address:
-            version, bits, first = 6, 128, int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
-        else:
-            version, bits, first = 4, 32, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
-        n = int(length) if length.isdigit() and len(length) <= 3 else -1
-    except (OSError, ValueError):
-        n = -1
-    if 0 <= n <= bits and not first & ((1 << (bits - n)) - 1):
-        return version, first, n
-    return keys.prefix(text)[:3]
 
 
 class RoaIndex:
@@ -39,7 +21,7 @@ class RoaIndex:
         # (version, length) -> network -> [(asn, max length)]
         self.tables: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = defaultdict(dict)
         for prefix, max_length, asn in roas:
-            version, first, length = _prefix(str(prefix))
+            version, first, length = keys.prefix_key(str(prefix))
             self.tables[(version, length)].setdefault(first, []).append((int(asn), int(max_length)))
         self.lengths = {v: sorted(length for (ver, length) in self.tables if ver == v) for v in (4, 6)}
 
@@ -49,7 +31,7 @@ class RoaIndex:
     def state(self, prefix: str, origin: int) -> str:
         """valid | invalid | not_found for one route."""
         try:
-            version, first, length = _prefix(prefix)
+            version, first, length = keys.prefix_key(prefix)
         except ValueSyntaxError:
             return "not_found"
         bits = 32 if version == 4 else 128

@@ -335,3 +335,11 @@ def test_agreement_on_real_values() -> None:
                           strict=False)
                     checked += 1
     assert checked > 2500
+
+
+def test_prefix_key_reads_canonical_text_fast_and_refuses_the_rest_as_prefix_does():
+    for text in ("10.0.0.0/8", "0.0.0.0/0", "192.0.2.1/32", "2001:db8::/32", "::/0", "2001:DB8::/32"):
+        assert keys.prefix_key(text) == keys.prefix(text)[:3]
+    for bad in ("10.0.0.1/8", "10.0.0.0/33", "x", "10.0.0.0/+8", "2001:db8::/129"):
+        with pytest.raises(ValueSyntaxError):
+            keys.prefix_key(bad)
