@@ -98,3 +98,5 @@ def test_supernets_are_exactly_the_covering_prefixes():
                     for n in range(net.prefixlen + 1)}
         found = supernets(given)
         assert len(found) == len(set(found)) and set(found) == expected
+        lengths = {4: [0, 8, 22, 24], 6: [32, 48]}
+        assert supernets(given, lengths) == [p for p in found if int(p.split("/")[1]) in lengths[6 if ":" in p else 4]]

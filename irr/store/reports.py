@@ -78,22 +78,38 @@ def _unnest(values: Sequence[str]):
     return sa.func.unnest(_cidrs(values)).table_valued("q").render_derived()
 
 
-def supernets(prefixes: Iterable[str]) -> list[str]:
+def supernets(prefixes: Iterable[str], lengths: dict[int, Iterable[int]] | None = None) -> list[str]:
     """Every prefix covering one of `prefixes` (themselves included), each once: the covering
-    objects of many prefixes are then exact matches on a b-tree (GiST `>>=` probes are slow)."""
+    objects of many prefixes are then exact matches on a b-tree (GiST `>>=` probes are slow).
+    `lengths` (version -> prefix lengths the table holds) leaves out lengths nothing can match,
+    so thousands of scattered IPv6 prefixes do not make a hundred candidates each."""
+    wanted = {v: sorted(set(lengths.get(v, ())) if lengths is not None else range(bits + 1), reverse=True)
+              for v, bits in ((4, 32), (6, 128))}
     out: set[str] = set()
     for prefix in prefixes:
         address, _, length = prefix.partition("/")
         packed = ipaddress.ip_address(address).packed
         bits = len(packed) * 8
         value = int.from_bytes(packed, "big")
-        for n in range(int(length) if length else bits, -1, -1):
+        top = int(length) if length else bits
+        for n in wanted[4 if bits == 32 else 6]:
+            if n > top:
+                continue
             network = value >> (bits - n) << (bits - n) if n else 0
             text = f"{ipaddress.ip_address(network.to_bytes(len(packed), 'big'))}/{n}"
             if text in out:
-                break          # its shorter prefixes are in already
+                break          # its shorter prefixes (of the wanted lengths) are in already
             out.add(text)
     return sorted(out)
+
+
+def _lengths(conn: Connection, column, *where) -> dict[int, list[int]]:
+    """The prefix lengths per address family that `column` holds (rows matching `where`)."""
+    out: dict[int, list[int]] = {4: [], 6: []}
+    for family, length in conn.execute(select(func.family(column), func.masklen(column)).where(
+            column.is_not(None), *where).distinct()):
+        out[family].append(length)
+    return out
 
 
 class TooManyPrefixes(Exception):
@@ -179,7 +195,9 @@ class ReportStore:
         if member is not None:
             stmt = stmt.where(ObjectRow.lookup_keys.op("&&")(_array([k + member for k in HOLDER_KEYS])))
         elif covering is not None:   # exact matches of every covering prefix, on the b-tree
-            stmt = stmt.where(ObjectRow.prefix == any_(_cidrs(supernets(covering))))
+            lengths = _lengths(conn, ObjectRow.prefix, ObjectRow.source == any_(_array(sources)),
+                               ObjectRow.object_class == any_(_array(ADDRESS_CLASSES)))
+            stmt = stmt.where(ObjectRow.prefix == any_(_cidrs(supernets(covering, lengths))))
         elif within is not None:     # a join on the GiST index, one probe per prefix
             q = _unnest(within)
             stmt = stmt.select_from(q).join(ObjectRow, ObjectRow.prefix.op("<<=")(q.c.q)).distinct()
@@ -219,7 +237,8 @@ class ReportStore:
             return [tuple(r) for r in conn.execute(stmt)]
         found: set[tuple] = set()
         if covering:     # exact matches of every covering prefix, on the b-tree
-            found.update(tuple(r) for r in conn.execute(stmt.where(RoaRow.prefix == any_(_cidrs(supernets(covering))))))
+            candidates = supernets(covering, _lengths(conn, RoaRow.prefix))
+            found.update(tuple(r) for r in conn.execute(stmt.where(RoaRow.prefix == any_(_cidrs(candidates)))))
         if within:
             q = _unnest(within)
             joined = stmt.select_from(q).join(RoaRow, RoaRow.prefix.op("<<=")(q.c.q))
