@@ -9,6 +9,7 @@ import sys
 import click
 
 from irr.bgp import BgpTableError
+from irr.cli.context import Context, pass_obj
 from irr.reports.inputs import Settings
 from irr.reports.mail import send_monthly
 from irr.reports.report import lookup, member_report, registry_run
@@ -25,8 +26,8 @@ def bgp() -> None:
 
 @bgp.command("load")
 @click.argument("location")
-@click.pass_obj
-def bgp_load(obj, location: str) -> None:
+@pass_obj
+def bgp_load(obj: Context, location: str) -> None:
     """Load a BGP table from a file or URL: an MRT RIB dump (RIS bview, RouteViews rib; plain, .gz,
     .bz2), `bgpdump -m` output or a prefix-to-origin table (CAIDA pfx2as). All or nothing."""
     obj.store.upgrade()
@@ -44,15 +45,15 @@ def report() -> None:
     """Routing hygiene: what each member should fix in its route objects, ROAs and announcements."""
 
 
-def _check(obj):
+def _check(obj: Context):
     return as_set_checker(obj.config, obj.store)
 
 
 @report.command("member")
 @click.argument("member")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
-@click.pass_obj
-def report_member(obj, member: str, as_json: bool) -> None:
+@pass_obj
+def report_member(obj: Context, member: str, as_json: bool) -> None:
     """The report of one member: a maintainer (MAINT-...) or an organisation (ORG-...)."""
     found = member_report(ReportStore(obj.store.engine), Settings.from_config(obj.config), member, _check(obj))
     if not found.holdings and not found.asns and not found.lines:
@@ -64,8 +65,8 @@ def report_member(obj, member: str, as_json: bool) -> None:
 @report.command("lookup")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
-@click.pass_obj
-def report_lookup(obj, query: str, as_json: bool) -> None:
+@pass_obj
+def report_lookup(obj: Context, query: str, as_json: bool) -> None:
     """Everything known about a prefix or address, an AS number or an as-set."""
     found = lookup(ReportStore(obj.store.engine), Settings.from_config(obj.config), query, _check(obj))
     click.echo(json.dumps(found.as_dict(), indent=2) if as_json else lookup_text(found), nl=as_json)
@@ -77,8 +78,8 @@ def report_lookup(obj, query: str, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write every line (JSON lines) to this file.")
 @click.option("--no-record", is_flag=True, help="Do not keep today's counts.")
 @click.option("--json", "as_json", is_flag=True, help="The counts as JSON.")
-@click.pass_obj
-def report_run(obj, out: str | None, no_record: bool, as_json: bool) -> None:
+@pass_obj
+def report_run(obj: Context, out: str | None, no_record: bool, as_json: bool) -> None:
     """The registry-wide report: every member's lines, counts per verdict and per member (kept per day)."""
     obj.store.upgrade()
     settings = Settings.from_config(obj.config)
@@ -99,8 +100,8 @@ def report_run(obj, out: str | None, no_record: bool, as_json: bool) -> None:
 @click.option("--on/--off", "enabled", default=None, help="Start or stop the member's monthly mail.")
 @click.option("--send", is_flag=True, help="Send the mails that are due now (all subscribed members).")
 @click.option("--force", is_flag=True, help="With --send: send to every subscribed member, due or not.")
-@click.pass_obj
-def report_mail(obj, member: str | None, enabled: bool | None, send: bool, force: bool) -> None:
+@pass_obj
+def report_mail(obj: Context, member: str | None, enabled: bool | None, send: bool, force: bool) -> None:
     """The opt-in monthly mail: `irr report mail MAINT-X --on` subscribes a member (the operator
     records who asked), `--off` stops it, no option lists the subscriptions."""
     obj.store.upgrade()
