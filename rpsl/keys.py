@@ -55,6 +55,22 @@ def v4_str(n: int) -> str:
     return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
+def ipv6(text: str) -> int:
+    """An IPv6 address as an int: inet_pton, with ipaddress (and its error message, as
+    ValueError) for what inet_pton refuses; both accept the same texts of hex digits, colons
+    and dots (tests/rpsl/test_keys.py)."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+    except OSError:
+        return int(ipaddress.IPv6Address(text))
+
+
+def v6_str(n: int) -> str:
+    """RFC 5952 text of an IPv6 address, as ipaddress writes it (also for IPv4-mapped ones)."""
+    text = socket.inet_ntop(socket.AF_INET6, n.to_bytes(16, "big"))
+    return str(ipaddress.IPv6Address(n)) if "." in text else text
+
+
 def prefix_key(text: str) -> tuple[int, int, int]:
     """(version, first address as int, length) of a prefix. Canonical text (as PostgreSQL prints
     a cidr) is read with inet_pton, fast; anything else by `prefix`, which refuses host bits and
@@ -94,10 +110,9 @@ def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:
         kind = {4: "IPv4 ", 6: "IPv6 "}.get(version or 0, "")
         raise ValueSyntaxError(f"{text} is not a valid {kind}prefix")
     try:
-        address = ipaddress.IPv6Address(m.group(1))
+        first = ipv6(m.group(1))
     except ValueError:
         raise ValueSyntaxError(f"{text} is not a valid IPv6 prefix") from None
-    first = int(address)
     length = int(m.group(2))
     if length > 128:
         raise ValueSyntaxError(f"{text} is not a valid prefix: length must be 0-128")
@@ -105,7 +120,7 @@ def prefix(value: str, version: int | None = None) -> tuple[int, int, int, str]:
     if first & host:
         raise ValueSyntaxError(f"{text} is not a valid prefix: host bits are set "
                                f"(did you mean {ipaddress.IPv6Address(first & ~host)}/{length}?)")
-    return 6, first, length, f"{address}/{length}"
+    return 6, first, length, f"{v6_str(first)}/{length}"
 
 
 def last_address(version: int, first: int, length: int) -> int:

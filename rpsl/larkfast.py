@@ -14,9 +14,11 @@ twice:
   a value that do not follow a letter, or that follow an ``AS`` at the start of a word, gives a
   *shape* with exactly the same tokens at the same places and the same parse tree.
   ``from AS1 accept AS1`` and ``from AS64500 accept AS64500:AS-CUST`` each have their own shape,
-  but the 200,000 lines of a big aut-num have a handful. Each shape is parsed once; a value of
-  a known shape gets the shape's tree with its own token texts (tests/rpsl/test_larkfast.py
-  checks the terminals keep that property and that every real value parses the same both ways).
+  but the 200,000 lines of a big aut-num have a handful. A start rule may have a shape function
+  of its own that masks more (an ``auth`` value's hash, where the grammar takes any word).
+  Each shape is parsed once; a value of a known shape gets the shape's tree with its own token
+  texts (tests/rpsl/test_larkfast.py checks the terminals keep that property and that every
+  real value parses the same both ways).
 - **Single tokens.** Where a start rule is one terminal (``as_number: ASN``, ``free: TEXT``,
   ``object_name: OBJECT_NAME``), the contextual lexer of the start state can only match that
   terminal; a value without surrounding blanks that the terminal's regular expression matches
@@ -141,6 +143,19 @@ def shape(value: str) -> str:
     return zeroed
 
 
+_SECOND_WORD = re.compile(r"(\S+[ \t]+)(\S+)")
+
+
+def shape_masking_second_word(value: str) -> str:
+    """shape() with every character of the second word an ``x``: for a start rule whose first
+    token is a keyword and whose second is one terminal that takes any non-blank run (``auth:
+    BCRYPT-PW <hash>``: TOKEN ``\\S+`` or TEXT), so that each hash is not a shape of its own."""
+    m = _SECOND_WORD.match(value)
+    if m is None:
+        return shape(value)
+    return shape(m.group(1)) + "x" * len(m.group(2)) + shape(value[m.end():])
+
+
 def instantiate(tree: Tree, value: str) -> Tree:
     """A copy of a shape's tree with the token texts of `value` (same length, same places)."""
     children = []
@@ -192,8 +207,9 @@ class ShapeCache:
     def __init__(self, parser: Lark | Callable[[], Lark],
                  build: Callable[[str, Tree], object] = lambda start, tree: tree,
                  parse_errors: tuple[type[Exception], ...] = (lark.exceptions.UnexpectedInput,),
-                 saved: Path | None = None):
+                 saved: Path | None = None, shapers: dict[str, Callable[[str], str]] | None = None):
         self._parser = parser
+        self.shapers = shapers or {}  # start rule -> its shape function, when not shape()
         self.build = build
         self.parse_errors = parse_errors
         self.shapes: dict[tuple[str, str], object] = {}
@@ -256,7 +272,7 @@ class ShapeCache:
 
     def get(self, start: str, value: str) -> tuple[str, object]:
         """(shape, built) for `value`; built is None when the value does not parse."""
-        key = (start, shape(value))
+        key = (start, self.shapers.get(start, shape)(value))
         try:
             return key[1], self.shapes[key]
         except KeyError:

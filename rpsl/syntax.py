@@ -109,7 +109,8 @@ def _fast() -> tuple[dict, larkfast.ShapeCache, dict]:
                  if callable(getattr(_BUILD, name, None))}
     singles = {start: (rule, callbacks[start])
                for start, rule in larkfast.single_token_rules(parser, _GRAMMAR_SYNTAXES).items()}
-    _FAST = singles, larkfast.ShapeCache(parser), callbacks
+    shapes = larkfast.ShapeCache(parser, shapers={"auth": larkfast.shape_masking_second_word})
+    _FAST = singles, shapes, callbacks
     return _FAST
 
 
@@ -181,6 +182,19 @@ def _parse_value(syntax: str, value: str, strict: bool) -> object:
             _STRICT.reset(token)
 
 
+def _check_strict(syntax: str, value: str) -> object:
+    """_parse_value(syntax, value, strict=True) for validation loops, which keep the values that
+    passed themselves (so no LRU cache here: files of unique values only pay for its upkeep)."""
+    if not _STRICT.get():
+        return _parse_value(syntax, value, True)
+    try:
+        return _build(syntax, value)
+    except UnexpectedInput as err:
+        raise _grammar_error(syntax, value, err) from None
+    except VisitError as err:  # a check in _Build refused the value
+        raise err.orig_exc from None
+
+
 # Values parsed before (strict and non-strict apart): validating a file meets the same values
 # (maintainers, contacts, countries, sources) again and again.
 _CACHE_SIZE = 1 << 18
@@ -210,7 +224,7 @@ def checker(syntax: str) -> Callable[[str], object]:
     """The strict check of one syntax as a function of the value (raising ValueSyntaxError), for
     validation loops: values seen before are answered from a cache without a Python call."""
     if syntax in _VALUE_SYNTAXES:
-        return functools.partial(_parse_strict, syntax)
+        return functools.partial(_check_strict, syntax)
     if syntax in POLICY_SYNTAXES:
         return functools.partial(policy.check, syntax)
     raise ValueError(f"unknown value syntax {syntax!r}")

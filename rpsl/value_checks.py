@@ -4,11 +4,11 @@ non-strict (mirrored) data; each returns a value object or raises ValueSyntaxErr
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 import re
 from typing import NoReturn
 
 from rpsl.errors import ValueSyntaxError
+from rpsl.keys import ipv6
 from rpsl.schema import SET_PREFIXES
 from rpsl.values import (
     _AS_TEXT,
@@ -69,7 +69,7 @@ def _ipv4(text: str) -> int:
 
 def _ipv6(text: str) -> int:
     try:
-        return int(ipaddress.IPv6Address(text))
+        return ipv6(text)
     except ValueError as err:
         reason = re.sub(r" in '.*'$", "", str(err))
         _fail(f"{text} is not a valid IPv6 address: {reason}")

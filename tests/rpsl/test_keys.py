@@ -343,3 +343,43 @@ def test_prefix_key_reads_canonical_text_fast_and_refuses_the_rest_as_prefix_doe
     for bad in ("10.0.0.1/8", "10.0.0.0/33", "x", "10.0.0.0/+8", "2001:db8::/129"):
         with pytest.raises(ValueSyntaxError):
             keys.prefix_key(bad)
+
+
+# ipv6 / v6_str: inet_pton and inet_ntop where they agree with ipaddress, ipaddress otherwise.
+
+V6_TEXTS = ["::", "::1", "1::", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8", "2001:DB8::",
+            "2001:0db8:0000:0000:0000:0000:0000:0001", "::ffff:192.0.2.1", "::192.0.2.1", "64:ff9b::192.0.2.1",
+            "1:0:0:1:0:0:0:1", "1:0:1:0:1:0:1:0", "fe80::1:0:0:0", "::ffff:0:0",
+            # refused by both
+            "1::2::3", ":1::", "1:::2", "12345::", "::1.2.3.04", "::1.2.3", "::256.1.1.1", "1:2:3:4:5:6:7:8:9",
+            "g::", "", ":", "1:2:3:4:5:6:7", "::1.2.3.4:5"]
+
+
+def _reference(text: str) -> object:
+    try:
+        return int(ipaddress.IPv6Address(text))
+    except ValueError:
+        return ValueError
+
+
+@pytest.mark.parametrize("text", V6_TEXTS)
+def test_ipv6_reads_what_ipaddress_reads(text):
+    try:
+        got: object = keys.ipv6(text)
+    except ValueError:
+        got = ValueError
+    assert got == _reference(text)
+
+
+@given(st.integers(0, (1 << 128) - 1), st.integers(0, 7), st.integers(0, 8))
+@example(0xFFFF_C000_0201, 0, 0)  # ::ffff:192.0.2.1, which inet_ntop writes with dots
+@example(0xC000_0201, 0, 0)
+def test_v6_text_is_ipaddress_text(n, start, zeros):
+    # runs of zero groups at every place, where RFC 5952's "::" choices differ
+    groups = [(n >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
+    for i in range(start, min(8, start + zeros)):
+        groups[i] = 0
+    n = sum(g << (112 - 16 * i) for i, g in enumerate(groups))
+    assert keys.v6_str(n) == str(ipaddress.IPv6Address(n))
+    assert keys.ipv6(keys.v6_str(n)) == n
+    assert keys.prefix(f"{keys.v6_str(n)}/128")[3] == f"{ipaddress.IPv6Address(n)}/128"
