@@ -185,7 +185,7 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
     if schema is not None and schema.discarded and any(a.name in schema.discarded for a in attrs):
         obj.attributes = [a for a in attrs if a.name not in schema.discarded]
         obj.cleanup = True
-    bad_keys = _compute_pk(obj, schema) if schema is not None else set()
+    bad_keys = _compute_pk(obj, schema, strict) if schema is not None else set()
     if errors:  # line problems first, with the same object key as every other error of this object
         key = f"{cls_name} {obj.key_text()}".strip()
         obj.errors[:0] = [RPSLError(key, e.attribute, e.line, e.message) for e in errors]
@@ -198,9 +198,11 @@ def parse(text: str, line: int = 1, *, strict: bool = False) -> RPSLObject:
     return obj
 
 
-def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
+def _compute_pk(obj: RPSLObject, schema: ObjectClass, strict: bool = False) -> set[str]:
     """Set obj.pk from the key attributes (checked as mirrored data is); return the names of
-    key attributes found missing or invalid (already reported)."""
+    key attributes found missing or invalid (already reported). When strict, a key value the
+    strict check passes gives its canonical text (the same: tests/rpsl/test_keys.py) and is
+    not parsed again by _validate_strict."""
     parts = []
     for key in schema.key:
         for found in obj.attributes:
@@ -218,6 +220,10 @@ def _compute_pk(obj: RPSLObject, schema: ObjectClass) -> set[str]:
             return {key}
         if syntax == "domain_name":  # IRRd takes any text as domain key (RFC 2317 names, ...)
             parts.append(value.upper().rstrip("."))
+            continue
+        canonical = _strictly_canonical(syntax, value) if strict else None
+        if canonical is not None:
+            parts.append(canonical)
             continue
         try:
             parts.append(_CANONICAL[syntax](value).upper())
@@ -271,9 +277,7 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
             continue
         else:
             items = [value]
-        passed = checks.get(attr.syntax)
-        if passed is None:
-            passed = checks[attr.syntax] = _Passed(syntax.checker(attr.syntax))
+        passed = checks.get(attr.syntax) or _passed(attr.syntax)
         for item in items:
             if item in passed:
                 continue
@@ -300,6 +304,26 @@ class _Passed(set):
 
 _CHECKS: dict[str, _Passed] = {}  # syntax name -> its check and the values it passed
 _PASSED_MAX = 1 << 16
+
+
+def _passed(syntax_name: str) -> _Passed:
+    passed = _CHECKS.get(syntax_name)
+    if passed is None:
+        passed = _CHECKS[syntax_name] = _Passed(syntax.checker(syntax_name))
+    return passed
+
+
+def _strictly_canonical(syntax_name: str, value: str) -> str | None:
+    """The canonical (upper-case) text of a value the strict check passes, or None."""
+    passed = _passed(syntax_name)
+    try:
+        canonical = str(passed.check(value)).upper()
+    except ValueSyntaxError:
+        return None
+    if len(passed) >= _PASSED_MAX:
+        passed.clear()
+    passed.add(value)
+    return canonical
 
 
 def extract_index(obj: RPSLObject) -> IndexData:

@@ -13,7 +13,7 @@ from rpsl import keys, syntax
 from rpsl.errors import ValueSyntaxError
 from rpsl.objects import parse
 from rpsl.reader import iter_paragraphs
-from tests.conftest import REAL
+from tests.conftest import REAL, generate_dump
 
 MAX_ASN = 4294967295
 
@@ -383,3 +383,18 @@ def test_v6_text_is_ipaddress_text(n, start, zeros):
     assert keys.v6_str(n) == str(ipaddress.IPv6Address(n))
     assert keys.ipv6(keys.v6_str(n)) == n
     assert keys.prefix(f"{keys.v6_str(n)}/128")[3] == f"{ipaddress.IPv6Address(n)}/128"
+
+
+def test_strict_parse_gives_the_primary_key_mirrored_data_gets(tmp_path):
+    # strict parsing takes a key's canonical text from its strict check (rpsl.objects
+    # _strictly_canonical); it must be the key rpsl.keys gives mirrored data
+    odd = generate_dump(tmp_path / "odd.db", 6000, 7, "--oddity-rate", "0.05")
+    checked = 0
+    for path in [odd, *sorted(REAL.glob("*.db"))]:
+        for p in iter_paragraphs(path):
+            strict, lenient = parse(p.text, p.line, strict=True), parse(p.text, p.line, strict=False)
+            if strict.schema is None or any(e.attribute in strict.schema.key for e in strict.errors):
+                continue
+            assert strict.pk == lenient.pk, (path.name, p.line)
+            checked += 1
+    assert checked > 6000
