@@ -172,10 +172,10 @@ class _Build(Transformer):
             _fail(f"{c[0]} is not a valid timestamp: it must be UTC, ending in Z "
                   f"(e.g. 2018-08-30T07:50:19Z)")
         try:
-            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = dt.datetime.fromisoformat(text)  # Z is UTC (Python 3.11)
         except ValueError as err:
             _fail(f"{c[0]} is not a valid timestamp: {err}")
-        return Timestamp(value.astimezone(dt.UTC))
+        return Timestamp(value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC))
 
     def url(self, c: list[Token]) -> URL:
         parts = urlsplit(c[0])

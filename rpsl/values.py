@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rpsl.keys import v4_str, v6_str
 from rpsl.schema import SET_PREFIXES
 
 # ------------------------------------------------------------------------------------ constants
@@ -91,9 +92,7 @@ def _set_class_of(component: str) -> str | None:
 
 
 def _address_text(version: int, value: int) -> str:
-    if version == 4:
-        return str(ipaddress.IPv4Address(value))
-    return ipaddress.IPv6Address(value).compressed
+    return v4_str(value) if version == 4 else v6_str(value)
 
 
 @dataclass(frozen=True, order=True)

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
-from irr.cli.files import generate_dump as generate_dump_command
+from irr.cli.generate import generate_dump as generate_dump_command
 from irr.config import _sqlalchemy_url
 from irr.database import EmbeddedPostgres, make_engine
 from irr.store import Store

@@ -16,8 +16,8 @@ from irr.redaction import RedactingFilter
 
 # command name -> module and attribute of its click command (or group), one module per job
 COMMANDS = {
-    "check": "irr.cli.files:check",
-    "generate-dump": "irr.cli.files:generate_dump",
+    "check": "irr.cli.check:check",
+    "generate-dump": "irr.cli.generate:generate_dump",
     "db": "irr.cli.data:db",
     "load": "irr.cli.data:load",
     "mirror": "irr.cli.data:mirror",
