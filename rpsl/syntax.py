@@ -17,6 +17,7 @@ Case-insensitive names are canonically upper case, DNS names lower case, free te
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 from lark import Lark, Token, Tree
@@ -224,10 +225,29 @@ def checker(syntax: str) -> Callable[[str], object]:
     """The strict check of one syntax as a function of the value (raising ValueSyntaxError), for
     validation loops: values seen before are answered from a cache without a Python call."""
     if syntax in _VALUE_SYNTAXES:
-        return functools.partial(_check_strict, syntax)
+        single = (_FAST or _fast())[0].get(syntax)
+        return functools.partial(_check_strict, syntax) if single is None else _single_checker(syntax, *single)
     if syntax in POLICY_SYNTAXES:
         return functools.partial(policy.check, syntax)
     raise ValueError(f"unknown value syntax {syntax!r}")
+
+
+def _single_checker(syntax: str, rule: tuple[str, re.Pattern], callback: Callable) -> Callable[[str], object]:
+    """_check_strict for a one-terminal syntax, with _build's one-token path inlined (the
+    validation loop calls it for every value it has not seen)."""
+    name, regex = rule
+    match = regex.match
+
+    def check(value: str) -> object:
+        if value and value[0] not in _BLANKS and value[-1] not in _BLANKS and _STRICT.get():
+            m = match(value)
+            if m is not None and m.end() == len(value):
+                token = _new_str(Token, value)
+                token.type, token.value = name, value
+                return callback([token])
+        return _check_strict(syntax, value)
+
+    return check
 
 
 def check(syntax: str, value: str, *, strict: bool = True) -> None:
