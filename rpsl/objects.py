@@ -261,37 +261,48 @@ def _validate_strict(obj: RPSLObject, schema: ObjectClass, reported: set[str]) -
         if attr is None:
             obj.error(f"attribute {name!r} is not allowed in class {schema.name}", a)
             continue
-        count = seen[name] = seen.get(name, 0) + 1
-        if count == 2 and not attr.multiple:
-            obj.error(f"attribute {name!r} may appear only once", a)
-        if count == 1 and name in reported:
-            continue
-        value = a.first if not a.continuations and "#" not in a.first else a.value
-        if attr.list:
-            items = [i for i in (i.strip() for i in value.split(",")) if i] if "," in value else \
-                [value] if value else []
+        if name in seen:
+            count = seen[name] = seen[name] + 1
+            if count == 2 and not attr.multiple:
+                obj.error(f"attribute {name!r} may appear only once", a)
+        else:
+            seen[name] = 1
+            if reported and name in reported:
+                continue
+        value = a.first
+        if a.continuations or "#" in value:
+            value = a.value
+        passed = checks.get(attr.syntax) or _passed(attr.syntax)
+        if attr.list and "," in value:
+            items = [i for i in (i.strip() for i in value.split(",")) if i]
             if not items:
                 obj.error(f"attribute {name!r} has no value", a)
-        elif not value and attr.syntax not in ("free", "certif"):  # armour holds empty lines
-            obj.error(f"attribute {name!r} has no value", a)
-            continue
-        else:
-            items = [value]
-        passed = checks.get(attr.syntax) or _passed(attr.syntax)
-        for item in items:
-            if item in passed:
+            for item in items:
+                if item not in passed:
+                    _check_new(obj, a, passed, item)
+        elif not value:
+            if attr.list or attr.syntax not in ("free", "certif"):  # armour holds empty lines
+                obj.error(f"attribute {name!r} has no value", a)
                 continue
-            try:
-                passed.check(item)
-            except ValueSyntaxError as e:
-                obj.error(e.message, a)
-                continue
-            if len(passed) >= _PASSED_MAX:
-                passed.clear()
-            passed.add(item)
+            if value not in passed:
+                _check_new(obj, a, passed, value)
+        elif value not in passed:
+            _check_new(obj, a, passed, value)
     for name in schema.mandatory:
         if name not in seen and name not in reported:
             obj.error(f"mandatory attribute {name!r} is missing", name=name)
+
+
+def _check_new(obj: RPSLObject, a: Attribute, passed: _Passed, value: str) -> None:
+    """Check a value its syntax has not passed yet (an error is the object's), keeping it when it passes."""
+    try:
+        passed.check(value)
+    except ValueSyntaxError as e:
+        obj.error(e.message, a)
+        return
+    if len(passed) >= _PASSED_MAX:
+        passed.clear()
+    passed.add(value)
 
 
 class _Passed(set):
