@@ -190,6 +190,9 @@ def main() -> None:
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.before], check=True,
                    capture_output=True)
     try:
+        for checkout in (old, REPO):  # both sides start from compiled modules, as an installed package does
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "rpsl", "irr", "mirror"], cwd=checkout,
+                           capture_output=True)
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", IRR_CACHE_DIR=str(work / "cache"))
         env.pop("IRR_CONFIG", None)
         short = subprocess.run(["git", "-C", str(old), "rev-parse", "--short", "HEAD"], capture_output=True,
