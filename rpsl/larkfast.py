@@ -53,6 +53,10 @@ GRAMMARS = Path(__file__).with_name("grammars")
 MAX_SHAPES = 1 << 16
 MAX_SAVED_SHAPES = 1 << 14  # per parser, on disk: what a registry's data has, not all one could send
 BLANKS = " \t\f\r\n"  # common.WS, the %ignore'd terminal of both grammars
+# Both grammars' terminals match ASCII only: with Unicode rules, a case-insensitive [A-Z] or "AS"
+# also matches the dotless i, the dotted I, the long s and the Kelvin sign (AS-FOOſ read as AS-FOOS).
+# Text terminals keep Unicode blanks with a scoped (?u:...).
+ASCII_ONLY = re.ASCII
 
 # Digits right after a letter are kept in the shape (keywords such as BGP4, ipv4, X509, MD5),
 # unless the letters are the "AS" of an AS number at the start of a word.
@@ -313,7 +317,8 @@ def single_token_rules(parser: Lark, starts: Iterable[str]) -> dict[str, tuple[s
         symbol = rule.expansion[0]
         if not symbol.is_term or (symbol.filter_out and not rule.options.keep_all_tokens):
             continue
-        out[start] = (symbol.name, re.compile(parser.get_terminal(symbol.name).pattern.to_regexp()))
+        pattern = parser.get_terminal(symbol.name).pattern.to_regexp()
+        out[start] = (symbol.name, re.compile(pattern, parser.options.g_regex_flags))
     return out
 
 

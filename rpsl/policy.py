@@ -97,7 +97,7 @@ def _parser() -> Lark:
 
 def _options() -> dict:
     return {"parser": "lalr", "lexer": "contextual", "start": sorted(_START.values()), "postlex": _GlueCheck(),
-            "maybe_placeholders": False}
+            "maybe_placeholders": False, "g_regex_flags": larkfast.ASCII_ONLY}
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +161,7 @@ def referenced_names(tree: lark.Tree) -> set[str]:
 # Value checks done after parsing.
 
 _MAX_ASN = 4294967295
-_ASN_COMPONENT = re.compile(r"AS[0-9]", re.IGNORECASE)
+_ASN_COMPONENT = re.compile(r"AS[0-9]", re.IGNORECASE | re.ASCII)
 
 
 def _asn_number(text: str) -> int | None:

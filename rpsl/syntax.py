@@ -97,7 +97,7 @@ _DESCRIPTIONS = {
 def _parser() -> Lark:
     """The value grammar, built once (or loaded from the cache, see rpsl.larkfast)."""
     return larkfast.load_parser("values.lark", "values", parser="lalr", start=list(_GRAMMAR_SYNTAXES),
-                                maybe_placeholders=True)
+                                maybe_placeholders=True, g_regex_flags=larkfast.ASCII_ONLY)
 
 
 @functools.cache

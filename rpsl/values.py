@@ -72,10 +72,10 @@ _HASH_SHAPES = {
     "BCRYPT-PW": (re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./0-9A-Za-z]{53}"), "$2b$<cost>$<salt+hash>"),
 }
 
-_GENERIC_NAME = re.compile(r"[A-Z]([A-Z0-9_-]*[A-Z0-9])?", re.I)  # RFC 2622 object-name
-_SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]", re.I)
-_NETNAME = re.compile(r"[A-Z][A-Z0-9_-]{0,79}", re.I)
-_AS_TEXT = re.compile(r"AS([0-9]+)(?:\.([0-9]+))?", re.I)
+_GENERIC_NAME = re.compile(r"[A-Z]([A-Z0-9_-]*[A-Z0-9])?", re.I | re.A)  # RFC 2622 object-name
+_SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]", re.I | re.A)
+_NETNAME = re.compile(r"[A-Z][A-Z0-9_-]{0,79}", re.I | re.A)
+_AS_TEXT = re.compile(r"AS([0-9]+)(?:\.([0-9]+))?", re.I | re.A)
 _DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _RANGE_LABEL = re.compile(r"([0-9]+)-([0-9]+)")
 _PHONE = re.compile(r"\+[0-9]")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rpsl import syntax, values
+from rpsl import policy, syntax, values
 from rpsl.errors import ValueSyntaxError
 from rpsl.schema import SCHEMA, syntaxes
 from rpsl.syntax import normalise, parse
@@ -761,3 +761,38 @@ def test_real_data_parses(filename: str) -> None:
         assert parse(syntax_name, str(value), strict=strict) == value, (name, item)
         count += 1
     assert count > 0
+
+
+# Look-alike letters: Unicode case folding matches the dotted I, the dotless i, the long s and the
+# Kelvin sign to i, s and k; the grammars match ASCII only, so none of them passes as a letter of
+# a name or keyword (AS-FOOſ would otherwise be read, and resolved, as AS-FOOS).
+LOOK_ALIKES = ["\u0130", "\u0131", "\u017f", "\u212a"]
+
+
+@pytest.mark.parametrize("letter", LOOK_ALIKES)
+def test_look_alike_letters_are_not_name_letters(letter):
+    for name, value in [("as_set_name", f"AS-FOO{letter}"), ("as_set_name", f"A{letter}-FOO"),
+                        ("route_set_name", f"AS65537:R{letter}-FOO"), ("as_set_member", f"AS-FOO{letter}"),
+                        ("object_name", f"MAINT-{letter}"), ("netname", f"NET-{letter}"),
+                        ("as_number", f"A{letter}65537"), ("nic_handle", f"AB{letter}-AP"),
+                        ("mnt_routes", f"MAINT-FOO{letter}"), ("auth", f"MD5-PW{letter}")]:
+        with pytest.raises(ValueSyntaxError):
+            syntax.parse(name, value)
+        with pytest.raises(ValueSyntaxError):
+            syntax.checker(name)(value)
+
+
+@pytest.mark.parametrize("letter", LOOK_ALIKES)
+def test_look_alike_letters_are_refused_in_policies(letter):
+    for name, value in [("import", f"from AS65537 accept AS-FOO{letter}"),
+                        ("import", f"from AS65537 accept A{letter}65538"),
+                        ("mp_import", f"afi ipv6 from AS65537 accept AS65537:R{letter}-FOO"),
+                        ("filter", f"AS65537:FLTR-FOO{letter}"),
+                        ("import", f"from AS65537 action pref=100; accept ANY AND NOT AS-FOO{letter}")]:
+        with pytest.raises(ValueSyntaxError):
+            policy.check(name, value)
+
+
+def test_text_keeps_unicode_letters_and_blanks():
+    assert str(syntax.parse("free", "Công ty\u00a0Viễn thông İstanbul")) == "Công ty\u00a0Viễn thông İstanbul"
+    assert str(syntax.parse("person_name", "Nguyễn Văn A")) == "Nguyễn Văn A"
