@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rpsl import keys, syntax
 from rpsl.errors import ValueSyntaxError
-from rpsl.objects import parse
+from rpsl.objects import _CANONICAL, _strictly_canonical, parse
 from rpsl.reader import iter_paragraphs
 from tests.conftest import REAL, generate_dump
 
@@ -398,3 +398,27 @@ def test_strict_parse_gives_the_primary_key_mirrored_data_gets(tmp_path):
             assert strict.pk == lenient.pk, (path.name, p.line)
             checked += 1
     assert checked > 6000
+
+
+KEY_ALPHABET = "ASRTasrt-_:.0129Pp KXYZ/ ^+"
+
+
+@given(st.sampled_from(sorted(set(KEY_SYNTAXES) - {"domain_name"} | set(FAST))),
+       st.one_of(st.text(KEY_ALPHABET, min_size=1, max_size=16), st.text("0123456789abcdef:./- ", max_size=30),
+                 as_texts(), prefixes(4, host_bits=True), prefixes(6, host_bits=True)))
+@example("as_set_name", "AS1.2:AS-FOO")
+@example("as_set_name", "as1.2:as-foo:AS3")
+@example("prefix6", "2001:DB8::/32")
+@example("prefix6", "::ffff:192.0.2.0/120")
+@example("inetnum", "192.0.2.0/24")
+@example("inetnum", "192.0.2.1")
+@example("as_number", "AS1.2")
+@example("as_number", "as010")
+def test_a_strictly_valid_key_has_the_key_mirrored_data_gets(syntax_name: str, value: str) -> None:
+    # a submission's primary key comes from its strict check (rpsl.objects._strictly_canonical):
+    # were it another text than rpsl.keys gives the same value, one object could be stored twice
+    # under two keys (and the second escape the first one's maintainers)
+    value = value.strip() or "x"
+    canonical = _strictly_canonical(syntax_name, value)
+    if canonical is not None:
+        assert canonical == _CANONICAL[syntax_name](value).upper()
