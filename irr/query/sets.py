@@ -390,10 +390,12 @@ class Pieces(tuple):
         return self
 
     def patched(self, pieces: tuple[str, ...], total: int, changed: Iterable[int]) -> Pieces:
-        """New pieces, the blocks holding a `changed` position to be encoded again."""
+        """New pieces, the blocks holding a `changed` position encoded again (now, if they were
+        encoded: the first query after a change then finds them ready)."""
         blocks = list(self.blocks)
-        for position in changed:
-            blocks[position // BLOCK] = None
+        for i in {position // BLOCK for position in changed}:
+            if blocks[i] is not None:
+                blocks[i] = "".join(pieces[i * BLOCK:(i + 1) * BLOCK]).encode()
         return Pieces(pieces, total, blocks)
 
     def encoded(self) -> list[bytes]:
