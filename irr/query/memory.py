@@ -37,6 +37,7 @@ from irr.store.routing import CLAIM_CLASSES, SET_CLASSES, DeltaReads, RoutingRea
 log = logging.getLogger(__name__)
 MAX_DELTA = 50_000   # journal entries applied one by one; more: the source is read whole
 MAX_VIEWS = 16       # selections of sources whose derived data is kept
+FULL_PASS = 600.0    # seconds between full passes of the cycle collector while changes arrive (_settle)
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class RoutingMemory:
         self._stop = threading.Event()
         self.stats = {"deltas": 0, "reloads": 0, "delta_keys": 0}
         self.read_at = 0.0                 # when a query last asked for a view (monotonic)
+        self._full_pass = time.monotonic()  # the cycle collector's last full pass (_settle)
 
     # -- what readers use -------------------------------------------------------------------------
     @property
@@ -448,9 +450,24 @@ class RoutingMemory:
                     store.invalidate(changes, view, epoch, self._graph, self._owners)
             for callback in self._subscribers:
                 callback(changes)
+            self._settle()
             self._state = State(epoch, snapshots, moas)
         if changes:
             self._warm.changed(changes)
+
+    def _settle(self) -> None:
+        """Keep what a change made out of the cycle collector's passes, as the snapshots (_full).
+        A change copies dicts of tens of thousands of entries (a snapshot's origins, sets or
+        claims) that point at other containers; while young, every collection of the youngest
+        generations walked them again (4-10 ms each, on whichever thread allocated next: often a
+        query's). Freezing is a constant-time move. Cyclic garbage frozen with them would never be
+        collected, so every FULL_PASS seconds one full pass (unfreeze, collect, freeze) runs here."""
+        now = time.monotonic()
+        if now - self._full_pass > FULL_PASS:
+            self._full_pass = now
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
     # -- change notifications --------------------------------------------------------------------
     def start_listener(self, url: str) -> None:
