@@ -37,6 +37,7 @@ from irr.store.routing import CLAIM_CLASSES, SET_CLASSES, DeltaReads, RoutingRea
 log = logging.getLogger(__name__)
 MAX_DELTA = 50_000   # journal entries applied one by one; more: the source is read whole
 MAX_VIEWS = 16       # selections of sources whose derived data is kept
+DEFAULT_LIMITS = Limits()
 FULL_PASS = 600.0    # seconds between full passes of the cycle collector while changes arrive (_settle)
 
 
@@ -264,6 +265,7 @@ class RoutingMemory:
         self._lock = threading.Lock()      # one writer at a time
         self._publish = threading.Lock()   # publication, and what readers add to derived data
         self._memos: OrderedDict[tuple, MemoStore] = OrderedDict()
+        self._views: dict[tuple, View] = {}  # (sources, id of limits) -> a view of the current state
         self._graph = MemberGraph()        # writer side: which sets list a name or an AS number
         self._owners = {4: RouteOwners(), 6: RouteOwners()}  # writer side: the origins of each prefix
         self._subscribers: list = []       # called with each publication's Changes (answer caches)
@@ -291,10 +293,19 @@ class RoutingMemory:
         if not background:
             self.read_at = time.monotonic()
         state = self._state
-        limits = limits or Limits()
+        limits = limits or DEFAULT_LIMITS
+        # a view of the current state is made once per selection and shared (views are read-only)
+        key = (tuple(sources), id(limits))
+        view = self._views.get(key)
+        if view is not None and view.memo.epoch == state.epoch and view.limits is limits:
+            return view
         present = tuple(s for s in sources if s in state.snapshots)
-        return View([state.snapshots[s] for s in present], limits, Memo(self._memo_store(present, limits),
+        view = View([state.snapshots[s] for s in present], limits, Memo(self._memo_store(present, limits),
                                                                         state.epoch, self), state.moas)
+        if len(self._views) >= 4 * MAX_VIEWS:
+            self._views.clear()
+        self._views[key] = view
+        return view
 
     def _memo_store(self, present: tuple[str, ...], limits: Limits) -> MemoStore:
         key = (present, limits)
