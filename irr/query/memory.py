@@ -472,7 +472,8 @@ class RoutingMemory:
         claims) that point at other containers; while young, every collection of the youngest
         generations walked them again (4-10 ms each, on whichever thread allocated next: often a
         query's). Freezing is a constant-time move. Cyclic garbage frozen with them would never be
-        collected, so every FULL_PASS seconds one full pass (unfreeze, collect, freeze) runs here."""
+        collected, so every FULL_PASS seconds one full pass (unfreeze, collect, freeze) runs here
+        (0.12 s on the 1M dump's memory)."""
         now = time.monotonic()
         if now - self._full_pass > FULL_PASS:
             self._full_pass = now
