@@ -331,6 +331,19 @@ class Splits(dict):
         return value
 
 
+def moved_prefixes(old: dict[str, Snapshot], new: dict[str, Snapshot], version: int, origins: set[int]) -> set[str]:
+    """The prefixes `origins` gained or lost between two states' snapshots (any source)."""
+    out: set[str] = set()
+    for source in old.keys() | new.keys():
+        tables = [getattr(snap, f"v{version}") if snap is not None else {} for snap in (old.get(source),
+                                                                                         new.get(source))]
+        if tables[0] is tables[1]:
+            continue
+        for origin in origins:
+            out.update(set(tables[0].get(origin, ())).symmetric_difference(tables[1].get(origin, ())))
+    return out
+
+
 def movers(owners: RouteOwners, prefixes: Iterable[str], origins: set[int]) -> set[int]:
     """`origins` and every origin of one of `prefixes` (see MemoStore._patch)."""
     out = set(origins)

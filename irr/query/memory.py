@@ -29,7 +29,7 @@ import psycopg
 import sqlalchemy as sa
 
 from irr.database import make_engine
-from irr.query.derived import Changes, MemberGraph, MemoStore, RouteOwners, WarmQueue, movers
+from irr.query.derived import Changes, MemberGraph, MemoStore, RouteOwners, WarmQueue, moved_prefixes, movers
 from irr.query.sets import Limits, View, origin_chunk
 from irr.store import DATA_CHANNEL, Store
 from irr.store.routing import CLAIM_CLASSES, SET_CLASSES, DeltaReads, RoutingReads
@@ -200,19 +200,6 @@ def _replaced(old: dict[int, tuple[str, ...]], texts: dict[int, str], origins: s
         if old.get(origin) != new.get(origin):
             changed.add(origin)
     return new, new_texts
-
-
-def _moved(old: dict[str, Snapshot], new: dict[str, Snapshot], version: int, origins: set[int]) -> set[str]:
-    """The prefixes `origins` gained or lost between two states (any source)."""
-    out: set[str] = set()
-    for source in old.keys() | new.keys():
-        tables = [getattr(snap, f"v{version}") if snap is not None else {} for snap in (old.get(source),
-                                                                                         new.get(source))]
-        if tables[0] is tables[1]:
-            continue
-        for origin in origins:
-            out.update(set(tables[0].get(origin, ())).symmetric_difference(tables[1].get(origin, ())))
-    return out
 
 
 @dataclass(frozen=True)
@@ -446,8 +433,8 @@ class RoutingMemory:
         changes.expanded = self._graph.closure(changes.sets, ())
         changes.reached = self._graph.closure(changes.expanded, changes.origins4 | changes.origins6 | flagged)
         if not changes.everything:
-            moved = {v: _moved(old.snapshots, snapshots, v, o) for v, o in ((4, changes.origins4),
-                                                                               (6, changes.origins6))}
+            moved = {v: moved_prefixes(old.snapshots, snapshots, v, o) for v, o in ((4, changes.origins4),
+                                                                                        (6, changes.origins6))}
             changes.movers = {v: movers(self._owners[v], moved[v], o) for v, o in ((4, changes.origins4),
                                                                                   (6, changes.origins6))}
             changes.movers[None] = changes.movers[4] | changes.movers[6]
