@@ -12,8 +12,9 @@ queries/s, median and 99th percentile latency, and errors (failed connections, `
 
 - cold: on freshly started servers (A for one client, B for 20; the other one stopped meanwhile),
   every query distinct and asked for the first time, so no answer is cached; the 20 largest sets
-  are only 20 queries, so they are asked in several passes, each after a committed change that
-  reaches all of them (a route added for an origin in each), which drops their cached answers;
+  are only 20 queries, so they are asked in several passes (`--passes`, 20), each after a committed
+  change that reaches all of them (a route added for an origin in each), which drops their cached
+  answers; a pass takes a few milliseconds, so the median, lowest and highest pass are printed too;
 - cached: the same queries again on A, every answer in the cache;
 - churn: on A, while a writer applies 10 changes/s through the store's write path (bench/churn.py:
   routes added, deleted, moved to another origin; as-set and route-set members; aut-num member-of)
@@ -65,6 +66,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     sums: dict[str, int] = field(default_factory=dict)  # query -> crc32 of its first answer
+    passes: list[float] = field(default_factory=list)  # cold passes over the largest sets: q/s of each, sorted
 
     @property
     def qps(self) -> float:
@@ -95,16 +97,18 @@ def read_answer(f) -> bytes:
 def measure(port: int, queries: list[str], clients: int, seconds: float, once: bool) -> Result:
     """`clients` persistent connections asking `queries` (each at most once with `once`, else in
     turn from different offsets) for `seconds`. The clock starts when every connection has been
-    answered once (`!v`): a new connection first checks that the server's data is current."""
+    answered once (`!v`): a new connection first checks that the server's data is current; it
+    stops at the last answer (the answers are checksummed afterwards, not on the clock)."""
     result = Result()
     lock = threading.Lock()
     ready = threading.Barrier(clients + 1)
     deadline = [float("inf")]
+    ends: list[float] = []  # when each client had its last answer
 
     def client(i: int) -> None:
         mine = queries[i::clients] if once else queries[i * len(queries) // clients:] + \
             queries[:i * len(queries) // clients]
-        latencies, sums, errors, n = [], {}, 0, 0
+        latencies, firsts, errors, n = [], {}, 0, 0
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
                 f = sock.makefile("rb")
@@ -120,8 +124,8 @@ def measure(port: int, queries: list[str], clients: int, seconds: float, once: b
                     latencies.append(time.perf_counter() - t0)
                     if reply.startswith(b"F"):
                         errors += 1
-                    if q not in sums:
-                        sums[q] = zlib.crc32(reply)
+                    if q not in firsts:  # checksummed after the run: the bench's own work is not timed
+                        firsts[q] = reply
                     if once and n == len(mine):
                         break
         except Exception as e:  # noqa: BLE001 - every failure counts as an error
@@ -129,7 +133,10 @@ def measure(port: int, queries: list[str], clients: int, seconds: float, once: b
             print(f"  client error: {e!r}", file=sys.stderr)
             if ready.n_waiting < clients and not ready.broken:
                 ready.abort()
+        ended = time.perf_counter()
+        sums = {q: zlib.crc32(reply) for q, reply in firsts.items()}
         with lock:
+            ends.append(ended)
             result.queries += len(latencies)
             result.latencies += latencies
             result.errors += errors
@@ -146,7 +153,7 @@ def measure(port: int, queries: list[str], clients: int, seconds: float, once: b
     deadline[0] = t0 + seconds
     for t in threads:
         t.join()
-    result.seconds = time.perf_counter() - t0
+    result.seconds = max(ends, default=t0) - t0
     return result
 
 
@@ -245,7 +252,9 @@ def cold_passes(port: int, queries: list[str], clients: int, store: Store, cover
         previous = n
         runs.append(measure(port, queries, clients, 600, once=True))
     store.apply([Change(SOURCE, "DEL", load(route(origin, previous))) for origin in covering], origin="bench cold")
-    return merge(runs)
+    merged = merge(runs)
+    merged.passes = sorted(r.qps for r in runs)
+    return merged
 
 
 def rss(proc) -> str:
@@ -268,9 +277,10 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=10, help="changes per second in the churn phase")
     ap.add_argument("--nrtm", type=int, default=1000, help="serials in each NRTM batch of the churn phase")
     ap.add_argument("--sample", type=int, default=300, help="queries per kind compared with a fresh server")
-    ap.add_argument("--passes", type=int, default=5, help="cold runs over the 20 largest sets")
+    ap.add_argument("--passes", type=int, default=20, help="cold runs over the 20 largest sets")
     args = ap.parse_args()
     one, many = args.clients[0], args.clients[-1]
+    counts = list(dict.fromkeys((one, many)))  # cached and churn runs: once each (`--clients 1`: once)
 
     with database() as url:
         if not args.no_load:
@@ -281,13 +291,13 @@ def main() -> None:
         covering, lists = query_lists(url, rng)
         store = Store(make_engine(url))
         counter = [0]
-        results: dict[tuple[str, int, str], Result] = {}
+        results: dict[tuple, Result] = {}
         print(f"server: {args.code}  (load average {' '.join(f'{x:.2f}' for x in psutil.getloadavg())})", flush=True)
         t0 = time.monotonic()
         with serving(url, args.code) as (a, port_a), serving(url, args.code) as (b, port_b):
             print(f"two servers started in {time.monotonic() - t0:.1f} s; server RSS {rss(a)}", flush=True)
             # one server at a time: the other is stopped (SIGSTOP), so it takes no CPU time
-            for clients, port, running, stopped in ((one, port_a, a, b), (many, port_b, b, a)):
+            for clients, port, running, stopped, server in ((one, port_a, a, b, "A"), (many, port_b, b, a, "B")):
                 stopped.send_signal(signal.SIGSTOP)
                 running.send_signal(signal.SIGCONT)
                 for kind, queries in lists.items():
@@ -295,15 +305,19 @@ def main() -> None:
                         r = cold_passes(port, queries, clients, store, covering, args.passes, counter)
                     else:
                         r = measure(port, queries, clients, args.seconds, once=True)
-                    results[(kind, clients, "cold")] = r
+                    results[(kind, server, "cold")] = r
                     print(line(kind, clients, "cold", r), flush=True)
+                    if "largest" in kind:  # each pass is a few milliseconds: how much they swing
+                        qps = r.passes
+                        print(f"{'':<24} {'':>3}  passes: median {statistics.median(qps):,.0f} q/s, lowest "
+                              f"{qps[0]:,.0f}, highest {qps[-1]:,.0f}", flush=True)
             b.send_signal(signal.SIGCONT)
             b.terminate()
             a.send_signal(signal.SIGCONT)
             for kind in lists:
-                asked = list(results[(kind, one, "cold")].sums)  # the queries the cold run asked: cached now
+                asked = list(results[(kind, "A", "cold")].sums)  # the queries the cold run asked: cached now
                 results[(kind, 0, "prime")] = measure(port_a, asked, 1, 600, once=True)
-                for clients in (one, many):
+                for clients in counts:
                     results[(kind, clients, "cached")] = measure(port_a, asked, clients, args.seconds, once=False)
                     print(line(kind, clients, "cached", results[(kind, clients, "cached")]), flush=True)
             print(f"server RSS after the cached runs: {rss(a)}", flush=True)
@@ -313,8 +327,8 @@ def main() -> None:
             assert churn.stdout.readline().strip() == "ready"
             batches = []
             for kind in lists:
-                asked = list(results[(kind, one, "cold")].sums)
-                for clients in (one, many):
+                asked = list(results[(kind, "A", "cold")].sums)
+                for clients in counts:
                     def batch() -> None:
                         churn.stdin.write(f"batch {args.nrtm}\n")
                         churn.stdin.flush()
@@ -336,7 +350,7 @@ def main() -> None:
             for kind in lists:  # B's cold answers and A's cached ones, asked on the same data
                 if "largest" in kind:  # asked while the cold passes' routes were there
                     continue
-                cold, cached = results[(kind, many, "cold")].sums, results[(kind, 0, "prime")].sums
+                cold, cached = results[(kind, "B", "cold")].sums, results[(kind, 0, "prime")].sums
                 compared += sum(1 for q in cold if q in cached)
                 differ += sum(1 for q in cold if q in cached and cold[q] != cached[q])
             print(f"answers cold (server B) vs cached (server A): {differ} of {compared:,} queries differ", flush=True)
@@ -353,13 +367,14 @@ def main() -> None:
                   + (f" (first: {mismatches[:5]})" if mismatches else ""), flush=True)
             print(f"server A RSS at the end: {rss(a)}", flush=True)
 
-        print("\nsummary (one client):")
-        g = results[("!g", one, "cold")].qps
-        print(f"  cold !i,1 random / cold !g = {results[('!i,1 random sets', one, 'cold')].qps / g:.2f}   "
-              f"cold !a4 20 largest / cold !g = {results[('!a4 20 largest as-sets', one, 'cold')].qps / g:.2f}")
+        print(f"\nsummary ({one} client{'s' if one > 1 else ''}, server A):")
+        g = results[("!g", "A", "cold")].qps
+        print(f"  cold !i,1 random / cold !g = {results[('!i,1 random sets', 'A', 'cold')].qps / g:.2f}   "
+              f"cold !a4 20 largest / cold !g = {results[('!a4 20 largest as-sets', 'A', 'cold')].qps / g:.2f}")
         for kind in lists:
-            for clients in (one, many):
-                ratio = results[(kind, clients, "churn")].qps / max(results[(kind, clients, "cold")].qps, 1e-9)
+            for clients in counts:  # each churn figure against the cold one of the same number of clients
+                cold = results[(kind, "A" if clients == one else "B", "cold")]
+                ratio = results[(kind, clients, "churn")].qps / max(cold.qps, 1e-9)
                 print(f"  {kind:<24} clients {clients:>2}: churn / cold = {ratio:.2f}")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in psutil.getloadavg())}")
 

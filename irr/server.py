@@ -25,11 +25,17 @@ from mirror.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 __all__ = ["BoundedHTTPServer", "build_whois", "serve"]
+# How long a thread holding the GIL may keep it while another asks for it. Whois answers from
+# memory are written by the event loop in tens of microseconds; the threads that apply changes,
+# resolve sets ahead (irr.query.memory) or read PostgreSQL would otherwise hold it up to Python's
+# default 5 ms each time a query arrives.
+SWITCH_INTERVAL = 0.0005
 
 
 def build_whois(config: Config, store):
     """The whois server with its in-memory routing data loaded (answers are right from the first
     connection) and kept current by a LISTEN thread."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
     memory = RoutingMemory(store, config.scope_hidden_sources)
     memory.load_all()
     memory.start_listener(store.engine.url.render_as_string(hide_password=False))

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from irr.query.sets import (
     MISSING,
     SetLimitError,
-    dedupe,
     expansion,
     is_asn,
     node,
@@ -58,6 +57,9 @@ class Changes:
     everything: bool = False
     expanded: set[str] = field(default_factory=set)
     reached: set[str] = field(default_factory=set)
+    # 4/6/None -> the origins that have (or had) a prefix a changed origin gained or lost: only
+    # theirs among an as-set's `!a` pieces can change (filled in at publication)
+    movers: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.everything or self.origins4 or self.origins6 or self.sets)
@@ -136,6 +138,13 @@ class RouteOwners:
         """The origins that share a prefix with another origin."""
         return frozenset(self.sharing)
 
+    def origins(self, prefix: str) -> Iterable[int]:
+        """The origins of `prefix` (any source)."""
+        owner = self.owner.get(prefix)
+        if owner is None:
+            return ()
+        return owner if isinstance(owner, Counter) else (owner,)
+
     def _move(self, prefix: str, origin: int, sign: int) -> None:
         current = self.owner.get(prefix)
         before = _sharers(current)
@@ -196,12 +205,13 @@ class MemoStore:
     def clear(self) -> None:
         self.entries.clear()
 
-    def invalidate(self, changes: Changes, view: View, before: dict, epoch: int, graph: MemberGraph) -> None:
+    def invalidate(self, changes: Changes, view: View, epoch: int, graph: MemberGraph,
+                   owners: dict[int, RouteOwners]) -> None:
         """Drop what `changes` make stale; patch the `!a` pieces of the sets whose expansion did
-        not change but whose origins' routes did (`view`: the new snapshots; `before`: the origins
-        that shared a prefix before the change, per address family). An expansion depends only on
-        the nodes (irr.query.sets.node) of the sets it reaches: only sets above a set whose node
-        changed lose theirs."""
+        not change but whose origins' routes did (`view`: the new snapshots; `owners`: the origins
+        of each prefix after the change). An expansion depends only on the nodes
+        (irr.query.sets.node) of the sets it reaches: only sets above a set whose node changed
+        lose theirs."""
         entries = self.entries
         expanded = graph.closure(self._changed_nodes(changes.sets, view, epoch, graph), ())
         for name in expanded:
@@ -210,9 +220,7 @@ class MemoStore:
                 entries.pop(("a", name, version), None)
         changed = {4: changes.origins4, 6: changes.origins6, None: changes.origins4 | changes.origins6}
         fresh: dict[tuple, str] = {}
-        old = {None: before.get(4, frozenset()) | before.get(6, frozenset()), **before}
-        unshared = {v: old.get(v, frozenset()) - view.sharing(v) for v in _VERSIONS}
-        sharing = {v: old.get(v, frozenset()) | view.sharing(v) for v in _VERSIONS}
+        split = Splits(view, owners)
         for version, origins in changed.items():
             for origin in origins:
                 if entries.pop(("g", origin, version), None) is not None:
@@ -222,7 +230,7 @@ class MemoStore:
             if name not in expanded:
                 for version, origins in changed.items():
                     if origins and ("a", name, version) in entries:
-                        self._patch(name, version, origins, view, (unshared[version], sharing[version]), fresh,
+                        self._patch(name, version, origins, view, changes.movers.get(version, origins), split,
                                     epoch)
 
     def _changed_nodes(self, names: set[str], view: View, epoch: int, graph: MemberGraph) -> set[str]:
@@ -250,12 +258,12 @@ class MemoStore:
             self.entries[("g", origin, version)] = (epoch, piece)
         return piece
 
-    def _patch(self, name: str, version: int | None, origins: set[int], view: View,
-               sharers: tuple[frozenset[int], frozenset[int]], fresh: dict, epoch: int) -> None:
-        """The pieces of one as-set with the changed origins' pieces replaced (and those of every
-        origin that shares a prefix set again in order: see sets.dedupe). `sharers`: the origins
-        that shared a prefix before the change but no longer do, and those that did or do. When no
-        replaced origin shares a prefix, before or after, no other piece can change."""
+    def _patch(self, name: str, version: int | None, origins: set[int], view: View, movers: set[int],
+               split: Splits, epoch: int) -> None:
+        """The pieces of one as-set with those of the origins in `movers` (the changed origins and
+        those that have or had a prefix a changed one gained or lost) set again: an origin's piece
+        is its prefixes less those an origin before it in the expansion gives (sets.dedupe), so
+        no other piece can change."""
         key = ("a", name, version)
         value = self.entries[key][1]
         exp = self.entries.get(("exp", name))
@@ -264,36 +272,84 @@ class MemoStore:
             return
         exp = exp[1]
         positions = exp.positions
-        if len(origins) < len(positions):
-            hits = [o for o in origins if o in positions]
-        else:
-            hits = [o for o in positions if o in origins]
-        if not hits:
+        if not _meets(origins, positions):
             return
         current, total = value
         counted = view.prefix_count() > self.limits.max_size
         if counted and total < 0:  # the sources grew past the limit: count again
             del self.entries[key]
             return
-        patched = list(current)
-        unshared, sharing = sharers
-        # those that shared a prefix before but no longer do: whole again (dedupe sets the others)
-        if len(unshared) < len(positions):
-            hits += [o for o in unshared if o in positions]
+        if len(movers) < len(positions):
+            where = sorted(positions[o] for o in movers if o in positions)
         else:
-            hits += [o for o in positions if o in unshared]
-        changed = [positions[origin] for origin in hits]
-        for position, origin in zip(changed, hits):
-            patched[position] = self._chunk(view, origin, version, fresh, epoch)
-        if not sharing.isdisjoint(hits):
-            changed += dedupe(view, exp, version, patched, view.sharing(version))
+            where = [i for i, o in enumerate(exp.numbers) if o in movers]
+        patched = list(current)
+        numbers = exp.numbers
+        for i in where:
+            whole, shared = split(numbers[i], version)
+            if shared:
+                given = {p for p, others in shared if any(positions.get(o, i) < i and p in view.prefixes(o, version)
+                                                          for o in others)}
+                if given:
+                    patched[i] = origin_chunk([p for p in view.prefixes(numbers[i], version) if p not in given])
+                    continue
+            patched[i] = whole
         if counted:
             total = sum(map(str.count, patched, repeat(" ")))
             if total > self.limits.max_size:
                 del self.entries[key]
                 return
-        changed = [i for i in changed if patched[i] != current[i]]  # (dedupe sets every sharing origin's)
-        self.entries[key] = (epoch, value.patched(tuple(patched), total, changed))
+        changed = [i for i in where if patched[i] != current[i]]
+        if changed:
+            self.entries[key] = (epoch, value.patched(tuple(patched), total, changed))
+
+
+def _meets(origins: set[int], positions: dict[int, int]) -> bool:
+    if len(origins) < len(positions):
+        return any(o in positions for o in origins)
+    return any(o in origins for o in positions)
+
+
+class Splits(dict):
+    """(origin, version) -> (its piece whole, [(prefix, the other origins of it)] for its prefixes
+    that another origin has too), made once per publication (MemoStore._patch)."""
+
+    def __init__(self, view: View, owners: dict[int, RouteOwners]):
+        super().__init__()
+        self.view, self.owners = view, owners
+
+    def __call__(self, origin: int, version: int | None) -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
+        value = self.get((origin, version))
+        if value is None:
+            prefixes = self.view.prefixes(origin, version)
+            shared = []
+            for prefix in prefixes:
+                others = tuple(o for o in self.owners[6 if ":" in prefix else 4].origins(prefix) if o != origin)
+                if others:
+                    shared.append((prefix, others))
+            value = self[(origin, version)] = (origin_chunk(prefixes), shared)
+        return value
+
+
+def moved_prefixes(old: dict[str, Snapshot], new: dict[str, Snapshot], version: int, origins: set[int]) -> set[str]:
+    """The prefixes `origins` gained or lost between two states' snapshots (any source)."""
+    out: set[str] = set()
+    for source in old.keys() | new.keys():
+        tables = [getattr(snap, f"v{version}") if snap is not None else {} for snap in (old.get(source),
+                                                                                         new.get(source))]
+        if tables[0] is tables[1]:
+            continue
+        for origin in origins:
+            out.update(set(tables[0].get(origin, ())).symmetric_difference(tables[1].get(origin, ())))
+    return out
+
+
+def movers(owners: RouteOwners, prefixes: Iterable[str], origins: set[int]) -> set[int]:
+    """`origins` and every origin of one of `prefixes` (see MemoStore._patch)."""
+    out = set(origins)
+    for prefix in prefixes:
+        out.update(owners.origins(prefix))
+    return out
 
 
 class WarmQueue:

@@ -122,8 +122,9 @@ class IrrdCommands:
         self.answers = AnswerCache(memory, cache_size)
 
     # -- dispatch -------------------------------------------------------------------------------
-    def handle(self, query: str, session) -> bytes:
-        """Answer one `!` query (without its `!`-prefix stripped: `query` starts with `!`)."""
+    def handle(self, query: str, session, view: sets.View | None = None, key: tuple | None = None) -> bytes:
+        """Answer one `!` query (without its `!`-prefix stripped: `query` starts with `!`); `view`
+        and `key`: the routing memory's view and the answer cache key, when already at hand."""
         command = query[1:2]
         parameter = query[2:]
         if not command:
@@ -131,13 +132,14 @@ class IrrdCommands:
         if command in "tg6ijmnors" and not parameter:
             return error(f"Missing parameter for {command} query")
         try:
-            return self._dispatch(command, parameter, query, session)
+            return self._dispatch(command, parameter, query, session, view, key)
         except QueryError as e:
             return error(str(e))
         except sets.SetLimitError as e:
             return error(f"Set too large to resolve: {e}")
 
-    def _dispatch(self, command: str, parameter: str, query: str, session) -> bytes:
+    def _dispatch(self, command: str, parameter: str, query: str, session, view: sets.View | None,
+                  key: tuple | None) -> bytes:
         if command == "!":
             session.keepalive = True
             return NO_RESPONSE
@@ -147,15 +149,16 @@ class IrrdCommands:
         if command in ("g", "6"):
             asn, family = parse_asn(parameter), 4 if command == "g" else 6
             return self._cached(session, query, (command, asn),
-                                lambda view: found(view.chunk(asn, family)[:-1]))
+                                lambda view: found(view.chunk(asn, family)[:-1]), view, key)
         if command == "a":
             family, name = self._set_parameter(parameter)
-            return self._cached(session, query, ("set", name), lambda view: self._prefixes(view, name, family, session))
+            return self._cached(session, query, ("set", name), lambda view: self._prefixes(view, name, family, session),
+                                view, key)
         if command == "i":
             recursive = parameter.endswith(",1")
             name = keys.name(parameter[:-2] if recursive else parameter)
             return self._cached(session, query, ("set", name),
-                                lambda view: self._members(view, name, recursive, session))
+                                lambda view: self._members(view, name, recursive, session), view, key)
         if command == "s":
             return self._sources(parameter, session)
         if command == "t":
@@ -198,44 +201,53 @@ class IrrdCommands:
         """The answer of a memory command when it takes no real work: cached, or computed from
         what the routing memory keeps ready; None when it should be computed in a worker thread
         (a set resolution that is not kept: with excludes, or not resolved yet)."""
-        hit = self.answers.get(self._key(session, query))
+        key = self._key(session, query)
+        hit = self.answers.get(key)
         if hit is not None:
             return hit
         command = query[1:2]
-        if command in ("i", "a") and not self._kept(command, query[2:], session):
-            return None
-        return self.handle(query, session)
+        view = None
+        if command in ("i", "a"):
+            view = self._kept(command, query[2:], session)
+            if view is None:
+                return None
+        return self.handle(query, session, view, key)
 
-    def _kept(self, command: str, parameter: str, session) -> bool:
-        """Is what this `!i`/`!a` needs kept in the memory? (Bad input: yes, the error is quick.)"""
+    def _kept(self, command: str, parameter: str, session) -> sets.View | None:
+        """The view to answer this `!i`/`!a` from if what it needs is kept in the memory, else None.
+        (Bad input: a view, the error is quick.)"""
         if session.excludes:
-            return False
+            return None
+        view = self._view(session)
         try:
             if command == "a":
                 family, name = self._set_parameter(parameter)
                 key = ("a", name, family)
             else:
                 if not parameter.endswith(",1"):
-                    return True  # one set's own members: no resolution
+                    return view  # one set's own members: no resolution
                 name = keys.name(parameter[:-2])
                 key = ("exp", name)
-            view = self._view(session)
             found = view.find(name)
             if found is None:
-                return True
+                return view
             if found[1].object_class == "route-set":
                 key = ("rs", name)
-            return view.memo.get(key) is not sets.MISSING
+            return view if view.memo.get(key) is not sets.MISSING else None
         except (QueryError, ValueSyntaxError):
-            return True
+            return view
 
-    def _cached(self, session, query: str, subject: tuple, compute) -> bytes:
-        """Answers of the route and set commands are cached until a change reaches `subject`."""
-        key = self._key(session, query)
-        hit = self.answers.get(key)
-        if hit is not None:
-            return hit
-        view = self._view(session)
+    def _cached(self, session, query: str, subject: tuple, compute, view: sets.View | None = None,
+                key: tuple | None = None) -> bytes:
+        """Answers of the route and set commands are cached until a change reaches `subject`
+        (`view`, `key`: see handle; when given, the cache was just asked)."""
+        if key is None:
+            key = self._key(session, query)
+            hit = self.answers.get(key)
+            if hit is not None:
+                return hit
+        if view is None:
+            view = self._view(session)
         result = compute(view)
         self.answers.put(key, subject, view.memo.epoch, result)
         return result

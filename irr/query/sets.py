@@ -126,7 +126,9 @@ def _memo(view: View, key: tuple, compute):
         try:
             value = compute()
         except SetLimitError as e:
-            value = e
+            # kept without its traceback: frames (and the views they hold) are not kept alive,
+            # and no reference cycle is left for the collector
+            value = SetLimitError(str(e))
         memo.put(key, value)
     if isinstance(value, SetLimitError):
         raise SetLimitError(str(value))
@@ -346,7 +348,10 @@ def _walk_route_set(view: View, name: str, excluded: set[str], version: int | No
             elif target not in path and target not in excluded:
                 walk(target, (*ops, op) if op else ops, path | {target}, depth + 1)
 
-    walk(name, (), frozenset({name}), 0)
+    try:
+        walk(name, (), frozenset({name}), 0)
+    finally:
+        walk = None  # noqa: F841 - the closure refers to itself: a cycle only the collector would free
     return list(out)
 
 
@@ -390,10 +395,12 @@ class Pieces(tuple):
         return self
 
     def patched(self, pieces: tuple[str, ...], total: int, changed: Iterable[int]) -> Pieces:
-        """New pieces, the blocks holding a `changed` position to be encoded again."""
+        """New pieces, the blocks holding a `changed` position encoded again (now, if they were
+        encoded: the first query after a change then finds them ready)."""
         blocks = list(self.blocks)
-        for position in changed:
-            blocks[position // BLOCK] = None
+        for i in {position // BLOCK for position in changed}:
+            if blocks[i] is not None:
+                blocks[i] = "".join(pieces[i * BLOCK:(i + 1) * BLOCK]).encode()
         return Pieces(pieces, total, blocks)
 
     def encoded(self) -> list[bytes]:
