@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from irr import version
 from irr.config import ConfigError, load_config
 from irr.database import make_engine
 from irr.query.apnic_style import WhoisStyle
 from irr.query.related import Related
 from irr.query.ripe import IRRD, ripe_query
-from irr.query.ripe_info import version
 from irr.query.session import Session
 from irr.store import Store, copy_line
 from irr.store.lookups import Lookups, LookupTimeout

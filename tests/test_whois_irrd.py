@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+import irr
 from irr.store import Change
 from mirror.importer import load_files
 from rpsl.lenient import load
@@ -400,3 +401,12 @@ def test_ripe_keepalive_over_the_wire(whois):
     assert b"route: 10.0.0.0/24\norigin: AS10" in parts[0]
     assert b"A32\n" in parts[1] and b"10.9.0.0/16" in parts[1]
     assert b"!gAS10" not in reply and reply.count(b"10.0.1.0/24") == 0  # after the second -k: closed
+
+
+def test_the_version_is_read_once(monkeypatch):
+    # every RIPE-style answer and !v print it; the installed metadata is read on the first ask only
+    irr.version.cache_clear()
+    reads = []
+    monkeypatch.setattr(irr.metadata, "version", lambda name: reads.append(name) or "9.9")
+    assert [irr.version() for _ in range(3)] == ["9.9"] * 3 and reads == ["irr-vn"]
+    irr.version.cache_clear()

@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from irr import version
 from irr.query.related import ABUSE_CLASSES, APNIC_ORDER, Related, attributes, first
-from irr.query.ripe_info import q_text, ripe_template, verbose, version, versions
+from irr.query.ripe_info import q_text, ripe_template, verbose, versions
 from irr.query.ripe_parse import (
     FILTER_FLAGS,
     FLAG_NAMES,

@@ -8,8 +8,8 @@ them (irr.query.answers); object lookups go to PostgreSQL (irr.store.lookups).
 from __future__ import annotations
 
 import json
-from importlib import metadata
 
+from irr import version
 from irr.query import sets
 from irr.query.answers import CACHE_SIZE, AnswerCache
 from irr.query.memory import RoutingMemory
@@ -59,12 +59,6 @@ def error(message: str) -> bytes:
 class QueryError(Exception):
     """Bad input: answered with F and the message."""
 
-
-def version() -> str:
-    try:
-        return metadata.version("irr-vn")
-    except metadata.PackageNotFoundError:  # running from a checkout without installing
-        return "0"
 
 
 def _resources(obj) -> tuple[tuple[int, int] | None, int | None]:

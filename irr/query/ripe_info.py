@@ -4,21 +4,14 @@ layouts, both read from rpsl.schema), `-q version|sources|types`, and an object'
 from __future__ import annotations
 
 import textwrap
-from importlib import metadata
 
+from irr import version
 from irr.query.related import APNIC_ORDER
 from irr.query.ripe_parse import SHOW_VERSION, Query, QueryError
 from irr.query.session import Session
 from irr.store.lookups import canonical_key
 from rpsl.output import mask_hashes
 from rpsl.schema import CLASSES, Attr, ObjectClass, get_class
-
-
-def version() -> str:
-    try:
-        return metadata.version("irr-vn")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def object_class(name: str) -> ObjectClass:
