@@ -273,12 +273,17 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true", help="the database already holds the dump")
     ap.add_argument("--code", type=Path, default=REPO, help="checkout whose server is measured")
     ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--switch-interval", type=float, default=0.0005,
+                    help="the clients' sys.setswitchinterval (seconds): they are threads of this one process, and "
+                         "with Python's default of 5 ms a reply could wait that long for another client's turn "
+                         "(the server sets 0.5 ms too)")
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 20])
     ap.add_argument("--rate", type=float, default=10, help="changes per second in the churn phase")
     ap.add_argument("--nrtm", type=int, default=1000, help="serials in each NRTM batch of the churn phase")
     ap.add_argument("--sample", type=int, default=300, help="queries per kind compared with a fresh server")
     ap.add_argument("--passes", type=int, default=20, help="cold runs over the 20 largest sets")
     args = ap.parse_args()
+    sys.setswitchinterval(args.switch_interval)
     one, many = args.clients[0], args.clients[-1]
     counts = list(dict.fromkeys((one, many)))  # cached and churn runs: once each (`--clients 1`: once)
 
