@@ -170,14 +170,21 @@ def _grammar_error(syntax: str, value: str, err: UnexpectedInput) -> ValueSyntax
                             pos)
 
 
-def _parse_value(syntax: str, value: str, strict: bool) -> object:
-    token = _STRICT.set(strict) if _STRICT.get() is not strict else None
+def _value(syntax: str, value: str) -> object:
+    """_build with the grammar's and the checks' refusals as ValueSyntaxError (in the strictness
+    the context has)."""
     try:
         return _build(syntax, value)
     except UnexpectedInput as err:
         raise _grammar_error(syntax, value, err) from None
     except VisitError as err:  # a check in _Build refused the value
         raise err.orig_exc from None
+
+
+def _parse_value(syntax: str, value: str, strict: bool) -> object:
+    token = _STRICT.set(strict) if _STRICT.get() is not strict else None
+    try:
+        return _value(syntax, value)
     finally:
         if token is not None:
             _STRICT.reset(token)
@@ -186,14 +193,7 @@ def _parse_value(syntax: str, value: str, strict: bool) -> object:
 def _check_strict(syntax: str, value: str) -> object:
     """_parse_value(syntax, value, strict=True) for validation loops, which keep the values that
     passed themselves (so no LRU cache here: files of unique values only pay for its upkeep)."""
-    if not _STRICT.get():
-        return _parse_value(syntax, value, True)
-    try:
-        return _build(syntax, value)
-    except UnexpectedInput as err:
-        raise _grammar_error(syntax, value, err) from None
-    except VisitError as err:  # a check in _Build refused the value
-        raise err.orig_exc from None
+    return _value(syntax, value) if _STRICT.get() else _parse_value(syntax, value, True)
 
 
 # Values parsed before (strict and non-strict apart): validating a file meets the same values
