@@ -3,12 +3,26 @@ comments, line numbers; the fast path for ordinary paragraphs and the careful on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rpsl.errors import RPSLError
 
 _ATTR_NAME = re.compile(r"[a-z0-9_-]+")
 PAD = 16
+
+
+def joined_value(lines: Iterable[str]) -> str:
+    """An attribute's value from the texts of its lines: each line's comment (from `#`) removed,
+    the rest stripped, the non-empty ones joined by single spaces."""
+    cleaned = []
+    for piece in lines:
+        if "#" in piece:
+            piece = piece[: piece.index("#")]
+        piece = piece.strip()
+        if piece:
+            cleaned.append(piece)
+    return " ".join(cleaned)
 
 
 @dataclass(slots=True)
@@ -26,15 +40,7 @@ class Attribute:
         """The value for parsing: comments removed, lines joined with single spaces."""
         if not self.continuations and "#" not in self.first:
             return self.first  # already stripped
-        pieces = [self.first, *(t for _, t in self.continuations)]
-        cleaned = []
-        for piece in pieces:
-            if "#" in piece:
-                piece = piece[: piece.index("#")]
-            piece = piece.strip()
-            if piece:
-                cleaned.append(piece)
-        return " ".join(cleaned)
+        return joined_value([self.first, *(t for _, t in self.continuations)])
 
     @property
     def raw_value(self) -> str:

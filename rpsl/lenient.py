@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rpsl import keys
+from rpsl.attributes import joined_value
 from rpsl.errors import RPSLError, ValueSyntaxError
 from rpsl.objects import IndexData, RPSLObject, index_tokens, key_columns, member_tokens, parse
 from rpsl.schema import SCHEMA, Attr
@@ -78,14 +79,7 @@ _PLANS = _plan()
 def _value(raw: str) -> str:
     """Comments removed, continuation lines joined by single spaces (as Attribute.value)."""
     if "\n" in raw:
-        pieces = []
-        for piece in _CONT.split(raw):
-            if "#" in piece:
-                piece = piece[: piece.index("#")]
-            piece = piece.strip()
-            if piece:
-                pieces.append(piece)
-        return " ".join(pieces)
+        return joined_value(_CONT.split(raw))
     if "#" in raw:
         raw = raw[: raw.index("#")]
     return raw.strip()
