@@ -32,6 +32,7 @@ from irr.query.sets import (
     node,
     origin_chunk,
     pieces,
+    places,
     route_set_text,
 )
 
@@ -279,10 +280,7 @@ class MemoStore:
         if counted and total < 0:  # the sources grew past the limit: count again
             del self.entries[key]
             return
-        if len(movers) < len(positions):
-            where = sorted(positions[o] for o in movers if o in positions)
-        else:
-            where = [i for i, o in enumerate(exp.numbers) if o in movers]
+        where = places(exp, movers)
         patched = list(current)
         numbers = exp.numbers
         for i in where:

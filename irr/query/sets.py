@@ -16,7 +16,7 @@ there until a change reaches it. Excludes (`!e`) bypass the kept expansions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add
@@ -432,17 +432,21 @@ def chunks(view: View, name: str, exp: Expansion, version: int | None) -> tuple[
     return tuple(out), total
 
 
+def places(exp: Expansion, origins: Collection[int]) -> list[int]:
+    """The positions, in order, of those of `origins` that are in the expansion."""
+    if len(origins) < len(exp.numbers):
+        positions = exp.positions
+        return sorted(positions[n] for n in origins if n in positions)
+    return [i for i, n in enumerate(exp.numbers) if n in origins]
+
+
 def dedupe(view: View, exp: Expansion, version: int | None, out: list[str], shared: frozenset[int]) -> list[int]:
     """Set the pieces of the origins in `shared` (those that share a prefix with another origin:
     only theirs can repeat one) again, in expansion order, leaving out prefixes already given.
     Returns the positions set."""
     if not shared:
         return []
-    if len(shared) < len(exp.numbers):
-        positions = exp.positions
-        where = sorted(positions[n] for n in shared if n in positions)
-    else:
-        where = [i for i, n in enumerate(exp.numbers) if n in shared]
+    where = places(exp, shared)
     seen: set[str] = set()
     for i in where:
         prefixes = view.prefixes(exp.numbers[i], version)
