@@ -322,15 +322,26 @@ def single_token_rules(parser: Lark, starts: Iterable[str]) -> dict[str, tuple[s
     return out
 
 
-def single_token(rule: tuple[str, re.Pattern], value: str) -> Token | None:
-    """The one token of a one-terminal start rule's tree, or None when unsure (ask Lark)."""
-    if not value or value[0] in BLANKS or value[-1] in BLANKS:
-        return None
+NOT_ONE_TOKEN = object()  # what a one-token builder returns when unsure (then ask Lark)
+
+
+def one_token_builder(rule: tuple[str, re.Pattern], build: Callable[[list[Token]], object]) -> Callable[[str], object]:
+    """For a one-terminal start rule: value -> build([its one token]), or NOT_ONE_TOKEN when the
+    value is not that one token (blanks around it, or the terminal does not match it whole)."""
     name, regex = rule
-    m = regex.match(value)
-    if m is None or m.end() != len(value):
-        return None
-    return token(name, value)
+    match = regex.match
+    new = str.__new__
+
+    def built(value: str) -> object:
+        if value and value[0] not in BLANKS and value[-1] not in BLANKS:
+            m = match(value)
+            if m is not None and m.end() == len(value):
+                tok = new(Token, value)  # token(), inlined: this runs for every value checked
+                tok.type, tok.value = name, value
+                return build([tok])
+        return NOT_ONE_TOKEN
+
+    return built
 
 
 def token(type_: str, text: str) -> Token:

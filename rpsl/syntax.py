@@ -17,10 +17,9 @@ Case-insensitive names are canonically upper case, DNS names lower case, free te
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from rpsl import larkfast, policy
@@ -31,9 +30,6 @@ from rpsl.values import POLICY_SYNTAXES
 
 __all__ = ["SYNTAXES", "POLICY_SYNTAXES", "parse", "normalise", "check", "checker"]
 
-
-_BLANKS = larkfast.BLANKS
-_new_str = str.__new__
 
 # ---------------------------------------------------------------------------------------- parser
 
@@ -102,13 +98,13 @@ def _parser() -> Lark:
 
 @functools.cache
 def _fast() -> tuple[dict, larkfast.ShapeCache, dict]:
-    """The one-terminal start rules (with their _Build method), the shapes parsed so far
-    (rpsl.larkfast) and the _Build method of each rule."""
+    """The builders of the one-terminal start rules' values (rpsl.larkfast.one_token_builder),
+    the shapes parsed so far (rpsl.larkfast) and the _Build method of each rule."""
     global _FAST
     parser = _parser()
     callbacks = {name: getattr(_BUILD, name) for name in {r.alias or r.origin.name for r in parser.rules}
                  if callable(getattr(_BUILD, name, None))}
-    singles = {start: (rule, callbacks[start])
+    singles = {start: larkfast.one_token_builder(rule, callbacks[start])
                for start, rule in larkfast.single_token_rules(parser, _GRAMMAR_SYNTAXES).items()}
     shapes = larkfast.ShapeCache(parser, shapers={"auth": larkfast.shape_masking_second_word})
     _FAST = singles, shapes, callbacks
@@ -123,13 +119,10 @@ def _build(syntax: str, value: str) -> object:
     it does not parse, ValueSyntaxError (maybe in a VisitError) when a check refuses it."""
     singles, shapes, callbacks = _FAST or _fast()
     single = singles.get(syntax)
-    if single is not None and value and value[0] not in _BLANKS and value[-1] not in _BLANKS:
-        (name, regex), callback = single
-        m = regex.match(value)
-        if m is not None and m.end() == len(value):  # larkfast.single_token, inlined (hot)
-            token = _new_str(Token, value)  # larkfast.token, inlined
-            token.type, token.value = name, value
-            return callback([token])  # = _BUILD.transform(Tree(syntax, [token]))
+    if single is not None:
+        built = single(value)  # = _BUILD.transform(Tree(syntax, [token])) when it is one token
+        if built is not larkfast.NOT_ONE_TOKEN:
+            return built
     tree = shapes.get(syntax, value)[1]
     if tree is None:
         return _BUILD.transform(_parser().parse(value, start=syntax))
@@ -226,25 +219,21 @@ def checker(syntax: str) -> Callable[[str], object]:
     validation loops: values seen before are answered from a cache without a Python call."""
     if syntax in _VALUE_SYNTAXES:
         single = (_FAST or _fast())[0].get(syntax)
-        return functools.partial(_check_strict, syntax) if single is None else _single_checker(syntax, *single)
+        return functools.partial(_check_strict, syntax) if single is None else _single_checker(syntax, single)
     if syntax in POLICY_SYNTAXES:
         return functools.partial(policy.check, syntax)
     raise ValueError(f"unknown value syntax {syntax!r}")
 
 
-def _single_checker(syntax: str, rule: tuple[str, re.Pattern], callback: Callable) -> Callable[[str], object]:
-    """_check_strict for a one-terminal syntax, with _build's one-token path inlined (the
+def _single_checker(syntax: str, single: Callable[[str], object]) -> Callable[[str], object]:
+    """_check_strict for a one-terminal syntax, calling its one-token builder directly (the
     validation loop calls it for every value it has not seen)."""
-    name, regex = rule
-    match = regex.match
 
     def check(value: str) -> object:
-        if value and value[0] not in _BLANKS and value[-1] not in _BLANKS and _STRICT.get():
-            m = match(value)
-            if m is not None and m.end() == len(value):
-                token = _new_str(Token, value)
-                token.type, token.value = name, value
-                return callback([token])
+        if _STRICT.get():
+            built = single(value)
+            if built is not larkfast.NOT_ONE_TOKEN:
+                return built
         return _check_strict(syntax, value)
 
     return check
