@@ -48,3 +48,18 @@ def pass_obj(command: Callable) -> Callable:
         return ctx.invoke(command, _context(ctx), *args, **kwargs)
 
     return functools.update_wrapper(run, command)
+
+
+def run_job(obj: Context, job: str, load: Callable[[], str], errors: tuple[type[Exception], ...],
+            refused: str) -> None:
+    """A load command run by hand (`irr rpki load`, `irr scope load`, `irr bgp load`): the
+    database migrated, then `load()`; its message or its error (`refused: <error>`) recorded as
+    the job's last run, as the scheduler records it, and printed."""
+    obj.store.upgrade()
+    try:
+        message = load()
+    except errors as e:
+        obj.store.record_job(job, error=str(e))
+        raise click.ClickException(f"{refused}: {e}") from None
+    obj.store.record_job(job, status=message)
+    click.echo(message)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from irr.cli.context import Context, pass_obj
+from irr.cli.context import Context, pass_obj, run_job
 from irr.database import make_engine
 from irr.rpki.roas import RoaFormatError
 from irr.rpki.validate import load_roas
@@ -118,15 +118,11 @@ def rpki() -> None:
 def rpki_load(obj: Context, location: str) -> None:
     """Load validated ROAs from a file or URL (rpki-client json, Routinator jsonext, RIPE validator
     export, CSV) and validate every route again."""
-    obj.store.upgrade()
-    try:
+    def load() -> str:
         data = fetch(location) if "://" in location else Path(location).read_bytes()
-        message = load_roas(obj.config, obj.store, data)
-    except (OSError, ValueError, RoaFormatError) as e:
-        obj.store.record_job("roas", error=str(e))
-        raise click.ClickException(f"ROAs not loaded, nothing changed: {e}") from None
-    obj.store.record_job("roas", status=message)
-    click.echo(message)
+        return load_roas(obj.config, obj.store, data)
+
+    run_job(obj, "roas", load, (OSError, ValueError, RoaFormatError), "ROAs not loaded, nothing changed")
 
 
 @click.group()
@@ -140,11 +136,4 @@ def scope_load(obj: Context) -> None:
     """Load the configured scope ([scope]: delegated_url + country or registry, prefixes, asns)."""
     if not obj.config.scope_configured:
         raise click.ClickException("no [scope] in the configuration (delegated_url, prefixes or asns)")
-    obj.store.upgrade()
-    try:
-        message = load_scope(obj.config, obj.store)
-    except (OSError, ValueError) as e:
-        obj.store.record_job("scope", error=str(e))
-        raise click.ClickException(f"scope not changed: {e}") from None
-    obj.store.record_job("scope", status=message)
-    click.echo(message)
+    run_job(obj, "scope", lambda: load_scope(obj.config, obj.store), (OSError, ValueError), "scope not changed")

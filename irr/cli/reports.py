@@ -9,7 +9,7 @@ import sys
 import click
 
 from irr.bgp import BgpTableError
-from irr.cli.context import Context, pass_obj
+from irr.cli.context import Context, pass_obj, run_job
 from irr.reports.inputs import Settings
 from irr.reports.mail import send_monthly
 from irr.reports.report import lookup, member_report, registry_run
@@ -30,14 +30,8 @@ def bgp() -> None:
 def bgp_load(obj: Context, location: str) -> None:
     """Load a BGP table from a file or URL: an MRT RIB dump (RIS bview, RouteViews rib; plain, .gz,
     .bz2), `bgpdump -m` output or a prefix-to-origin table (CAIDA pfx2as). All or nothing."""
-    obj.store.upgrade()
-    try:
-        message = load_bgp_location(obj.config, obj.store, location)
-    except (OSError, BgpTableError) as e:
-        obj.store.record_job("bgp", error=str(e))
-        raise click.ClickException(f"BGP table not loaded, nothing changed: {e}") from None
-    obj.store.record_job("bgp", status=message)
-    click.echo(message)
+    run_job(obj, "bgp", lambda: load_bgp_location(obj.config, obj.store, location), (OSError, BgpTableError),
+            "BGP table not loaded, nothing changed")
 
 
 @click.group()
