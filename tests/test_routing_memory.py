@@ -110,6 +110,16 @@ def answers(commands: IrrdCommands) -> dict:
     return {(sel, q): commands.handle(q, session(sel)) for sel in SELECTIONS for q in QUERIES}
 
 
+def ready_answers(commands: IrrdCommands) -> dict:
+    """The answers as the whois server gives them: from what is kept (`ready`), else computed."""
+    out = {}
+    for sel in SELECTIONS:
+        for q in QUERIES:
+            s = session(sel)
+            out[(sel, q)] = commands.ready(q, s) or commands.handle(q, s)
+    return out
+
+
 def contents(memory: RoutingMemory) -> dict:
     return {s: (snap.version, snap.v4, snap.v6, snap.sets, snap.claims, snap.claimed_by, snap.t4, snap.t6,
                 snap.prefixes) for s, snap in memory.snapshots.items()}
@@ -148,6 +158,7 @@ class Live:
         expected = answers(IrrdCommands(fresh, Lookups(self.store.engine), self.store, self.limits))
         assert answers(self.commands) == expected  # cached answers kept across the change, or dropped
         assert answers(self.cold) == expected
+        assert ready_answers(self.cold) == expected  # answers encoded once with the kept expansions
 
 
 def _outcome(function, *args):

@@ -137,3 +137,24 @@ def test_the_whois_server_hands_the_interpreter_over_quickly(loaded, tmp_path):
         assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_set_queries_are_answered_without_a_worker_thread(loaded):
+    """With every set resolved ahead, `!i<set>,1` and `!a` of any name are answered on the event
+    loop (`ready`, not None): as-sets and route-sets from their kept resolution (the `!i` answer
+    encoded once, kept with it), other names and bad input at once; each answer equals the
+    computed one."""
+    apply(loaded, "TEST", "rtr-set: RTRS-EDGE\nmembers: rtr1.example.net\nmnt-by: MNT-A\nsource: TEST\n")
+    live = Live(loaded)
+    live.memory.refresh()
+    assert live.memory._warm.idle()
+    queries = [f"{q}{name}" for name in ("AS-TOP", "RS-TOP", "RTRS-EDGE", "AS-NOWHERE")
+               for q in ("!i", "!a4", "!a")] + ["!iAS-TOP,1", "!iRS-TOP,1", "!iRTRS-EDGE,1", "!iAS-NOWHERE,1", "!a"]
+    queries = [q if q.startswith("!a") or q.endswith(",1") else q + ",1" for q in queries]
+    for q in queries:
+        ready = live.cold.ready(q, session(("TEST",)))
+        assert ready is not None, q
+        assert ready == live.cold.handle(q, session(("TEST",))), q
+    exp = expansion(live.memory.view(["TEST"], Limits()), "AS-TOP")
+    assert exp.answer == live.cold.handle("!iAS-TOP,1", session(("TEST",)))
+    live.memory.stop()

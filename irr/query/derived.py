@@ -33,7 +33,7 @@ from irr.query.sets import (
     origin_chunk,
     pieces,
     places,
-    route_set_text,
+    route_set,
 )
 
 if TYPE_CHECKING:
@@ -429,7 +429,7 @@ class WarmQueue:
                 continue
             try:
                 if found[1].object_class == "route-set":
-                    route_set_text(view, name)
+                    route_set(view, name).text  # noqa: B018 - the text made now, not when first asked
                 elif found[1].object_class == "as-set":
                     expansion(view, name)
                     for version in (4, 6):  # `!a` without a family: when asked

@@ -52,6 +52,14 @@ def found_blocks(blocks: list[bytes]) -> bytes:
     return b"".join([b"A%d\n" % total, *parts, C])
 
 
+def _encoded(kept: sets.Expansion | sets.Prefixes) -> bytes:
+    """The `!i<set>,1` answer of a kept resolution, encoded when first asked and kept with it."""
+    result = kept.answer
+    if result is None:
+        result = kept.answer = found(kept.text)
+    return result
+
+
 def error(message: str) -> bytes:
     return b"F " + message.replace("\n", " ").encode() + b"\n"
 
@@ -200,36 +208,36 @@ class IrrdCommands:
         if hit is not None:
             return hit
         command = query[1:2]
-        view = None
-        if command in ("i", "a"):
-            view = self._kept(command, query[2:], session)
-            if view is None:
-                return None
-        return self.handle(query, session, view, key)
+        if command == "a" or command == "i" and query.endswith(",1"):
+            return self._kept(command, query[2:], query, session, key)
+        return self.handle(query, session, None, key)
 
-    def _kept(self, command: str, parameter: str, session) -> sets.View | None:
-        """The view to answer this `!i`/`!a` from if what it needs is kept in the memory, else None.
-        (Bad input: a view, the error is quick.)"""
+    def _kept(self, command: str, parameter: str, query: str, session, key: tuple) -> bytes | None:
+        """`!i<set>,1` or `!a` answered from the set's kept resolution (the set parsed and found
+        once), else None when it is not kept. Bad input, and a name that is no as-set or
+        route-set, are answered at once (the error, or D, is quick)."""
         if session.excludes:
             return None
         view = self._view(session)
         try:
-            if command == "a":
-                family, name = self._set_parameter(parameter)
-                key = ("a", name, family)
-            else:
-                if not parameter.endswith(",1"):
-                    return view  # one set's own members: no resolution
-                name = keys.name(parameter[:-2])
-                key = ("exp", name)
-            found = view.find(name)
-            if found is None:
-                return view
-            if found[1].object_class == "route-set":
-                key = ("rs", name)
-            return view if view.memo.get(key) is not sets.MISSING else None
+            family, name = self._set_parameter(parameter) if command == "a" else (None, keys.name(parameter[:-2]))
         except (QueryError, ValueSyntaxError):
-            return view
+            return self.handle(query, session, view, key)
+        hit = view.find(name)
+        object_class = hit[1].object_class if hit is not None else None
+        if object_class == "as-set":
+            kept = view.memo.get(("a", name, family) if command == "a" else ("exp", name))
+        elif object_class == "route-set":
+            kept = view.memo.get(("rs", name))
+        else:
+            return self.handle(query, session, view, key)
+        if kept is sets.MISSING:
+            return None
+        if command == "a" or isinstance(kept, sets.SetLimitError):
+            return self.handle(query, session, view, key)
+        result = _encoded(kept)
+        self.answers.put(key, ("set", name), view.memo.epoch, result)
+        return result
 
     def _cached(self, session, query: str, subject: tuple, compute, view: sets.View | None = None,
                 key: tuple | None = None) -> bytes:
@@ -274,10 +282,10 @@ class IrrdCommands:
             return D
         if hit[1].object_class == "route-set":
             if not session.excludes and view.memo is not None:
-                return found(sets.route_set_text(view, name))
+                return _encoded(sets.route_set(view, name))
             result = sets.member_order(sets.resolve_route_set(view, name, session.excludes) or ())
         elif not session.excludes:
-            return found(sets.expansion(view, name).text)
+            return _encoded(sets.expansion(view, name))
         else:
             result = sets.member_order(sets.resolve_as_set(view, name, session.excludes) or ())
         return found(" ".join(result))

@@ -207,14 +207,17 @@ def _expand(view: View, name: str, excluded: set[str] | frozenset[str]) -> dict[
 
 class Expansion:
     """An as-set resolved (kept in a view's memo): its AS numbers in resolution order, and the
-    `!i<set>,1` text. `positions` (AS number -> index) is built when first needed."""
+    `!i<set>,1` text. `positions` (AS number -> index) is built when first needed; `answer` is
+    that text as the query layer sends it, kept by it when first asked (the expansion is never
+    changed, so neither is the answer)."""
 
-    __slots__ = ("asns", "numbers", "text", "_positions")
+    __slots__ = ("asns", "numbers", "text", "answer", "_positions")
 
     def __init__(self, asns: Iterable[str]):
         self.asns = tuple(asns)
         self.numbers = tuple([int(a[2:]) for a in self.asns])
         self.text = " ".join(member_order(self.asns))
+        self.answer: bytes | None = None
         self._positions: dict[int, int] | None = None
 
     @property
@@ -278,9 +281,11 @@ def apply_op(member: str, outer: str) -> str | None:
 
 
 class Prefixes(tuple):
-    """A route-set's prefixes (kept in a view's memo), with its `!i<set>,1` text made once."""
+    """A route-set's prefixes (kept in a view's memo), with its `!i<set>,1` text made once (and
+    `answer`, as Expansion's)."""
 
     _text: str | None = None
+    answer: bytes | None = None
 
     @property
     def text(self) -> str:
@@ -289,9 +294,9 @@ class Prefixes(tuple):
         return self._text
 
 
-def route_set_text(view: View, name: str) -> str:
-    """`!i<set>,1` of an existing route-set without excludes: its kept prefixes as text."""
-    return _memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, set(), None))).text
+def route_set(view: View, name: str) -> Prefixes:
+    """The kept prefixes of an existing route-set, without excludes (computed when missing)."""
+    return _memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, set(), None)))
 
 
 def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
@@ -301,7 +306,7 @@ def resolve_route_set(view: View, name: str, excludes: Iterable[str] = (),
         return None
     excluded = set(excludes)
     if not excluded and version is None and view.memo is not None:
-        return list(_memo(view, ("rs", name), lambda: Prefixes(_walk_route_set(view, name, excluded, None))))
+        return list(route_set(view, name))
     return _walk_route_set(view, name, excluded, version)
 
 
