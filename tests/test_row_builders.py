@@ -1,5 +1,5 @@
 """Objects reach rpsl_objects two ways: the bulk load COPYs lines made by irr.store.copy_line (in
-mirror.importer's workers), single writes insert irr.store.row_values. Every object of a generated
+mirror.importer's workers), single writes bind irr.store.row as parameters. Every object of a generated
 dump, quirks included, must end up as the same row either way."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_bulk_and_single_writes_store_the_same_rows(store, pg_server_url, templa
     with cloned_store(pg_server_url, template_db) as single:
         objects = [load(p.text, p.line) for p in iter_paragraphs(dump) if not p.text.startswith("#")]
         assert len(objects) == 4000 and all(o.error is None for o in objects)
-        for i in range(0, len(objects), 1000):                                    # row_values, via INSERT
+        for i in range(0, len(objects), 1000):                                    # row, via INSERT
             single.apply([Change("APNIC", "ADD", o) for o in objects[i:i + 1000]], origin="test")
         one_by_one = rows(single)
     assert len(bulk) == len(one_by_one) == 4000

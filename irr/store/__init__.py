@@ -47,7 +47,7 @@ from irr.store.models import (
     partition_name,
 )
 from irr.store.reads import Reads
-from irr.store.rows import copy_line, row_values
+from irr.store.rows import copy_line
 from irr.store.rpki_scope import RpkiScope
 from irr.store.status import SourceStatus
 from irr.store.writes import WritePath
@@ -56,7 +56,7 @@ __all__ = [
     "SIDE_JOBS", "SOURCE_NAME", "Base", "ObjectRow", "RoaRow", "ScopeRow", "ROUTE_CLASSES", "SCOPE_CLASSES", "VISIBLE",
     "in_scope_or_shown", "JournalEntry", "SourceRow", "JobRow", "OBJECTS", "COPY_COLUMNS",
     "PARTITION_INDEXES", "StoreError", "check_source", "partition_name", "RoutingData", "Change",
-    "ReplaceResult", "DATA_CHANNEL", "Store", "copy_line", "row_values",
+    "ReplaceResult", "DATA_CHANNEL", "Store", "copy_line",
 ]
 
 

@@ -1,10 +1,10 @@
-"""The row of one object, built once (`row_values`); the bulk path writes the same row as a COPY
-line (`copy_line`, run in the loader's worker processes)."""
+"""The row of one object, built once (`row`): the single-object write path binds it as its
+statement's parameters (irr.store.writes), the bulk path writes it as a COPY line (`copy_line`,
+run in the loader's worker processes)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from irr.store.models import COPY_COLUMNS
 from rpsl.lenient import Loaded
 from rpsl.objects import IndexData
 
@@ -26,11 +26,6 @@ def row(source: str, obj: Loaded) -> tuple:
     return (source, obj.object_class, obj.pk, obj.text, idx.prefix, idx.prefix_length, idx.ip_first, idx.ip_last,
             idx.origin, idx.asn_first, idx.asn_last, idx.members or None, idx.lookup_keys,
             _timestamp(idx.last_modified))
-
-
-def row_values(source: str, obj: Loaded) -> dict:
-    """The row of one object by column name (the single-object write path)."""
-    return dict(zip(COPY_COLUMNS, row(source, obj), strict=True))
 
 
 def _copy_text(value: str) -> str:

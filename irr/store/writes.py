@@ -1,12 +1,15 @@
 """The single-object write path: changes with their journal entries and serials, one transaction."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import CIDR, INET, insert
 from sqlalchemy.engine import Connection, Engine
 
 from irr.store.models import (
+    COPY_COLUMNS,
     ROUTE_CLASSES,
     SCOPE_CLASSES,
     Change,
@@ -20,7 +23,33 @@ from irr.store.models import (
     check_source,
     partition_name,
 )
-from irr.store.rows import row_values
+from irr.store.rows import row
+
+# The statements of the write path are built once, their values bound at execution: building a
+# statement (and its cache key) per object cost more than running it.
+_PARAMS = tuple(f"v_{c}" for c in COPY_COLUMNS)  # an object's row as parameters (`_upsert`)
+_KEY = (ObjectRow.source == sa.bindparam("k_source"), ObjectRow.object_class == sa.bindparam("k_class"),
+        ObjectRow.pk == sa.bindparam("k_pk"))
+_STORED = select(ObjectRow.object_text, ObjectRow.rpki_status).where(*_KEY)
+_DELETE = sa.delete(ObjectRow).where(*_KEY).returning(ObjectRow.object_text, ObjectRow.rpki_status)
+
+
+@functools.cache
+def _upsert(rov: bool, scope: bool):
+    """Store one object (its row bound as `_PARAMS`), replacing the stored one; with `rov` and
+    `scope` its RPKI and scope states computed by the database. Returns its RPKI state."""
+    table = ObjectRow.__table__
+    values = {c: sa.bindparam(p, type_=table.c[c].type) for c, p in zip(COPY_COLUMNS, _PARAMS, strict=True)}
+    if rov:
+        values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
+    if scope:
+        values["scope_status"] = func.scope_state(sa.cast(values["ip_first"], INET), sa.cast(values["ip_last"], INET),
+                                                  values["asn_first"], values["asn_last"])
+    stmt = insert(ObjectRow).values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=["pk", "object_class", "source"],
+        set_={k: stmt.excluded[k] for k in values if k not in ("source", "object_class", "pk")}
+        | {"updated": func.now()}).returning(ObjectRow.rpki_status)
 
 
 class WritePath:
@@ -60,30 +89,24 @@ class WritePath:
         counters = self._lock_serials(conn, {check_source(c.source) for c in changes})
         for source in sorted(counters):
             self._ensure_partition(conn, source)
-        serials = []
+        serials: list[int | None] = []
+        journal: list[dict] = []  # written in one batched statement at the end
+        rov = None  # are there ROAs? (asked once, when a route is stored)
         for change in changes:
             source = change.source
             obj = change.obj
             operation = change.operation
             suppress = suppress_invalid and change.serial is None  # never with an upstream's serials
-            key = (ObjectRow.source == source, ObjectRow.object_class == obj.object_class, ObjectRow.pk == obj.pk)
+            key = {"k_source": source, "k_class": obj.object_class, "k_pk": obj.pk}
             if change.operation == "ADD":
-                values = row_values(source, obj)
                 old = None
-                if obj.object_class in ROUTE_CLASSES and self.roas_loaded(conn):
-                    values["rpki_status"] = func.rov_state(sa.cast(values["prefix"], CIDR), values["origin"])
-                    if suppress:
-                        old = conn.execute(select(ObjectRow.object_text, ObjectRow.rpki_status).where(*key)).first()
-                if obj.object_class in SCOPE_CLASSES:
-                    values["scope_status"] = func.scope_state(sa.cast(values["ip_first"], INET),
-                                                              sa.cast(values["ip_last"], INET),
-                                                              values["asn_first"], values["asn_last"])
-                stmt = insert(ObjectRow).values(**values)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["pk", "object_class", "source"],
-                    set_={k: stmt.excluded[k] for k in values if k not in ("source", "object_class", "pk")}
-                    | {"updated": func.now()})
-                state = conn.execute(stmt.returning(ObjectRow.rpki_status)).scalar()
+                is_route = obj.object_class in ROUTE_CLASSES
+                if is_route and rov is None:
+                    rov = self.roas_loaded(conn)
+                if is_route and rov and suppress:
+                    old = conn.execute(_STORED, key).first()
+                stmt = _upsert(bool(is_route and rov), obj.object_class in SCOPE_CLASSES)
+                state = conn.execute(stmt, dict(zip(_PARAMS, row(source, obj), strict=True))).scalar()
                 text = obj.text
                 if suppress and state == "invalid":
                     if old is None or old.rpki_status == "invalid":
@@ -91,8 +114,7 @@ class WritePath:
                         continue
                     operation, text = "DEL", old.object_text  # it vanishes from what they see
             elif change.operation == "DEL":
-                deleted = conn.execute(sa.delete(ObjectRow).where(*key).returning(
-                    ObjectRow.object_text, ObjectRow.rpki_status)).first()
+                deleted = conn.execute(_DELETE, key).first()
                 text = deleted.object_text if deleted else None
                 if suppress and deleted is not None and deleted.rpki_status == "invalid":
                     serials.append(None)  # our mirrors never had it
@@ -109,10 +131,11 @@ class WritePath:
             else:
                 raise StoreError(f"unknown operation {change.operation!r}")
             serial = _next_serial(counters, source, change.serial)
-            conn.execute(insert(JournalEntry).values(
-                source=source, serial=serial, operation=operation, object_class=obj.object_class,
-                pk=obj.pk, object_text=text, origin=origin))
+            journal.append({"source": source, "serial": serial, "operation": operation,
+                            "object_class": obj.object_class, "pk": obj.pk, "object_text": text, "origin": origin})
             serials.append(serial)
+        if journal:
+            conn.execute(insert(JournalEntry), journal)
         _save_serials(conn, counters)
         for source, newest in (serial_newest or {}).items():
             self._lock_source(conn, check_source(source))
