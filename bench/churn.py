@@ -4,8 +4,9 @@
 every update does): a route added, deleted, or moved to another origin; an as-set member added or
 removed; an aut-num's member-of changed; a route-set member added or removed. `Churn.nrtm_batch()`
 lands a batch of NRTMv3 operations through the NRTMv3 client (a loopback peer serves them), as a
-mirror of APNIC receives them. Both take `lock` so their serials never collide. Every set and
-origin a change touches is remembered: the benchmark compares their answers afterwards.
+mirror of APNIC receives them. Both take `lock` so their serials never collide. Every operation
+is kept, and the sets and origins they touched worked out at the end (`touched`): the benchmark
+compares their answers afterwards.
 
 The benchmark runs it as a process of its own (`python bench/churn.py URL SOURCE RATE`), so that
 the writer does not take CPU time from the benchmark's clients: it applies RATE changes per
@@ -39,8 +40,7 @@ class Churn:
         self.source = source
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
-        self.touched_sets: set[str] = set()
-        self.touched_origins: set[int] = set()
+        self.done: list[tuple[str, str]] = []  # the operations applied, noted by `touched` afterwards
         self.applied = 0
         self.added: list[str] = []   # texts of routes this churn added (deleted again later)
         self.counter = 0
@@ -84,19 +84,23 @@ class Churn:
             ops = self.changes()
             self.store.apply([Change(self.source, op, load(text), missing_ok=op == "DEL") for op, text in ops],
                              origin="bench churn")
-            self._note(ops)
+            self.done += ops
             self.applied += 1
 
-    def _note(self, ops: list[tuple[str, str]]) -> None:
-        for _, text in ops:
+    def touched(self) -> tuple[set[str], set[int]]:
+        """The sets and origins the applied changes touched (worked out at the end: the
+        benchmark's own bookkeeping takes no CPU time from the runs it measures)."""
+        sets, origins = set(), set()
+        for _, text in self.done:
             obj = load(text)
             if obj.object_class in ("route", "route6"):
-                self.touched_origins.add(obj.index.origin)
+                origins.add(obj.index.origin)
             elif obj.object_class in ("as-set", "route-set"):
-                self.touched_sets.add(obj.pk)
+                sets.add(obj.pk)
             for line in text.splitlines():
                 if line.startswith("member-of:"):
-                    self.touched_sets.update(n.strip().upper() for n in line[10:].split(","))
+                    sets.update(n.strip().upper() for n in line[10:].split(","))
+        return sets, origins
 
     def _pick(self, item: tuple[str, str], cls: str) -> tuple[str, str]:
         pk, text = item
@@ -159,7 +163,7 @@ class Churn:
             client = Nrtm3Client(self.store, SourceConfig(self.source, nrtm_host="127.0.0.1", nrtm_port=port))
             report = client.run_once()
             thread.join(5)
-            self._note(ops)
+            self.done += ops
             self.applied += len(ops)
             return report
 
@@ -198,8 +202,9 @@ def main() -> None:
             print(json.dumps({"batch": churn.nrtm_batch(int(line.split()[1]))}), flush=True)
     stop.set()
     thread.join()
-    print(json.dumps({"applied": churn.applied, "sets": sorted(churn.touched_sets),
-                      "origins": sorted(o for o in churn.touched_origins if o is not None)}), flush=True)
+    sets, origins = churn.touched()
+    print(json.dumps({"applied": churn.applied, "sets": sorted(sets),
+                      "origins": sorted(o for o in origins if o is not None)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from churn import Churn
 from irr.database import make_engine
 from irr.store import Store
 churn = Churn(Store(make_engine(sys.argv[2])), "APNIC", seed=int(sys.argv[3]))
-churn._note = lambda ops: None  # the benchmark's own bookkeeping: not measured
+churn._note = lambda ops: None  # an older bench/churn.py's bookkeeping as it went: not measured
 print("ready", flush=True)
 sys.stdin.readline()
 out = {}

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 2_000_000  # per selection; then its memo starts again empty
-GIVE_WAY = 0.002  # seconds: the warm queue pauses between sets while queries came this recently
+GIVE_WAY = 0.002  # seconds: the warm queue pauses while queries came this recently ...
+SLICE = 0.001     # ... after working this long (seconds)
 
 
 @dataclass
@@ -417,13 +418,18 @@ class WarmQueue:
         view = self.memory.view(sources, limits, background=True)
         if names is None:
             names = set().union(*(s.sets.keys() for s in view.snapshots))
+        started = time.monotonic()
         for name in names:
             if self.stopped:
                 return
-            if time.monotonic() - self.memory.read_at < GIVE_WAY:
-                # queries are being answered: let them have the interpreter (a set they need and
-                # this has not resolved yet, they resolve themselves)
+            now = time.monotonic()
+            if now - started > SLICE and now - self.memory.read_at < GIVE_WAY:
+                # queries are being answered: let them have the interpreter now and then (a set
+                # they need and this has not resolved yet, they resolve themselves, in a worker
+                # thread). Not after every set: after a change that reaches a thousand sets,
+                # most of them small, a pause per set kept them unresolved for seconds.
                 time.sleep(GIVE_WAY / 2)
+                started = time.monotonic()
             found = view.find(name)
             if found is None:
                 continue

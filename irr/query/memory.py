@@ -338,12 +338,14 @@ class RoutingMemory:
     def refresh(self) -> None:
         """Make sure every snapshot matches the committed data (one query when nothing changed)."""
         versions = self._versions()
-        current = self._state.snapshots
+        state = self._state
+        current = state.snapshots
         if all(s in current and current[s].version == v for s, v in versions.items()) and \
                 not set(current) - set(versions):
             return
         with self._lock:
-            versions = self._versions()
+            if self._state is not state:  # another thread caught up meanwhile: where are we now?
+                versions = self._versions()
             snapshots = dict(self._state.snapshots)
             changes = Changes()
             moved = False
