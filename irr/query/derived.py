@@ -37,8 +37,9 @@ from irr.query.sets import (
 )
 
 if TYPE_CHECKING:
-    from irr.query.memory import RoutingMemory, Snapshot
+    from irr.query.memory import RoutingMemory
     from irr.query.sets import Limits, View
+    from irr.query.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 2_000_000  # per selection; then its memo starts again empty

@@ -26,7 +26,7 @@ from irr.config import WhoisLimits
 from rpsl.schema import SET_MEMBER_CLASSES
 
 if TYPE_CHECKING:
-    from irr.query.memory import Snapshot
+    from irr.query.snapshot import Snapshot
 
 _ASN = re.compile(r"AS\d+")
 MISSING = object()  # a memo has no (current) entry
