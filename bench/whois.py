@@ -273,10 +273,10 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true", help="the database already holds the dump")
     ap.add_argument("--code", type=Path, default=REPO, help="checkout whose server is measured")
     ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--switch-interval", type=float, default=0.0005,
+    ap.add_argument("--switch-interval", type=float, default=0.0001,
                     help="the clients' sys.setswitchinterval (seconds): they are threads of this one process, and "
                          "with Python's default of 5 ms a reply could wait that long for another client's turn "
-                         "(the server sets 0.5 ms too)")
+                         "(the server sets 0.1 ms too)")
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 20])
     ap.add_argument("--rate", type=float, default=10, help="changes per second in the churn phase")
     ap.add_argument("--nrtm", type=int, default=1000, help="serials in each NRTM batch of the churn phase")

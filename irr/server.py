@@ -26,10 +26,12 @@ from mirror.scheduler import Scheduler
 log = logging.getLogger(__name__)
 __all__ = ["BoundedHTTPServer", "build_whois", "serve"]
 # How long a thread holding the GIL may keep it while another asks for it. Whois answers from
-# memory are written by the event loop in tens of microseconds; the threads that apply changes,
-# resolve sets ahead (irr.query.memory) or read PostgreSQL would otherwise hold it up to Python's
-# default 5 ms each time a query arrives.
-SWITCH_INTERVAL = 0.0005
+# memory are written by the event loop in tens of microseconds, and the loop lets the GIL go at
+# every socket call: while a thread that applies a change, resolves sets ahead (irr.query.memory)
+# or reads PostgreSQL is busy, it takes the GIL at each of them and keeps it this long before the
+# loop gets it back. At 0.5 ms a change's 6 ms of work stalled every answer for 5-10 ms; at 0.1 ms
+# (bench/whois.py's churn, 20 clients) a third as many answers took over 5 ms.
+SWITCH_INTERVAL = 0.0001
 
 
 def build_whois(config: Config, store):
@@ -70,11 +72,7 @@ def serve(config: Config, store, host: str, http_port: int, whois_port: int, dem
             for line in demo_start(config, store, f"http://{host}:{http_port}"):  # first start; the password
                 print(line, flush=True)
     reads = read_store or store
-    # Answers from memory take microseconds; without this, a busy background thread (changes
-    # applied to the routing memory, sets resolved ahead, mirroring, HTTP) keeps the whois event
-    # loop waiting up to 5 ms for the interpreter lock on every turn.
-    sys.setswitchinterval(0.0005)
-    whois, memory = build_whois(config, reads)
+    whois, memory = build_whois(config, reads)  # sets the thread switch interval (SWITCH_INTERVAL)
 
     scheduler = Scheduler(config, store) if store is not None and read_store is None else None
     if scheduler is not None:
