@@ -17,10 +17,11 @@ import time
 
 import pytest
 
-from irr.filters import formats
+from irr.filters.addresses import ntop, parse_prefix
 from irr.filters.entries import prefix_set
 from irr.filters.generate import Bgpq4, generate
-from irr.filters.prefixes import Entry, PrefixTree, TooLarge, is_special_asn, ntop, parse_prefix
+from irr.filters.prefixes import Entry, PrefixTree, TooLarge, is_special_asn
+from irr.filters.render import render
 from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View
 from mirror.importer import load_files
@@ -345,10 +346,10 @@ def test_python_api(registry):
     entries = prefix_set(view, ["AS-TEST"], 4, aggregate=True)
     assert [(ntop(4, e.addr), e.length, e.lengths) for e in entries] == [
         ("10.0.0.0", 22, (24, 24)), ("172.16.0.0", 16, (16, 17)), ("203.0.113.0", 24, (24, 24))]
-    assert formats.render("prefix-list", vendor="juniper", family=4, entries=prefix_set(view, ["AS20"]), name="X") == (
+    assert render("prefix-list", vendor="juniper", family=4, entries=prefix_set(view, ["AS20"]), name="X") == (
         "policy-options {\nreplace:\n prefix-list X {\n    172.16.0.0/16;\n    172.16.0.0/17;\n"
         "    172.16.128.0/17;\n    203.0.113.0/24;\n }\n}\n")
-    assert formats.render("as-path", vendor="cisco", asns=[20, 10], asnumber=64500, name="X") == (
+    assert render("as-path", vendor="cisco", asns=[20, 10], asnumber=64500, name="X") == (
         "no ip as-path access-list X\nip as-path access-list X permit ^64500(_[0-9]+)*_(10|20)$\n")
     with pytest.raises(ValueError, match="Incompatible values for -r 24 and -R 20"):
         prefix_set(view, ["AS-TEST"], 4, refine=20, refine_low=24)

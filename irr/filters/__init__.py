@@ -5,9 +5,10 @@ its output and exit code; `prefix_set` and `render` are the pieces for callers t
 filters themselves (the HTTP API).
 """
 from irr.filters.entries import prefix_set
-from irr.filters.formats import GENERATIONS, VENDORS, FormatError, Options, render
+from irr.filters.formats import GENERATIONS, VENDORS, FormatError, Options
 from irr.filters.generate import Bgpq4, generate
 from irr.filters.prefixes import Entry, PrefixTree, is_special_asn
+from irr.filters.render import render
 
 __all__ = ["GENERATIONS", "VENDORS", "Bgpq4", "Entry", "FormatError", "Options", "PrefixTree", "generate",
            "is_special_asn", "prefix_set", "render"]

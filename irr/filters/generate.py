@@ -3,9 +3,10 @@
 The run is bgpq4's own, step for step (main.c, expander.c): the same option parsing (GNU getopt,
 so options may follow the objects) and checks with the same messages and exit codes, then the
 same IRRd queries in the same order, answered in-process from the registry's in-memory
-snapshots exactly as our whois server answers them (irr.query.irrd over irr.query.sets; `!s`
-switches the selected sources as it does on a connection). Output is stderr then stdout, as a
-terminal or `2>&1` shows them: bgpq4 reports errors while it queries and prints at the end.
+snapshots exactly as our whois server answers them (irr.filters.server_side; `!s` switches the
+selected sources as it does on a connection). Output is stderr then stdout, as a terminal or
+`2>&1` shows them: bgpq4 reports errors while it queries and prints at the end (irr.filters.render).
+The command line is read as bgpq4 reads it (irr.filters.command_line).
 """
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from irr.filters import formats
-from irr.filters.prefixes import WIDTH, Entry, PrefixTree, TooLarge, is_special_asn, origin_keys
+from irr.filters.addresses import WIDTH
+from irr.filters.command_line import USAGE, getopt, int32, name_of, source_of, strtoul
+from irr.filters.prefixes import Entry, PrefixTree, TooLarge, is_special_asn
+from irr.filters.render import print_generation
+from irr.filters.server_side import RegistryServer
 from irr.query import sets
-from irr.query.irrd import QueryError, parse_asn
-from rpsl import keys
 
 VERSION = "1.16"
 OPTSTRING = "23467a:AbBdDEeF:S:jJKf:l:L:m:M:NnpW:r:R:G:H:tTh:UuwXsvz"
@@ -30,132 +33,11 @@ VENDOR_FLAGS = {"b": "bird", "B": "openbgpd", "e": "arista", "J": "juniper", "j"
                 "N": "nokia", "n": "nokia-md", "X": "cisco-xr"}
 NOKIA = ("nokia", "nokia-md", "nokia-srl")
 
-USAGE = """
-Usage: bgpq4 [-h host[:port]] [-S sources] [-E|G|H <num>|f <num>|t] [-46ABbdJjKNnpwXz] [-R len] <OBJECTS> ... \
-[EXCEPT <OBJECTS> ...]
-
-Vendor targets:
- no option : Cisco IOS Classic (default)
- -X        : Cisco IOS XR
- -U        : Huawei
- -u        : Huawei XPL
- -j        : JSON
- -J        : Juniper Junos
- -K        : MikroTik RouterOSv6
- -K7       : MikroTik RouterOSv7
- -b        : NIC.CZ BIRD
- -N        : Nokia SR OS (Classic CLI)
- -n        : Nokia SR OS (MD-CLI)
- -n2       : Nokia SR Linux
- -B        : OpenBSD OpenBGPD
- -e        : Arista EOS
- -F fmt    : User defined format (example: '-F %n/%l')
-
-Input filters:
- -4        : generate IPv4 prefix-lists (default)
- -6        : generate IPv6 prefix-lists
- -m len    : maximum prefix length (default: 32 for IPv4, 128 for IPv6)
- -L depth  : limit recursion depth (default: unlimited)
- -S sources: only use specified IRR sources, in the specified order (comma separated)
- -w        : 'validate' AS numbers: accept only ones with registered routes
-
-Output modifiers:
- -3        : assume that your device is asn32-safe (default)
- -A        : try to aggregate prefix-lists/route-filters
- -E        : generate extended access-list (Cisco), route-filter (Juniper)
-             [ip|ipv6]-prefix-list (Nokia) or prefix-set (OpenBGPD)
- -f number : generate input as-path access-list
- -G number : generate output as-path access-list
- -H number : generate origin as-lists (JunOS only)
- -M match  : extra match conditions for JunOS route-filters
- -l name   : use specified name for generated access/prefix/.. list
- -p        : allow special ASNs like 23456 or in the private range
- -R len    : allow more specific routes up to specified masklen
- -r len    : allow more specific routes from masklen specified
- -s        : generate sequence numbers in prefix-lists (IOS and EOS only)
- -t        : generate as-sets for OpenBGPD (OpenBGPD 6.4+), BIRD and JSON formats
- -z        : generate route-filter-list (Junos only)
- -W len    : specify max-entries on as-path/as-list line (use 0 for infinity)
-
-Utility operations:
- -d        : generate some debugging output
- -h host   : host running IRRD software (default: rr.ntt.net)
-             use 'host:port' to specify alternate port
- -T        : disable pipelining (not recommended)
- -v        : print version and exit
-
-bgpq4 version: 1.16 (https://github.com/bgp/bgpq4)
-"""
-
 
 class _Exit(Exception):
     def __init__(self, code: int):
         super().__init__(code)
         self.code = code
-
-
-def _strtoul(text: str) -> tuple[int, str]:
-    """C strtoul(text, &end, 10) on a 64-bit machine: (value, the rest)."""
-    m = re.match(r"[ \t\n\v\f\r]*([+-]?)(\d+)", text)
-    if not m:
-        return 0, text
-    value = min(int(m.group(2)), 2**64 - 1)
-    if m.group(1) == "-":
-        value = (-value) % 2**64
-    return value, text[m.end():]
-
-
-def _int32(value: int) -> int:
-    """An unsigned long stored into a C int."""
-    value &= 0xFFFFFFFF
-    return value - 2**32 if value >= 2**31 else value
-
-
-def _getopt(argv: Sequence[str], optstring: str, operands: list[str]):
-    """GNU getopt with argument permutation: yields (option, argument or None) in order, or
-    ('?', message) for an error; the non-option arguments end up in `operands`."""
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            operands.extend(argv[i + 1:])
-            return
-        if not arg.startswith("-") or arg == "-":
-            operands.append(arg)
-            i += 1
-            continue
-        j = 1
-        while j < len(arg):
-            ch = arg[j]
-            pos = optstring.find(ch) if ch != ":" else -1
-            if pos < 0:
-                yield "?", f"bgpq4: invalid option -- '{ch}'\n"
-                return
-            if optstring[pos + 1:pos + 2] == ":":
-                if j + 1 < len(arg):
-                    yield ch, arg[j + 1:]
-                elif i + 1 < len(argv):
-                    i += 1
-                    yield ch, argv[i]
-                else:
-                    yield "?", f"bgpq4: option requires an argument -- '{ch}'\n"
-                    return
-                break
-            yield ch, None
-            j += 1
-        i += 1
-
-
-def _source_of(text: str) -> str | None:
-    """bgpq_get_source: `SRC` of `SRC::NAME`."""
-    d = text.find("::")
-    return text[:d] if d >= 0 else None
-
-
-def _name_of(text: str) -> str:
-    """bgpq_get_asset / bgpq_get_rset: `NAME` of `SRC::NAME`."""
-    d = text.find("::")
-    return text[d + 2:] if d >= 0 else text
 
 
 class Bgpq4:
@@ -165,13 +47,11 @@ class Bgpq4:
     def __init__(self, view: sets.View, sources: Mapping | None = None, raise_limits: bool = True):
         self.view = view
         self.raise_limits = raise_limits
-        # every source the "server" knows (`!s` may select any), and its default selection
-        self.universe = dict(sources) if sources is not None else {s.source: s for s in view.snapshots}
-        self.current = [s.source for s in view.snapshots]
-        self._views: dict[tuple[str, ...], sets.View] = {}
+        self.server = RegistryServer(view, sources, raise_limits)
+        self._send = self.server.send
+        self.queries = self.server.queries
         self.stdout: list[str] = []
         self.stderr: list[str] = []
-        self.queries: list[str] = []
         self.entries: list[Entry] = []
         self.asns: list[int] = []
 
@@ -227,7 +107,7 @@ class Bgpq4:
         self.special = False
 
         operands: list[str] = []
-        for ch, arg in _getopt(argv, OPTSTRING, operands):
+        for ch, arg in getopt(argv, OPTSTRING, operands):
             if ch == "?":
                 self.stderr.append(arg)
                 self.usage()
@@ -273,21 +153,21 @@ class Bgpq4:
                 if ch == "F":
                     self.format = arg
             elif ch == "r":
-                refine_low = _int32(_strtoul(arg)[0])
+                refine_low = int32(strtoul(arg)[0])
                 if not refine_low:
                     self.fatal(f"Invalid refineLow value: {arg}\n")
             elif ch == "R":
-                refine = _int32(_strtoul(arg)[0])
+                refine = int32(strtoul(arg)[0])
                 if not refine:
                     self.fatal(f"Invalid refine length: {arg}\n")
             elif ch == "l":
                 self.name = arg
             elif ch == "L":
-                self.maxdepth = _strtoul(arg)[0] & 0xFFFFFFFF
+                self.maxdepth = strtoul(arg)[0] & 0xFFFFFFFF
                 if self.maxdepth < 1:
                     self.fatal(f"Invalid maximum recursion (-L): {arg}\n")
             elif ch == "m":
-                maxlen_opt = _strtoul(arg)[0]
+                maxlen_opt = strtoul(arg)[0]
                 if not maxlen_opt:
                     self.fatal(f"Invalid maxlen (-m): {arg}\n")
             elif ch == "M":
@@ -300,7 +180,7 @@ class Bgpq4:
                 self.sources_opt = arg
             elif ch == "W":
                 m = re.match(r"[ \t\n\v\f\r]*[+-]?\d+", arg)
-                self.aswidth = _int32(int(m.group(0))) if m else 0
+                self.aswidth = int32(int(m.group(0))) if m else 0
                 if self.aswidth < 0:
                     self.fatal(f"Invalid as-width: {arg}\n")
                 width_set = True
@@ -382,12 +262,12 @@ class Bgpq4:
 
     def _parse_asnumber(self, text: str) -> int:
         """parseasnumber: plain or asdot, 1..65535*65535 (bgpq4 stores it in 32 bits first)."""
-        value, rest = _strtoul(text)
+        value, rest = strtoul(text)
         value &= 0xFFFFFFFF
         if value < 1 or value > 65535 * 65535:
             self.fatal(f"Invalid AS number: {text}\n")
         if rest.startswith("."):
-            low, rest = _strtoul(rest[1:])
+            low, rest = strtoul(rest[1:])
             low &= 0xFFFFFFFF
             if value > 65535 or low < 1 or low > 65535:
                 self.fatal(f"Invalid AS number: {text}\n")
@@ -480,7 +360,7 @@ class Bgpq4:
             obj = text
             if "::" in text:
                 self.usesource = True
-                obj = _name_of(text)
+                obj = name_of(text)
             upper = obj.upper()
             if text == "EXCEPT":
                 except_mode = True
@@ -510,7 +390,7 @@ class Bgpq4:
 
     def _add_as(self, text: str) -> bool:
         """bgpq_expander_add_as: `AS<n>`; special ASNs are refused (with an error) unless -p."""
-        value, rest = _strtoul(text[2:])
+        value, rest = strtoul(text[2:])
         if rest:
             self.error(f"Invalid symbol in AS number: '{rest[0]}' in {text}\n")
             return False
@@ -545,10 +425,10 @@ class Bgpq4:
         self.default_sources = default
         fam = "4" if self.family == 4 else "6"
         for text in self.macros:
-            name = _name_of(text)
+            name = name_of(text)
             if not self.maxdepth and not self.stoplist:
                 if self.usesource:
-                    self._pipeline("!s" + (_source_of(text) or default))
+                    self._pipeline("!s" + (source_of(text) or default))
                     self._pipeline("!i" + name, self._member_limited)
                 elif aquery:
                     self._request(f"!a{fam}{name}", self._prefix)
@@ -561,9 +441,9 @@ class Bgpq4:
         self._drain()
         if self.generation >= PREFIXLIST or self.validate:
             for text in self.rsets:
-                name = _name_of(text)
+                name = name_of(text)
                 if self.usesource:
-                    source = _source_of(text)
+                    source = source_of(text)
                     if source:
                         self.stdout.append(f"Checking {name}\n")  # a leftover printf in bgpq4
                     self._pipeline("!s" + (source or default))
@@ -623,122 +503,20 @@ class Bgpq4:
             if not self.maxdepth or depth + 1 < self.maxdepth:
                 self.already.add(upper)
                 if self.usesource:
-                    self._pipeline("!s" + (_source_of(token) or self.default_sources))
-                self._pipeline("!i" + _name_of(token), self._member_limited, depth + 1)
+                    self._pipeline("!s" + (source_of(token) or self.default_sources))
+                self._pipeline("!i" + name_of(token), self._member_limited, depth + 1)
         elif upper.startswith("AS"):
             if upper not in self.stoplist:
                 self._add_as(token)
         elif upper != "ANY":
             self.error(f"unexpected object '{token}' in expanded_macro_limit (in response to {query}\n)\n")
 
-    # -- the server's side of the conversation (irr.query.irrd) -----------------------------------------
-    def _send(self, query: str) -> tuple[str, list[str] | str]:
-        """(code, data) of our whois server's answer: A with its data, C, D, F with its line."""
-        self.queries.append(query)
-        command, parameter = query[1:2], query[2:]
-        try:
-            if command in ("!", "n", "q"):
-                return "C", ""
-            if command == "s":
-                return self._select(parameter)
-            view = self._current_view()
-            if command == "a":
-                version = None
-                if parameter[:1] in ("4", "6"):
-                    version, parameter = int(parameter[0]), parameter[1:]
-                if not parameter:
-                    return "F", "F Missing required set name for A query"
-                name = keys.name(parameter)
-                hit = view.find(name)
-                if version is not None and hit is not None and hit[1].object_class == "as-set":
-                    found = self._origins(view, sets.resolve_as_set(view, name) or (), version, name)
-                    if found is not None:
-                        return found
-                return self._found(sets.resolve_prefixes(view, name, version))
-            if command == "i":
-                if not parameter:
-                    return "F", "F Missing parameter for i query"
-                recursive = parameter.endswith(",1")
-                name = keys.name(parameter[:-2] if recursive else parameter)
-                if not recursive:
-                    return self._found(sorted(sets.direct_members(view, name) or ()))
-                hit = view.find(name)
-                if hit is None:
-                    return "D", ""
-                if hit[1].object_class == "route-set":  # as the whois server: sorted as text
-                    return self._found(sets.member_order(sets.resolve_route_set(view, name) or ()))
-                return self._found(sets.member_order(sets.resolve_as_set(view, name) or ()))
-            if command in ("g", "6"):
-                asn, version = parse_asn(parameter), 4 if command == "g" else 6
-                return self._origins(view, (f"AS{asn}",), version) or self._found(view.prefixes(asn, version))
-        except QueryError as e:
-            return "F", f"F {e}"
-        except sets.SetLimitError as e:
-            if self.raise_limits:
-                raise
-            return "F", f"F Set too large to resolve: {e}"
-        return "F", f"F Unrecognised command: {command}"
-
-    @staticmethod
-    def _origins(view: sets.View, asns, version: int, name: str | None = None) -> tuple[str, set[int] | str] | None:
-        """What `!a<v><as-set>` and `!g`/`!6` answer (the prefixes the ASes originate in the
-        selected sources), straight as keys: ("K", keys), or D; None to take the text path."""
-        out: set[int] = set()
-        for asn in asns:
-            number = int(asn[2:])
-            for snapshot in view.snapshots:
-                found = origin_keys(snapshot, number, version)
-                if found is None:
-                    return None
-                out.update(found)
-            if name is not None and len(out) > view.limits.max_size:
-                raise sets.SetLimitError(f"{name}: more than {view.limits.max_size} prefixes")
-        return ("K", out) if out else ("D", "")
-
-    @staticmethod
-    def _found(items) -> tuple[str, list[str] | str]:
-        """The server's `found`: its data (kept as a list: the tokens bgpq4 would split it
-        into), or D when there is none."""
-        return ("A", items) if items else ("D", "")
-
-    def _select(self, parameter: str) -> tuple[str, str]:
-        if parameter == "-lc":
-            return ("A", ",".join(self.current)) if self.current else ("C", "")
-        if not parameter:
-            return "F", "F Missing parameter for s query"
-        wanted = [s.strip().upper() for s in parameter.split(",") if s.strip()]
-        if not wanted or any(s not in self.universe for s in wanted):
-            return "F", "F One or more selected sources are unavailable."
-        self.current = wanted
-        return "C", ""
-
-    def _current_view(self) -> sets.View:
-        key = tuple(self.current)
-        view = self._views.get(key)
-        if view is None:
-            view = sets.View([self.universe[s] for s in key], self.view.limits)
-            self._views[key] = view
-        return view
-
     # -- printer.c -----------------------------------------------------------------------------------
     def _print(self, vendor: str, generation: int) -> None:
         opts = formats.Options(name=self.name, sequence=self.sequence, asnumber=self.asnumber,
                                aswidth=self.aswidth, match=self.match, format=self.format, stderr=self.stderr)
         try:
-            if generation == PREFIXLIST:
-                text = formats.render_prefix_list(vendor, self.family, self.entries, opts)
-            elif generation == EACL:
-                text = formats.render_eacl(vendor, self.family, self.entries, opts)
-            elif generation == ROUTE_FILTER_LIST:
-                text = formats.render_route_filter_list(vendor, self.family, self.entries, opts)
-            elif generation == ASPATH:
-                text = formats.render_as_path(vendor, self.asns, opts)
-            elif generation == OASPATH:
-                text = formats.render_output_as_path(vendor, self.asns, opts)
-            elif generation == ASLIST:
-                text = formats.render_as_list(vendor, self.asns, opts)
-            else:
-                text = formats.render_as_set(vendor, self.asns, opts)
+            text = print_generation(GENERATION_NAMES[generation], vendor, self.family, self.entries, self.asns, opts)
         except formats.FormatError as e:
             self.fatal(str(e))
         self.stdout.append(text)

@@ -8,17 +8,24 @@ the set is collected first and the tree is built in one pass from the sorted key
 """
 from __future__ import annotations
 
-import re
 import socket
 import weakref
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from irr.filters.addresses import (
+    AF_NUMBER,
+    MASKS,
+    SOCKET_FAMILY,
+    WIDTH,
+    ntop,
+    parse_plain,
+    parse_prefix,
+    report,
+    strtol,
+)
 from irr.query.sets import SetLimitError
 
-WIDTH = {4: 32, 6: 128}
-AF_NUMBER = {4: 2, 6: 10}          # Linux AF_INET / AF_INET6, as bgpq4 prints them in messages
-AF_NAME = {4: "inet", 6: "inet6"}
 DEFAULT_LIMIT = 2_000_000          # prefixes a run may hold (bgpq4 has none: it just runs out of memory)
 
 
@@ -48,131 +55,6 @@ def is_special_asn(asn: int) -> bool:
     return asn == 23456 or 64496 <= asn <= 65551 or asn >= 4200000000
 
 
-# -- text <-> integers, as glibc and bgpq4 do it -----------------------------------------------------
-def ntop(family: int, addr: int) -> str:
-    """inet_ntop: dotted quad, or glibc's IPv6 text (longest zero run of 2+ words compressed,
-    `::a.b.c.d` for IPv4-compatible and `::ffff:a.b.c.d` for mapped addresses)."""
-    if family == 4:
-        return _ntoa(addr.to_bytes(4, "big"))
-    words = [(addr >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
-    best, best_len, cur, cur_len = -1, 0, -1, 0
-    for i, w in enumerate(words):
-        if w == 0:
-            if cur < 0:
-                cur, cur_len = i, 1
-            else:
-                cur_len += 1
-            if cur_len > best_len:
-                best, best_len = cur, cur_len
-        else:
-            cur = -1
-    if best_len < 2:
-        best = -1
-    out = []
-    i = 0
-    while i < 8:
-        if best >= 0 and best <= i < best + best_len:
-            if i == best:
-                out.append(":")
-            i += 1
-            continue
-        if i:
-            out.append(":")
-        if i == 6 and best == 0 and (best_len == 6 or (best_len == 5 and words[5] == 0xFFFF)):
-            out.append(ntop(4, addr & 0xFFFFFFFF))
-            break
-        out.append(f"{words[i]:x}")
-        i += 1
-    if best >= 0 and best + best_len == 8:
-        out.append(":")
-    return "".join(out)
-
-
-_ntoa = socket.inet_ntoa
-_MASKS = {f: [((1 << w) - 1) ^ ((1 << (w - n)) - 1) for n in range(w + 1)] for f, w in WIDTH.items()}
-
-
-def mask(family: int, length: int) -> int:
-    return _MASKS[family][length]
-
-
-def _strtol(text: str) -> tuple[int, str, bool]:
-    """C strtol/strtoul base 10: (value, rest, digits seen)."""
-    m = re.match(r"[ \t\n\v\f\r]*([+-]?)(\d*)", text)
-    if not m.group(2):
-        return 0, text, False
-    value = int(m.group(2))
-    return (-value if m.group(1) == "-" else value), text[m.end():], True
-
-
-_SCAN_INT = re.compile(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-
-
-def _sscanf_quad(text: str) -> list[int] | None:
-    """sscanf(text, "%i.%i.%i.%i"): bgpq4's fallback for addresses glibc refuses (leading zeros)."""
-    parts, pos = [], 0
-    for i in range(4):
-        if i:
-            if text[pos:pos + 1] != ".":
-                return None
-            pos += 1
-        m = _SCAN_INT.match(text, pos)
-        if not m:
-            return None
-        digits = m.group(2)
-        value = int(digits, 16) if digits[:2] in ("0x", "0X") else int(digits, 8) if digits[0] == "0" else int(digits)
-        parts.append(-value if m.group(1) == "-" else value)
-        pos = m.end()
-    return parts
-
-
-def parse_prefix(text: str, errors: list[str] | None = None) -> tuple[int, int, int] | None:
-    """sx_prefix_parse: (family, addr, length) with host bits cleared; None after an error.
-    No length means a host route; a length out of range means the full length."""
-    mtext = text[:50]   # bgpq4 copies into a 51-byte buffer
-    slash = mtext.find("/")
-    if slash >= 0:
-        masklen, rest, _ = _strtol(mtext[slash + 1:])
-        if rest and not rest[0].isspace():
-            _report(errors, f"Invalid masklen in prefix {text}\n")
-            return None
-        address = mtext[:slash]
-    else:
-        masklen, address = -1, mtext
-    family = 6 if ":" in address else 4
-    try:
-        addr = int.from_bytes(socket.inet_pton(socket.AF_INET6 if family == 6 else socket.AF_INET, address), "big")
-    except (OSError, ValueError):
-        quad = _sscanf_quad(address) if family == 4 else None
-        if quad is None or not all(0 <= p < 256 for p in quad):
-            _report(errors, f"Unable to parse prefix '{mtext}', af={AF_NUMBER[family]} ({AF_NAME[family]}), ret=0\n")
-            return None
-        addr = (quad[0] << 24) + (quad[1] << 16) + (quad[2] << 8) + quad[3]
-    width = WIDTH[family]
-    length = width if masklen < 0 or masklen > width else masklen
-    return family, addr & mask(family, length), length
-
-
-def _parse_plain(text: str) -> tuple[int, int, int] | None:
-    """The common case fast (what the server sends: `addr/len`, canonical); None otherwise."""
-    slash = text.find("/")
-    tail = text[slash + 1:]
-    if slash < 0 or not (tail.isdigit() and tail.isascii()) or len(text) > 50:
-        return None
-    address = text[:slash]
-    family = 6 if ":" in address else 4
-    try:
-        addr = int.from_bytes(socket.inet_pton(_AF[family], address), "big")
-    except (OSError, ValueError):
-        return None
-    width = 32 if family == 4 else 128
-    length = int(tail)
-    if length > width:
-        length = width
-    return family, addr & (((1 << width) - 1) ^ ((1 << (width - length)) - 1)), length
-
-
-_AF = {4: socket.AF_INET, 6: socket.AF_INET6}
 _ORIGIN_KEYS: dict[int, dict] = {}
 
 
@@ -188,17 +70,12 @@ def origin_keys(snapshot, asn: int, family: int) -> tuple[int, ...] | None:
     if found is None:
         keys = []
         for text in (snapshot.v4 if family == 4 else snapshot.v6).get(asn, ()):
-            parsed = _parse_plain(text)
+            parsed = parse_plain(text)
             if parsed is None or parsed[0] != family:
                 return None
             keys.append(parsed[1] * 256 + parsed[2])
         found = cache[(asn, family)] = tuple(keys)
     return found
-
-
-def _report(errors: list[str] | None, message: str) -> None:
-    if errors is not None:
-        errors.append("ERROR:" + message)
 
 
 # -- the prefix set of one run -----------------------------------------------------------------------
@@ -227,9 +104,9 @@ class PrefixTree:
     def add_prefix(self, text: str, errors: list[str] | None = None) -> bool:
         """bgpq_expander_add_prefix: another family is ignored quietly, so is a prefix longer
         than the limit (dropped, not truncated)."""
-        parsed = _parse_plain(text) or parse_prefix(text, errors)
+        parsed = parse_plain(text) or parse_prefix(text, errors)
         if parsed is None:
-            _report(errors, f"Unable to parse prefix {text}\n")
+            report(errors, f"Unable to parse prefix {text}\n")
             return False
         family, addr, length = parsed
         if family != self.family or (self.maxlen and length > self.maxlen):
@@ -250,8 +127,8 @@ class PrefixTree:
     def add_tokens(self, tokens: Iterable[str], errors: list[str] | None = None) -> None:
         """bgpq_expanded_prefix on every token of an answer: prefixes and prefix-ranges. The
         server's canonical `addr/len` takes a short path; anything else the exact one."""
-        keys, width, maxlen, masks = self.keys, self.width, self.maxlen, _MASKS[self.family]
-        pton, af, other_af = socket.inet_pton, _AF[self.family], _AF[10 - self.family]
+        keys, width, maxlen, masks = self.keys, self.width, self.maxlen, MASKS[self.family]
+        pton, af, other_af = socket.inet_pton, SOCKET_FAMILY[self.family], SOCKET_FAMILY[10 - self.family]
         six = self.family == 6
         for text in tokens:
             slash = text.find("/")
@@ -292,11 +169,11 @@ class PrefixTree:
         base, op = text[:caret], text[caret + 1:]
         parsed = parse_prefix(base, errors)
         if parsed is None:
-            _report(errors, f"Unable to parse prefix {base}^{op}\n")
+            report(errors, f"Unable to parse prefix {base}^{op}\n")
             return False
         family, addr, length = parsed
         if family != self.family:
-            _report(errors, f"Ignoring prefix {text}, wrong af {AF_NUMBER[family]}\n")
+            report(errors, f"Ignoring prefix {text}, wrong af {AF_NUMBER[family]}\n")
             return False
         maxlen = self.maxlen
         if maxlen and length > maxlen:
@@ -306,25 +183,25 @@ class PrefixTree:
         elif op[0] == "+":
             low, high = length, maxlen
         elif op[0].isdigit():
-            low, rest, _ = _strtol(op)
+            low, rest, _ = strtol(op)
             if rest[:1] == "-" and rest[1:2].isdigit():
-                high = _strtol(rest[1:])[0]
+                high = strtol(rest[1:])[0]
             elif rest:
-                _report(errors, f"Unable to parse prefix-range {text}\n")
+                report(errors, f"Unable to parse prefix-range {text}\n")
                 return False
             else:
                 high = low
         else:
-            _report(errors, f"Invalid prefix-range {text}\n")
+            report(errors, f"Invalid prefix-range {text}\n")
             return False
         if low < length:
-            _report(errors, f"Invalid prefix-range {text}: min {low} < masklen {length}\n")
+            report(errors, f"Invalid prefix-range {text}: min {low} < masklen {length}\n")
             return False
         if high > self.width:
             if family == 4:
-                _report(errors, f"Invalid prefix-range {text}: max {high} > 32\n")
+                report(errors, f"Invalid prefix-range {text}: max {high} > 32\n")
             else:
-                _report(errors, f"Invalid ipv6 prefix-range {text}: max {high} > 128\n")
+                report(errors, f"Invalid ipv6 prefix-range {text}: max {high} > 128\n")
             return False
         self.add_specifics(addr, length, low, min(high, maxlen))
         return True
@@ -396,7 +273,7 @@ def _build(keys: list[int], width: int, aggregate: bool = False) -> Node | None:
     root: Node | None = None
     stack: list[Node] = []
     push, pop = stack.append, stack.pop
-    masks = _MASKS[4 if width == 32 else 6]
+    masks = MASKS[4 if width == 32 else 6]
     for key in keys:
         addr, length = key >> 8, key & 255
         node = Node(addr, length)
