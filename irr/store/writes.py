@@ -32,6 +32,11 @@ _KEY = (ObjectRow.source == sa.bindparam("k_source"), ObjectRow.object_class == 
         ObjectRow.pk == sa.bindparam("k_pk"))
 _STORED = select(ObjectRow.object_text, ObjectRow.rpki_status).where(*_KEY)
 _DELETE = sa.delete(ObjectRow).where(*_KEY).returning(ObjectRow.object_text, ObjectRow.rpki_status)
+_PARTITION = select(func.to_regclass(sa.bindparam("name", type_=sa.Text)))
+_SOURCE_ROW = insert(SourceRow).values(name=sa.bindparam("b_name")).on_conflict_do_nothing()
+_LOCKED_SOURCE = select(SourceRow).where(SourceRow.name == sa.bindparam("name")).with_for_update()
+_SERIALS = sa.update(SourceRow).where(SourceRow.name == sa.bindparam("b_name")).values(
+    serial_newest=sa.bindparam("newest"), serial_oldest=sa.bindparam("oldest"), updated=func.now())
 
 
 @functools.cache
@@ -58,7 +63,7 @@ class WritePath:
     engine: Engine
 
     def _ensure_partition(self, conn: Connection, source: str) -> None:
-        exists = conn.execute(select(func.to_regclass(partition_name(source)))).scalar()
+        exists = conn.execute(_PARTITION, {"name": partition_name(source)}).scalar()
         if exists is None:
             conn.execute(sa.text(
                 f"CREATE TABLE IF NOT EXISTS {_ident(conn, partition_name(source))} PARTITION OF rpsl_objects "
@@ -66,8 +71,8 @@ class WritePath:
 
     def _lock_source(self, conn: Connection, source: str) -> SourceRow:
         """The source's status row, locked until commit (serialises writers of one source)."""
-        conn.execute(insert(SourceRow).values(name=source).on_conflict_do_nothing())
-        return conn.execute(select(SourceRow).where(SourceRow.name == source).with_for_update()).one()
+        conn.execute(_SOURCE_ROW, {"b_name": source})
+        return conn.execute(_LOCKED_SOURCE, {"name": source}).one()
 
     def lock_sources(self, conn: Connection, sources: list[str]) -> None:
         """Lock the status rows of sources (in name order: no deadlocks) until the transaction
@@ -187,5 +192,4 @@ def _next_serial(counters: dict[str, list], source: str, upstream: int | None = 
 
 def _save_serials(conn: Connection, counters: dict[str, list]) -> None:
     for source, (newest, oldest) in counters.items():
-        conn.execute(sa.update(SourceRow).where(SourceRow.name == source).values(
-            serial_newest=newest, serial_oldest=oldest, updated=func.now()))
+        conn.execute(_SERIALS, {"b_name": source, "newest": newest, "oldest": oldest})
