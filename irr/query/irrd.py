@@ -233,9 +233,9 @@ class IrrdCommands:
             return self.handle(query, session, view, key)
         if kept is sets.MISSING:
             return None
-        if command == "a" or isinstance(kept, sets.SetLimitError):
+        if isinstance(kept, sets.SetLimitError) or command == "a" and object_class == "route-set":
             return self.handle(query, session, view, key)
-        result = _encoded(kept)
+        result = found_blocks(kept.encoded()) if command == "a" else _encoded(kept)
         self.answers.put(key, ("set", name), view.memo.epoch, result)
         return result
 
