@@ -53,18 +53,7 @@ def render_as_path(vendor: str, asns: Sequence[int], opts: Options) -> str:
         out.append("\nend-list\n")
         return "".join(out)
     if vendor == "juniper":
-        out = [f"policy-options {{\nreplace:\n as-path-group {name} {{\n"]
-        n = 0
-        if has_origin:
-            out.append(f'  as-path a0 "^{o}({o})*$";\n')
-            n = 1
-        for line in _lines(rest, w):
-            out.append(f'  as-path a{n} "^{o}(.)*({"|".join(map(str, line))})$";\n')
-            n += 1
-        if n == 0:
-            out.append('  as-path aNone "!.*";\n')
-        out.append(" }\n}\n")
-        return "".join(out)
+        return _juniper_as_path(name, o, has_origin, rest, w, f"^{o}", '  as-path aNone "!.*";\n')
     if vendor == "json":
         return _json_asns(asns, opts)
     if vendor == "bird":
@@ -76,6 +65,24 @@ def render_as_path(vendor: str, asns: Sequence[int], opts: Options) -> str:
     if vendor in ("nokia", "nokia-md"):
         return _nokia_as_path(vendor, o, has_origin, rest, opts, f"{o}.*[")
     raise FormatError(f"Unknown vendor {VENDORS.get(vendor, -1)}\n")
+
+
+def _juniper_as_path(name: str, origin: int, has_origin: bool, rest: list[int], width: int, head: str,
+                     empty: str) -> str:
+    """Junos' as-path-group of -f (`head` "^<origin>") and -G (`head` "^"); `empty`: bgpq4's line
+    for a group without paths, whose indentation differs between the two."""
+    out = [f"policy-options {{\nreplace:\n as-path-group {name} {{\n"]
+    n = 0
+    if has_origin:
+        out.append(f'  as-path a0 "^{origin}({origin})*$";\n')
+        n = 1
+    for line in _lines(rest, width):
+        out.append(f'  as-path a{n} "{head}(.)*({"|".join(map(str, line))})$";\n')
+        n += 1
+    if n == 0:
+        out.append(empty)
+    out.append(" }\n}\n")
+    return "".join(out)
 
 
 def _nokia_as_path(vendor: str, origin: int, has_origin: bool, rest: list[int], opts: Options, head: str,
@@ -141,18 +148,7 @@ def render_output_as_path(vendor: str, asns: Sequence[int], opts: Options) -> st
         out.append("\nend-set\n" if xr else "\nend-list\n")
         return "".join(out)
     if vendor == "juniper":
-        out = [f"policy-options {{\nreplace:\n as-path-group {name} {{\n"]
-        n = 0
-        if has_origin:
-            out.append(f'  as-path a0 "^{o}({o})*$";\n')
-            n = 1
-        for line in _lines(rest, w):
-            out.append(f'  as-path a{n} "^(.)*({"|".join(map(str, line))})$";\n')
-            n += 1
-        if n == 0:
-            out.append(' as-path aNone "!.*";\n')
-        out.append(" }\n}\n")
-        return "".join(out)
+        return _juniper_as_path(name, o, has_origin, rest, w, "^", ' as-path aNone "!.*";\n')
     if vendor == "openbgpd":
         if not asns:
             return f"deny to AS {o}\n"

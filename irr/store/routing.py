@@ -160,8 +160,7 @@ class _DeltaStatements:
     running it), their values bound at execution; the visibility filter is the source's own."""
 
     def __init__(self, shown: list):
-        texts = lambda name: sa.bindparam(name, type_=ARRAY(Text))  # noqa: E731
-        bigints = lambda name: sa.bindparam(name, type_=ARRAY(BigInteger))  # noqa: E731
+        texts, bigints = _array(Text), _array(BigInteger)
         self.routes = select(ObjectRow.object_class, sa.cast(ObjectRow.prefix, Text), ObjectRow.origin).where(
             *shown, sa.or_(sa.and_(ObjectRow.object_class == "route", ObjectRow.origin == sa.any_(bigints("o4"))),
                            sa.and_(ObjectRow.object_class == "route6", ObjectRow.origin == sa.any_(bigints("o6"))))
@@ -176,6 +175,11 @@ class _DeltaStatements:
         self.claims = claim.where(*shown, ObjectRow.lookup_keys.op("&&")(texts("tokens"))).order_by(_CTID)
 
 
+def _array(item_type):
+    """A maker of bound array parameters of `item_type`, by name."""
+    return lambda name: sa.bindparam(name, type_=ARRAY(item_type))
+
+
 _VERSION = select(SourceRow.serial_newest, SourceRow.last_load, SourceRow.visibility_version).where(
     SourceRow.name == sa.bindparam("source"))
 _CHANGED = select(JournalEntry.object_class, JournalEntry.pk).where(
@@ -183,4 +187,4 @@ _CHANGED = select(JournalEntry.object_class, JournalEntry.pk).where(
     JournalEntry.object_class.in_(ROUTING_CLASSES)).limit(sa.bindparam("limit", type_=Integer))
 _SETS = select(ObjectRow.object_class, ObjectRow.pk, ObjectRow.members, ObjectRow.lookup_keys).where(
     ObjectRow.source == sa.bindparam("source"), ObjectRow.object_class.in_(SET_CLASSES),
-    ObjectRow.pk == sa.any_(sa.bindparam("pks", type_=ARRAY(Text)))).order_by(_CTID)
+    ObjectRow.pk == sa.any_(_array(Text)("pks"))).order_by(_CTID)
