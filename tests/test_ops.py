@@ -35,6 +35,19 @@ def test_metrics_and_health(store, tmp_path):
     assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "primary"}
 
 
+def test_query_kinds_are_a_bounded_set_of_labels(store, tmp_path):
+    """Attack: every Unicode letter after `!` would be a metric label of its own (`str.isalnum`),
+    so a client could grow the server's metrics without bound. Non-ASCII commands count as `!?`."""
+    with running_whois(config_for(tmp_path, ("TEST",)), store) as whois:
+        for letter in "éжß٣漢":
+            assert whois.query(f"!{letter}AS1").startswith(b"F")
+        assert whois.query("!gAS1") == b"D\n"
+    text = create_app(load_config(None, tmp_path), store).test_client().get("/metrics").get_data(as_text=True)
+    kinds = set(re.findall(r'^irr_whois_queries_total\{kind="([^"]*)"\}', text, re.MULTILINE))
+    assert "!?" in kinds and "!g" in kinds
+    assert all(k.isascii() for k in kinds), kinds
+
+
 def test_irr_status(db_url, tmp_path):
     (tmp_path / "d.db").write_text("route: 192.0.2.0/24\norigin: AS1\nsource: TEST\n")
     run_irr("load", "--source", "TEST", "--serial", "7", str(tmp_path / "d.db"), env={"IRR_DATABASE_URL": db_url})

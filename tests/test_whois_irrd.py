@@ -317,6 +317,35 @@ def test_idle_timeout_closes_connection(whois):
         assert 0.5 < time.monotonic() - t0 < 5
 
 
+def test_idle_timeout_counts_from_the_last_query(whois):
+    """The idle timer is armed once per timeout, not per query: a connection that keeps asking
+    outlives its first deadline, and one that stops is closed a timeout after its last query."""
+    with socket.create_connection(("127.0.0.1", whois.port), timeout=10) as conn:
+        f = conn.makefile("rb")
+        conn.sendall(b"!!\n!t2\n")
+        assert f.readline() == b"C\n"
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 3.5:  # past the deadline the first query set
+            conn.sendall(b"!gAS77\n")
+            assert f.readline() == b"D\n"
+            time.sleep(0.4)
+        last = time.monotonic()
+        assert f.readline() == b""  # closed by the server
+        assert 1.5 < time.monotonic() - last < 4
+
+
+def test_a_shorter_idle_timeout_takes_effect_at_once(whois):
+    with socket.create_connection(("127.0.0.1", whois.port), timeout=10) as conn:
+        f = conn.makefile("rb")
+        conn.sendall(b"!!\n!t60\n")
+        assert f.readline() == b"C\n"
+        conn.sendall(b"!t1\n")
+        assert f.readline() == b"C\n"
+        t0 = time.monotonic()
+        assert f.readline() == b""
+        assert 0.5 < time.monotonic() - t0 < 5
+
+
 def test_answers_right_after_a_commit(whois, store):
     """No start-up race and no stale cache: a change is visible to the next connection."""
     assert whois.query("!gAS77") == b"D\n"

@@ -23,7 +23,7 @@ from irr.config import WhoisLimits
 from irr.query.irrd import MEMORY_COMMANDS, IrrdCommands, error
 from irr.query.nrtm import NrtmError, is_nrtm, parse_request
 from irr.query.session import Session
-from irr.query.whois_metrics import WHOIS_QUERIES, WHOIS_SECONDS, query_kind
+from irr.query.whois_metrics import count_query
 from irr.sockets import reset_on_close, unsent_bytes
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,7 @@ class Connection(asyncio.Protocol):
         self.closing = False
         self.answered = 0
         self.idle_handle: asyncio.TimerHandle | None = None
+        self.idle_since = 0.0       # loop time of the last complete query line or answer
         self.drain_handle: asyncio.TimerHandle | None = None
         self.drain_mark = 0         # bytes waiting in the transport when the drain timer started
         self.writing_paused = False
@@ -180,12 +181,24 @@ class Connection(asyncio.Protocol):
         reset_on_close(self.transport.get_extra_info("socket"))
         self.transport.abort()
 
-    def _touch(self) -> None:
-        if self.idle_handle is not None:
+    def _touch(self, rearm: bool = False) -> None:
+        """Restart the idle clock. The timer is armed once and, when it fires early, armed again
+        for what is left: a query costs no timer cancel and heap push (`rearm`: the timeout
+        itself changed, so the armed timer may be too late)."""
+        loop = asyncio.get_running_loop()
+        self.idle_since = loop.time()
+        if rearm and self.idle_handle is not None:
             self.idle_handle.cancel()
-        self.idle_handle = asyncio.get_running_loop().call_later(self.session.timeout, self._idle)
+            self.idle_handle = None
+        if self.idle_handle is None:
+            self.idle_handle = loop.call_at(self.idle_since + self.session.timeout, self._idle)
 
     def _idle(self) -> None:
+        self.idle_handle = None
+        left = self.idle_since + self.session.timeout - asyncio.get_running_loop().time()
+        if left > 0:  # touched since the timer was armed
+            self.idle_handle = asyncio.get_running_loop().call_later(left, self._idle)
+            return
         if self.stream_state is not None or self.busy or self.queue or self.writing_paused:
             self._touch()  # NRTM streams stay until the mirror hangs up; queries and paused writes have bounds
         elif self.transport is not None and (self.transport.get_write_buffer_size()
@@ -276,7 +289,7 @@ class Connection(asyncio.Protocol):
         before = self.session.timeout
         self._answer_queued()
         if self.session.timeout != before:  # `!t` changed the idle timeout
-            self._touch()
+            self._touch(rearm=True)
         if self.eof and self.ready and not self.busy and not self.queue and not self.closing \
                 and self.stream_state is None:
             self.close()
@@ -396,9 +409,7 @@ class Connection(asyncio.Protocol):
         self._process()
 
     def _count(self, query: str, started: float) -> None:
-        kind = query_kind(query)
-        WHOIS_QUERIES.labels(kind).inc()
-        WHOIS_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        count_query(query, time.perf_counter() - started)
 
     def _reply(self, data: bytes) -> None:
         if data and self.transport is not None and not self.transport.is_closing():
