@@ -287,7 +287,7 @@ class MemoStore:
         for i in where:
             whole, shared = split(numbers[i], version)
             if shared:
-                given = {p for p, others in shared if any(positions.get(o, i) < i and p in view.prefixes(o, version)
+                given = {p for p, others in shared if any(positions.get(o, i) < i and p in split.held(o, version)
                                                           for o in others)}
                 if given:
                     patched[i] = origin_chunk([p for p in view.prefixes(numbers[i], version) if p not in given])
@@ -316,6 +316,15 @@ class Splits(dict):
     def __init__(self, view: View, owners: dict[int, RouteOwners]):
         super().__init__()
         self.view, self.owners = view, owners
+        self._held: dict[tuple[int, int | None], frozenset[str]] = {}
+
+    def held(self, origin: int, version: int | None) -> frozenset[str]:
+        """The prefixes `origin` has in the view, as a set: `owners` counts every source, the
+        view only its own (a list's `in` per shared prefix was most of a change's patching)."""
+        value = self._held.get((origin, version))
+        if value is None:
+            value = self._held[(origin, version)] = frozenset(self.view.prefixes(origin, version))
+        return value
 
     def __call__(self, origin: int, version: int | None) -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
         value = self.get((origin, version))
