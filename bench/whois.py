@@ -11,14 +11,21 @@ on a persistent connection sending a query when the previous answer has arrived;
 queries/s, median and 99th percentile latency, and errors (failed connections, `F` answers).
 
 - cold: on freshly started servers (A for one client, B for 20; the other one stopped meanwhile),
-  every query distinct and asked for the first time, so no answer is cached; the 20 largest sets
+  every query distinct and asked for the first time, so no answer is cached; the random origins
+  and sets in turns, a fifth of each kind at a time (`--slices`), so that a drift of the machine's
+  speed over the cold phase falls on every kind alike (their ratios are the figures); the 20 largest sets
   are only 20 queries, so they are asked in several passes (`--passes`, 20), each after a committed
   change that reaches all of them (a route added for an origin in each), which drops their cached
   answers; a pass takes a few milliseconds, so the median, lowest and highest pass are printed too;
 - cached: the same queries again on A, every answer in the cache;
 - churn: on A, while a writer applies 10 changes/s through the store's write path (bench/churn.py:
   routes added, deleted, moved to another origin; as-set and route-set members; aut-num member-of)
-  and, halfway through each run, an NRTM batch of 1,000 serials lands through the NRTMv3 client.
+  and, halfway through each run, an NRTM batch of 1,000 serials lands through the NRTMv3 client;
+- cold again, after the churn and the answer checks, on two more fresh servers (the 20 largest
+  sets' passes with a change that reaches them on the data as the churn left it): each churn
+  figure is compared with the two cold phases together, which lie before and after the churn
+  runs, so that a machine whose speed drifts over the minutes between them does not decide the
+  ratio; the ratio to each phase alone is printed too.
 
 Answers must not depend on the phase: the checksums of answers to the same query in the cold and
 cached runs are compared (those of the random origins and sets: the cold passes over the largest
@@ -177,7 +184,7 @@ def ask(port: int, query: str) -> bytes:
     return out
 
 
-def query_lists(url: str, rng: random.Random) -> tuple[list[int], dict[str, list[str]]]:
+def query_lists(url: str, rng: random.Random) -> tuple[list[str], list[int], dict[str, list[str]]]:
     """The queries of each kind: every origin and set in random order; the 20 largest sets by
     their expansion (resolved here, with this checkout's code, not by the servers measured).
     And a few origins that, together, are in every one of the largest as-sets."""
@@ -200,15 +207,14 @@ def query_lists(url: str, rng: random.Random) -> tuple[list[int], dict[str, list
     sizes.sort(reverse=True)
     largest = {n for _, n, _ in sizes[:20]} | {n for _, n, c in sizes if c == "as-set"}
     largest = [n for _, n, _ in sizes if n in largest][:40]
-    covering = _covering([set(resolve_as_set(view, n) or ()) if view.find(n)[1].object_class == "as-set" else
-                          set() for n in largest])
+    covering = _covering(view, largest)
     names = sorted(n for _, n, c in sizes)
     rng.shuffle(v4)
     rng.shuffle(v6)
     rng.shuffle(names)
     print(f"data: {len(v4):,} origins with routes, {len(v6):,} with route6, {len(names):,} as-sets and route-sets;"
           f" the largest expands to {sizes[0][0]:,} members", flush=True)
-    return covering, {
+    return largest, covering, {
         "!g": [f"!gAS{a}" for a in v4],
         "!6": [f"!6AS{a}" for a in v6],
         "!i,1 random sets": [f"!i{n},1" for n in names],
@@ -217,9 +223,22 @@ def query_lists(url: str, rng: random.Random) -> tuple[list[int], dict[str, list
     }
 
 
-def _covering(expansions: list[set[str]]) -> list[int]:
-    """Greedily, AS numbers that together hit every non-empty expansion."""
-    todo = [e for e in expansions if e]
+def covering_now(url: str, names: list[str]) -> list[int]:
+    """`_covering` on the data as it is now (the churn changes the sets)."""
+    store = Store(make_engine(url))
+    memory = RoutingMemory(store)
+    memory.load_all()
+    store.engine.dispose()
+    return _covering(memory.view([SOURCE]), names)
+
+
+def _covering(view, names: list[str]) -> list[int]:
+    """Greedily, AS numbers that together hit the expansion of every one of the as-sets `names`."""
+    todo = []
+    for name in names:
+        hit = view.find(name)
+        if hit is not None and hit[1].object_class == "as-set" and (expansion := resolve_as_set(view, name)):
+            todo.append(set(expansion))
     chosen = []
     while todo:
         counts: dict[str, int] = {}
@@ -230,6 +249,18 @@ def _covering(expansions: list[set[str]]) -> list[int]:
         chosen.append(int(best[2:]))
         todo = [e for e in todo if best not in e]
     return chosen
+
+
+def cold_in_turns(port: int, lists: dict[str, list[str]], clients: int, slices: int) -> list[tuple[str, Result]]:
+    """Each kind's queries asked once, in `slices` parts taken in turn (a part of `!g`, of `!6`, of
+    the sets, the next part of `!g`...): the cold figures are compared with each other, and a
+    machine whose speed drifts over the seconds of the cold phase slows every kind alike."""
+    runs: dict[str, list[Result]] = {kind: [] for kind in lists}
+    for i in range(slices):
+        for kind, queries in lists.items():
+            part = queries[i * len(queries) // slices:(i + 1) * len(queries) // slices]
+            runs[kind].append(measure(port, part, clients, 600, once=True))
+    return [(kind, merge(r)) for kind, r in runs.items()]
 
 
 def cold_passes(port: int, queries: list[str], clients: int, store: Store, covering: list[int], passes: int,
@@ -257,6 +288,28 @@ def cold_passes(port: int, queries: list[str], clients: int, store: Store, cover
     return merged
 
 
+def cold_phase(servers, lists: dict[str, list[str]], phase: str, results: dict, passes, slices: int) -> None:
+    """The cold runs of every kind: on each of `servers` (clients, port, its process, the other
+    server's process, its name), with the other one stopped (SIGSTOP) so it takes no CPU time."""
+    plain = {kind: queries for kind, queries in lists.items() if "largest" not in kind}
+    for clients, port, running, stopped, server in servers:
+        stopped.send_signal(signal.SIGSTOP)
+        running.send_signal(signal.SIGCONT)
+        for kind, r in cold_in_turns(port, plain, clients, slices):
+            results[(kind, server, phase)] = r
+            print(line(kind, clients, phase, r), flush=True)
+        for kind, queries in lists.items():
+            if kind in plain:
+                continue
+            r = results[(kind, server, phase)] = passes(port, queries, clients)
+            print(line(kind, clients, phase, r), flush=True)
+            qps = r.passes  # each pass is a few milliseconds: how much they swing
+            print(f"{'':<24} {'':>3}  passes: median {statistics.median(qps):,.0f} q/s, lowest "
+                  f"{qps[0]:,.0f}, highest {qps[-1]:,.0f}", flush=True)
+    for _, _, running, _, _ in servers:
+        running.send_signal(signal.SIGCONT)
+
+
 def rss(proc) -> str:
     return f"{psutil.Process(proc.pid).memory_info().rss / 2**20:,.0f} MB"
 
@@ -282,6 +335,8 @@ def main() -> None:
     ap.add_argument("--nrtm", type=int, default=1000, help="serials in each NRTM batch of the churn phase")
     ap.add_argument("--sample", type=int, default=300, help="queries per kind compared with a fresh server")
     ap.add_argument("--passes", type=int, default=20, help="cold runs over the 20 largest sets")
+    ap.add_argument("--slices", type=int, default=5,
+                    help="parts of each kind's cold queries, asked in turn with the other kinds' parts")
     args = ap.parse_args()
     sys.setswitchinterval(args.switch_interval)
     one, many = args.clients[0], args.clients[-1]
@@ -293,7 +348,7 @@ def main() -> None:
                                  CLEAN_1M.with_name(f"irr-generated-clean-{args.scale}.db"))
             load_clean_1m(url, dump, args.scale)
         rng = random.Random(1)
-        covering, lists = query_lists(url, rng)
+        largest, covering, lists = query_lists(url, rng)
         store = Store(make_engine(url))
         counter = [0]
         results: dict[tuple, Result] = {}
@@ -301,21 +356,9 @@ def main() -> None:
         t0 = time.monotonic()
         with serving(url, args.code) as (a, port_a), serving(url, args.code) as (b, port_b):
             print(f"two servers started in {time.monotonic() - t0:.1f} s; server RSS {rss(a)}", flush=True)
-            # one server at a time: the other is stopped (SIGSTOP), so it takes no CPU time
-            for clients, port, running, stopped, server in ((one, port_a, a, b, "A"), (many, port_b, b, a, "B")):
-                stopped.send_signal(signal.SIGSTOP)
-                running.send_signal(signal.SIGCONT)
-                for kind, queries in lists.items():
-                    if "largest" in kind:
-                        r = cold_passes(port, queries, clients, store, covering, args.passes, counter)
-                    else:
-                        r = measure(port, queries, clients, args.seconds, once=True)
-                    results[(kind, server, "cold")] = r
-                    print(line(kind, clients, "cold", r), flush=True)
-                    if "largest" in kind:  # each pass is a few milliseconds: how much they swing
-                        qps = r.passes
-                        print(f"{'':<24} {'':>3}  passes: median {statistics.median(qps):,.0f} q/s, lowest "
-                              f"{qps[0]:,.0f}, highest {qps[-1]:,.0f}", flush=True)
+            cold_phase(((one, port_a, a, b, "A"), (many, port_b, b, a, "B")), lists, "cold", results,
+                       lambda port, queries, clients: cold_passes(port, queries, clients, store, covering,
+                                                                  args.passes, counter), args.slices)
             b.send_signal(signal.SIGCONT)
             b.terminate()
             a.send_signal(signal.SIGCONT)
@@ -372,15 +415,31 @@ def main() -> None:
                   + (f" (first: {mismatches[:5]})" if mismatches else ""), flush=True)
             print(f"server A RSS at the end: {rss(a)}", flush=True)
 
-        print(f"\nsummary ({one} client{'s' if one > 1 else ''}, server A):")
-        g = results[("!g", "A", "cold")].qps
-        print(f"  cold !i,1 random / cold !g = {results[('!i,1 random sets', 'A', 'cold')].qps / g:.2f}   "
-              f"cold !a4 20 largest / cold !g = {results[('!a4 20 largest as-sets', 'A', 'cold')].qps / g:.2f}")
+        # the cold runs again, after the churn: each churn figure is compared with both cold phases
+        # together, so that a machine whose speed drifts over the minutes between them does not
+        # decide the ratio (the churn runs lie between the two)
+        covering = covering_now(url, largest)
+        with serving(url, args.code) as (d, port_d), serving(url, args.code) as (e, port_e):
+            cold_phase(((one, port_d, d, e, "A"), (many, port_e, e, d, "B")), lists, "cold 2", results,
+                       lambda port, queries, clients: cold_passes(port, queries, clients, store, covering,
+                                                                  args.passes, counter), args.slices)
+
+        def cold(kind: str, server: str, phases=("cold", "cold 2")) -> float:
+            return merge([results[(kind, server, phase)] for phase in phases]).qps
+
+        print(f"\nsummary ({one} client{'s' if one > 1 else ''}; cold: both cold phases together, then each):")
+        for label, phases in (("both", ("cold", "cold 2")), ("first", ("cold",)), ("second", ("cold 2",))):
+            g = cold("!g", "A", phases)
+            print(f"  {label:<6} cold !i,1 random / cold !g = {cold('!i,1 random sets', 'A', phases) / g:.2f}   "
+                  f"cold !a4 20 largest / cold !g = {cold('!a4 20 largest as-sets', 'A', phases) / g:.2f}")
         for kind in lists:
             for clients in counts:  # each churn figure against the cold one of the same number of clients
-                cold = results[(kind, "A" if clients == one else "B", "cold")]
-                ratio = results[(kind, clients, "churn")].qps / max(cold.qps, 1e-9)
-                print(f"  {kind:<24} clients {clients:>2}: churn / cold = {ratio:.2f}")
+                server = "A" if clients == one else "B"
+                churned = results[(kind, clients, "churn")].qps
+                ratios = [churned / max(cold(kind, server, phases), 1e-9)
+                          for phases in (("cold", "cold 2"), ("cold",), ("cold 2",))]
+                print(f"  {kind:<24} clients {clients:>2}: churn / cold = {ratios[0]:.2f}  "
+                      f"(first cold phase {ratios[1]:.2f}, second {ratios[2]:.2f})")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in psutil.getloadavg())}")
 
 
