@@ -11,6 +11,7 @@ import pytest
 
 from irr.config import Config, SourceConfig
 from irr.query import memory as memory_module
+from irr.query.answers import AnswerCache
 from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View, expansion, resolve_route_set
 from irr.server import SWITCH_INTERVAL, build_whois
@@ -158,3 +159,18 @@ def test_set_queries_are_answered_without_a_worker_thread(loaded):
     exp = expansion(live.memory.view(["TEST"], Limits()), "AS-TOP")
     assert exp.answer == live.cold.handle("!iAS-TOP,1", session(("TEST",)))
     live.memory.stop()
+
+
+def test_answer_cache_drops_the_least_recently_asked(store):
+    """An answer asked again and again stays while one-off answers come and go; with the oldest
+    put out first, it was dropped every `size` answers however often it was asked."""
+    memory = RoutingMemory(store)
+    memory.load_all()
+    cache = AnswerCache(memory, size=10)
+    epoch = memory.generation
+    cache.put(("hot",), ("g", 1), epoch, b"hot")
+    for i in range(50):
+        assert cache.get(("hot",)) == b"hot", i
+        cache.put(("one-off", i), ("g", 2), epoch, b"x")
+    assert len(cache.answers) == 10
+    assert cache.get(("one-off", 40)) is None and cache.get(("one-off", 41)) == b"x"

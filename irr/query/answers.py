@@ -10,13 +10,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from irr.config import WhoisLimits
 from irr.query.derived import Changes
 
-CACHE_SIZE = 50_000
+CACHE_SIZE = WhoisLimits.answer_cache
 
 
 class AnswerCache:
-    """Answers kept until a change reaches their subject (`size` answers at most, oldest out first)."""
+    """Answers kept until a change reaches their subject (`size` answers at most, the least
+    recently asked out first: an answer asked again and again stays while one-off answers come
+    and go)."""
 
     def __init__(self, memory, size: int = CACHE_SIZE):
         self.memory = memory
@@ -28,7 +31,13 @@ class AnswerCache:
 
     def get(self, key: tuple) -> bytes | None:
         entry = self.answers.get(key)
-        return entry[1] if entry is not None else None
+        if entry is None:
+            return None
+        try:
+            self.answers.move_to_end(key)  # one C call: atomic under the GIL, like the writers' calls
+        except KeyError:  # dropped by a change or evicted meanwhile: the answer is still the one asked
+            pass
+        return entry[1]
 
     def put(self, key: tuple, subject: tuple, epoch: int, answer: bytes) -> None:
         """Keep `answer`, computed from the state numbered `epoch`, unless that state was replaced."""
