@@ -16,7 +16,7 @@ from irr.query.memory import RoutingMemory
 from irr.query.sets import Limits, SetLimitError, View, expansion, resolve_route_set
 from irr.server import SWITCH_INTERVAL, build_whois
 from tests import test_routing_memory as base
-from tests.test_routing_memory import Live, apply, route, session
+from tests.test_routing_memory import Live, answers, apply, route, session
 
 
 @pytest.fixture
@@ -125,6 +125,26 @@ def test_patch_resets_only_what_a_shared_prefix_reaches(loaded):
     apply(loaded, "TEST", route("10.4.4.0/24", 1), delete=True)
     live.check()
     assert ask() == before
+
+
+def test_a_route_change_keeps_as_set_members_answers(loaded):
+    """An as-set's members do not depend on routes: a route change keeps its cached `!i` answers
+    (it drops its `!a` ones, and a route-set's `!i`, whose members include routes); a change of
+    members below it drops them."""
+    live = Live(loaded)
+    test = session(("TEST",))
+    kept = lambda query: live.commands.cached(query, test) is not None  # noqa: E731
+    assert all(kept(q) for q in ("!iAS-TOP,1", "!iAS-TOP", "!a4AS-TOP", "!iRS-TOP,1"))
+    apply(loaded, "TEST", route("10.4.77.0/24", 4))  # AS4: in AS-LEAF, so in AS-MID and AS-TOP
+    live.memory.refresh()
+    assert kept("!iAS-TOP,1") and kept("!iAS-TOP") and kept("!iAS-LEAF,1")
+    assert not kept("!a4AS-TOP") and not kept("!iRS-TOP,1")
+    live.check()
+    answers(live.commands)
+    apply(loaded, "TEST", "as-set: AS-LEAF\nmembers: AS4, AS8\nmbrs-by-ref: ANY\nmnt-by: MNT-A\nsource: TEST\n")
+    live.memory.refresh()
+    assert not kept("!iAS-TOP,1") and not kept("!iAS-LEAF") and not kept("!iAS-LOOP")
+    live.check()
 
 
 def test_the_whois_server_hands_the_interpreter_over_quickly(loaded, tmp_path):

@@ -66,7 +66,8 @@ class AnswerCache:
                 self.answers.clear()
                 self.subjects.clear()
                 return
-            for subject in [*(("set", n) for n in changes.reached), *(("g", o) for o in changes.origins4),
+            for subject in [*(("set", n) for n in changes.reached), *(("members", n) for n in changes.expanded),
+                            *(("g", o) for o in changes.origins4),
                             *(("6", o) for o in changes.origins6)]:
                 for key in self.subjects.pop(subject, ()):
                     self.answers.pop(key, None)

@@ -52,6 +52,14 @@ def found_blocks(blocks: list[bytes]) -> bytes:
     return b"".join([b"A%d\n" % total, *parts, C])
 
 
+def _members_subject(name: str, object_class: str | None) -> tuple:
+    """The cache subject of a set's `!i` answer: an as-set's members change only with the sets
+    it reaches (`("members", name)`, dropped for `Changes.expanded`); a route-set's also with the
+    routes of its origins, and a name that is no set yet may become either (`("set", name)`,
+    dropped for `Changes.reached`, which holds `expanded`)."""
+    return ("members", name) if object_class == "as-set" else ("set", name)
+
+
 def _encoded(kept: sets.Expansion | sets.Prefixes) -> bytes:
     """The `!i<set>,1` answer of a kept resolution, encoded when first asked and kept with it."""
     result = kept.answer
@@ -159,7 +167,9 @@ class IrrdCommands:
         if command == "i":
             recursive = parameter.endswith(",1")
             name = keys.name(parameter[:-2] if recursive else parameter)
-            return self._cached(session, query, ("set", name),
+            view = view or self._view(session)
+            hit = view.find(name)
+            return self._cached(session, query, _members_subject(name, hit[1].object_class if hit else None),
                                 lambda view: self._members(view, name, recursive, session), view, key)
         if command == "s":
             return self._sources(parameter, session)
@@ -235,8 +245,11 @@ class IrrdCommands:
             return None
         if isinstance(kept, sets.SetLimitError) or command == "a" and object_class == "route-set":
             return self.handle(query, session, view, key)
-        result = found_blocks(kept.encoded()) if command == "a" else _encoded(kept)
-        self.answers.put(key, ("set", name), view.memo.epoch, result)
+        if command == "a":
+            result, subject = found_blocks(kept.encoded()), ("set", name)
+        else:
+            result, subject = _encoded(kept), _members_subject(name, object_class)
+        self.answers.put(key, subject, view.memo.epoch, result)
         return result
 
     def _cached(self, session, query: str, subject: tuple, compute, view: sets.View | None = None,
