@@ -167,7 +167,7 @@ class IrrdCommands:
         if command == "i":
             recursive = parameter.endswith(",1")
             name = keys.name(parameter[:-2] if recursive else parameter)
-            view = view or self._view(session)
+            view = self._view(session) if view is None else view
             hit = view.find(name)
             return self._cached(session, query, _members_subject(name, hit[1].object_class if hit else None),
                                 lambda view: self._members(view, name, recursive, session), view, key)
