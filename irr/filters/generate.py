@@ -6,7 +6,8 @@ same IRRd queries in the same order, answered in-process from the registry's in-
 snapshots exactly as our whois server answers them (irr.filters.server_side; `!s` switches the
 selected sources as it does on a connection). Output is stderr then stdout, as a terminal or
 `2>&1` shows them: bgpq4 reports errors while it queries and prints at the end (irr.filters.render).
-The command line is read as bgpq4 reads it (irr.filters.command_line).
+The command line is read as bgpq4 reads it (irr.filters.command_line) and checked with bgpq4's
+messages (irr.filters.option_checks).
 """
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ from collections.abc import Callable, Mapping, Sequence
 from irr.filters import formats
 from irr.filters.addresses import WIDTH
 from irr.filters.command_line import USAGE, getopt, int32, name_of, source_of, strtoul
+from irr.filters.option_checks import (
+    ASLIST,
+    ASPATH,
+    ASSET,
+    EACL,
+    GENERATION_NAMES,
+    OASPATH,
+    PREFIXLIST,
+    ROUTE_FILTER_LIST,
+    Fatal,
+    check_generation,
+    check_refine,
+    parse_asnumber,
+    parse_match,
+)
 from irr.filters.prefixes import Entry, PrefixTree, TooLarge, is_special_asn
 from irr.filters.render import print_generation
 from irr.filters.server_side import RegistryServer
@@ -25,13 +41,8 @@ from irr.query import sets
 
 VERSION = "1.16"
 OPTSTRING = "23467a:AbBdDEeF:S:jJKf:l:L:m:M:NnpW:r:R:G:H:tTh:UuwXsvz"
-# generations in bgpq4's order (T_ASPATH < ... < T_PREFIXLIST < T_EACL < T_ROUTE_FILTER_LIST)
-ASPATH, OASPATH, ASLIST, ASSET, PREFIXLIST, EACL, ROUTE_FILTER_LIST = range(1, 8)
-GENERATION_NAMES = {ASPATH: "as-path", OASPATH: "output-as-path", ASLIST: "as-list", ASSET: "as-set",
-                    PREFIXLIST: "prefix-list", EACL: "eacl", ROUTE_FILTER_LIST: "route-filter-list"}
 VENDOR_FLAGS = {"b": "bird", "B": "openbgpd", "e": "arista", "J": "juniper", "j": "json", "K": "mikrotik6",
                 "N": "nokia", "n": "nokia-md", "X": "cisco-xr"}
-NOKIA = ("nokia", "nokia-md", "nokia-srl")
 
 
 class _Exit(Exception):
@@ -60,8 +71,7 @@ class Bgpq4:
         self.stderr.append("ERROR:" + message)
 
     def fatal(self, message: str) -> None:
-        self.stderr.append("FATAL ERROR:" + message)
-        raise _Exit(255)
+        raise Fatal(message)
 
     def usage(self) -> None:
         self.stdout.append(USAGE)
@@ -78,6 +88,9 @@ class Bgpq4:
         gc.disable()
         try:
             self._main(list(argv))
+        except Fatal as e:
+            self.stderr.append("FATAL ERROR:" + e.message)
+            return 255
         except _Exit as e:
             return e.code
         finally:
@@ -130,7 +143,7 @@ class Bgpq4:
                     self.fatal("'7' can only be used after -K\n")
                 vendor = "mikrotik7"
             elif ch == "a":
-                self.asnumber = self._parse_asnumber(arg)
+                self.asnumber = parse_asnumber(arg)
             elif ch == "A":
                 aggregate = True
             elif ch in VENDOR_FLAGS:
@@ -145,7 +158,7 @@ class Bgpq4:
                 generation = {"E": EACL, "f": ASPATH, "G": OASPATH, "H": ASLIST, "t": ASSET,
                               "z": ROUTE_FILTER_LIST}[ch]
                 if ch in "fGH":
-                    self.asnumber = self._parse_asnumber(arg)
+                    self.asnumber = parse_asnumber(arg)
             elif ch in "FUu":
                 if vendor != "cisco":
                     self._exclusive()
@@ -171,7 +184,7 @@ class Bgpq4:
                 if not maxlen_opt:
                     self.fatal(f"Invalid maxlen (-m): {arg}\n")
             elif ch == "M":
-                self.match = self._parse_match(arg)
+                self.match = parse_match(arg)
             elif ch == "p":
                 self.special = True
             elif ch == "s":
@@ -205,13 +218,13 @@ class Bgpq4:
             self.aswidth = widths.get(generation, {}).get(vendor, self.aswidth)
         if not generation:
             generation = PREFIXLIST
-        self._checks(vendor, generation, aggregate, refine, refine_low)
+        check_generation(vendor, generation, self.family, aggregate, refine, refine_low, self.sequence)
         if refine_low and not refine:
             refine = WIDTH[self.family]
         if refine_low and refine_low > refine:
             self.fatal(f"Incompatible values for -r {refine_low & 0xFFFFFFFF} and -R {refine & 0xFFFFFFFF}\n")
         if refine or refine_low:
-            self._refine_checks(vendor, generation, refine, refine_low)
+            check_refine(vendor, generation, self.family, refine, refine_low)
         width = WIDTH[self.family]
         if maxlen_opt:
             if maxlen_opt > width:
@@ -259,99 +272,6 @@ class Bgpq4:
     def _exclusive(self) -> None:
         self.stderr.append("-E, -F, -K , -f <asnum>, -G <asnum>, and -t are mutually exclusive\n")
         raise _Exit(1)
-
-    def _parse_asnumber(self, text: str) -> int:
-        """parseasnumber: plain or asdot, 1..65535*65535 (bgpq4 stores it in 32 bits first)."""
-        value, rest = strtoul(text)
-        value &= 0xFFFFFFFF
-        if value < 1 or value > 65535 * 65535:
-            self.fatal(f"Invalid AS number: {text}\n")
-        if rest.startswith("."):
-            low, rest = strtoul(rest[1:])
-            low &= 0xFFFFFFFF
-            if value > 65535 or low < 1 or low > 65535:
-                self.fatal(f"Invalid AS number: {text}\n")
-            if rest:
-                self.fatal(f"Invalid symbol in AS number: {rest[0]} ({text})\n")
-            value = (value << 16) + low
-        elif rest:
-            self.fatal(f"Invalid symbol in AS number: {rest[0]} ({text})\n")
-        return value
-
-    def _parse_match(self, text: str) -> str:
-        """-M escapes as bgpq4 reads them: backslash + newline/r/t/backslash only (a literal
-        backslash-n is refused)."""
-        out, i = [], 0
-        while i < len(text):
-            c = text[i]
-            if c != "\\":
-                out.append(c)
-                i += 1
-                continue
-            d = text[i + 1:i + 2]
-            if d in ("\n", "r", "t", "\\"):
-                out.append({"\n": "\n", "r": "\r", "t": "\t", "\\": "\\"}[d])
-                i += 2
-            else:
-                self.fatal(f"Unsupported escape \\ (0x5c) in '{text}'\n")
-        return "".join(out)
-
-    def _checks(self, vendor: str, generation: int, aggregate: bool, refine: int, refine_low: int) -> None:
-        if vendor == "cisco-xr" and generation not in (PREFIXLIST, ASPATH, OASPATH):
-            self.fatal("Sorry, only prefix-sets and as-paths supported for IOS XR\n")
-        if vendor == "bird" and generation not in (PREFIXLIST, ASPATH, ASSET):
-            self.fatal("Sorry, only prefix-lists and as-paths/as-sets supported for BIRD output\n")
-        if vendor == "json" and generation not in (PREFIXLIST, ASPATH, ASSET):
-            self.fatal("Sorry, only prefix-lists and as-paths/as-sets supported for JSON output\n")
-        if vendor == "format" and generation != PREFIXLIST:
-            self.fatal("Sorry, only prefix-lists supported in formatted output\n")
-        if vendor == "huawei" and generation not in (ASPATH, OASPATH, PREFIXLIST):
-            self.fatal("Sorry, only as-paths and prefix-lists supported for Huawei output\n")
-        if generation == ROUTE_FILTER_LIST and vendor != "juniper":
-            self.fatal("Route-filter-lists (-z) supported for Juniper (-J) output only\n")
-        if generation == ASSET and vendor not in ("json", "openbgpd", "bird"):
-            self.fatal("As-Sets (-t) supported for JSON (-j), OpenBGPD (-B) and BIRD (-b) output only\n")
-        if aggregate and vendor == "juniper" and generation == PREFIXLIST:
-            self.fatal("Sorry, aggregation (-A) does not work in Juniper prefix-lists\nYou can try route-filters "
-                       "(-E) or route-filter-lists (-z) instead of prefix-lists\n.")
-        if vendor in NOKIA and generation != PREFIXLIST:
-            if aggregate:
-                self.fatal("Sorry, aggregation (-A) is not supported with ip-prefix-lists (-E) on Nokia.\n")
-            if refine:
-                self.fatal("Sorry, more-specifics (-R) is not supported with ip-prefix-lists (-E) on Nokia.\n")
-            if refine_low:
-                self.fatal("Sorry, more-specifics (-r) is not supported with ip-prefix-lists (-E) on Nokia.\n")
-        if aggregate and generation < PREFIXLIST:
-            self.fatal("Sorry, aggregation (-A) used only for prefix-lists, extended access-lists and "
-                       "route-filters\n")
-        if vendor == "arista" and generation == EACL and self.family == 6:
-            self.fatal("Sorry, extended access-lists is not compatible with Arista EOS and IPv6\n")
-        if self.sequence and vendor not in ("cisco", "arista"):
-            self.fatal("Sorry, prefix-lists sequencing (-s) supported only for IOS and EOS\n")
-        if self.sequence and generation < PREFIXLIST:
-            self.fatal("Sorry, prefix-lists sequencing (-s) can't be  used for non prefix-list\n")
-
-    def _refine_checks(self, vendor: str, generation: int, refine: int, refine_low: int) -> None:
-        u_refine, u_low = refine & 0xFFFFFFFF, refine_low & 0xFFFFFFFF
-        if self.family == 6 and refine > 128:
-            self.fatal(f"Invalid value for refine(-R): {u_refine} (1-128 for IPv6)\n")
-        elif self.family == 6 and refine_low > 128:
-            self.fatal(f"Invalid value for refineLow(-r): {u_low} (1-128 for IPv6)\n")
-        elif self.family == 4 and refine > 32:
-            self.fatal(f"Invalid value for refine(-R): {u_refine} (1-32 for IPv4)\n")
-        elif self.family == 4 and refine_low > 32:
-            self.fatal(f"Invalid value for refineLow(-r): {u_low} (1-32 for IPv4)\n")
-        if vendor == "juniper" and generation == PREFIXLIST:
-            if refine:
-                self.fatal(f"Sorry, more-specific filters (-R {u_refine}) is not supported for Juniper "
-                           "prefix-lists.\nUse router-filters (-E) or route-filter-lists (-z) instead\n")
-            self.fatal(f"Sorry, more-specific filters (-r {u_low}) is not supported for Juniper prefix-lists.\n"
-                       "Use route-filters (-E) or route-filter-lists (-z) instead\n")
-        if generation < PREFIXLIST:
-            if refine:
-                self.fatal(f"Sorry, more-specific filter (-R {u_refine}) supported only with prefix-list "
-                           "generation\n")
-            self.fatal(f"Sorry, more-specific filter (-r {u_low}) supported only with prefix-list generation\n")
 
     def _objects(self, operands: list[str]) -> None:
         """The object arguments: sets, ASNs, prefixes, EXCEPT, SRC::NAME."""
