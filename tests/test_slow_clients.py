@@ -285,9 +285,14 @@ def test_http_a_client_that_does_not_read_holds_no_worker(tmp_path):
     try:
         silent = SlowReaders(server.port, 2, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 50, chunk=0)
         deadline = time.monotonic() + 30
-        while (server.httpd.in_flight or any(c.total_outbufs_len == 0 for c in server.httpd._server.active_channels
-                                             .values())) and time.monotonic() < deadline:
+
+        def answered() -> bool:  # both connections accepted, their first answers made (waiting unread)
+            channels = list(server.httpd._server.active_channels.values())
+            return len(channels) == 2 and all(c.total_outbufs_len for c in channels)
+
+        while (server.httpd.in_flight or not answered()) and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert answered(), "the silent connections' first answers were not made"
         assert server.httpd.in_flight == 0, "workers wait for clients that do not read"
         assert all(_established(sock) for sock in silent.socks)
         assert server.get("/") == (200, body)
