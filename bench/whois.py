@@ -63,6 +63,7 @@ from irr.store import Change, Store  # noqa: E402
 from rpsl.lenient import load  # noqa: E402
 
 SOURCE = "APNIC"
+COLD_PHASES = {"both": ("cold", "cold 2"), "first": ("cold",), "second": ("cold 2",)}  # the summary's cold figures
 KINDS = ("!g", "!6", "!i,1 random sets", "!i,1 20 largest", "!a4 20 largest as-sets")
 
 
@@ -288,20 +289,23 @@ def cold_passes(port: int, queries: list[str], clients: int, store: Store, cover
     return merged
 
 
-def cold_phase(servers, lists: dict[str, list[str]], phase: str, results: dict, passes, slices: int) -> None:
+def cold_phase(servers, lists: dict[str, list[str]], phase: str, results: dict, store: Store, covering: list[int],
+               counter: list[int], args) -> None:
     """The cold runs of every kind: on each of `servers` (clients, port, its process, the other
-    server's process, its name), with the other one stopped (SIGSTOP) so it takes no CPU time."""
+    server's process, its name), with the other one stopped (SIGSTOP) so it takes no CPU time;
+    the largest sets' passes with a route for each of `covering`."""
     plain = {kind: queries for kind, queries in lists.items() if "largest" not in kind}
     for clients, port, running, stopped, server in servers:
         stopped.send_signal(signal.SIGSTOP)
         running.send_signal(signal.SIGCONT)
-        for kind, r in cold_in_turns(port, plain, clients, slices):
+        for kind, r in cold_in_turns(port, plain, clients, args.slices):
             results[(kind, server, phase)] = r
             print(line(kind, clients, phase, r), flush=True)
         for kind, queries in lists.items():
             if kind in plain:
                 continue
-            r = results[(kind, server, phase)] = passes(port, queries, clients)
+            r = results[(kind, server, phase)] = cold_passes(port, queries, clients, store, covering, args.passes,
+                                                             counter)
             print(line(kind, clients, phase, r), flush=True)
             qps = r.passes  # each pass is a few milliseconds: how much they swing
             print(f"{'':<24} {'':>3}  passes: median {statistics.median(qps):,.0f} q/s, lowest "
@@ -356,9 +360,8 @@ def main() -> None:
         t0 = time.monotonic()
         with serving(url, args.code) as (a, port_a), serving(url, args.code) as (b, port_b):
             print(f"two servers started in {time.monotonic() - t0:.1f} s; server RSS {rss(a)}", flush=True)
-            cold_phase(((one, port_a, a, b, "A"), (many, port_b, b, a, "B")), lists, "cold", results,
-                       lambda port, queries, clients: cold_passes(port, queries, clients, store, covering,
-                                                                  args.passes, counter), args.slices)
+            cold_phase(((one, port_a, a, b, "A"), (many, port_b, b, a, "B")), lists, "cold", results, store,
+                       covering, counter, args)
             b.send_signal(signal.SIGCONT)
             b.terminate()
             a.send_signal(signal.SIGCONT)
@@ -418,17 +421,15 @@ def main() -> None:
         # the cold runs again, after the churn: each churn figure is compared with both cold phases
         # together, so that a machine whose speed drifts over the minutes between them does not
         # decide the ratio (the churn runs lie between the two)
-        covering = covering_now(url, largest)
         with serving(url, args.code) as (d, port_d), serving(url, args.code) as (e, port_e):
-            cold_phase(((one, port_d, d, e, "A"), (many, port_e, e, d, "B")), lists, "cold 2", results,
-                       lambda port, queries, clients: cold_passes(port, queries, clients, store, covering,
-                                                                  args.passes, counter), args.slices)
+            cold_phase(((one, port_d, d, e, "A"), (many, port_e, e, d, "B")), lists, "cold 2", results, store,
+                       covering_now(url, largest), counter, args)
 
-        def cold(kind: str, server: str, phases=("cold", "cold 2")) -> float:
+        def cold(kind: str, server: str, phases: tuple[str, ...]) -> float:
             return merge([results[(kind, server, phase)] for phase in phases]).qps
 
         print(f"\nsummary ({one} client{'s' if one > 1 else ''}; cold: both cold phases together, then each):")
-        for label, phases in (("both", ("cold", "cold 2")), ("first", ("cold",)), ("second", ("cold 2",))):
+        for label, phases in COLD_PHASES.items():
             g = cold("!g", "A", phases)
             print(f"  {label:<6} cold !i,1 random / cold !g = {cold('!i,1 random sets', 'A', phases) / g:.2f}   "
                   f"cold !a4 20 largest / cold !g = {cold('!a4 20 largest as-sets', 'A', phases) / g:.2f}")
@@ -436,8 +437,7 @@ def main() -> None:
             for clients in counts:  # each churn figure against the cold one of the same number of clients
                 server = "A" if clients == one else "B"
                 churned = results[(kind, clients, "churn")].qps
-                ratios = [churned / max(cold(kind, server, phases), 1e-9)
-                          for phases in (("cold", "cold 2"), ("cold",), ("cold 2",))]
+                ratios = [churned / max(cold(kind, server, phases), 1e-9) for phases in COLD_PHASES.values()]
                 print(f"  {kind:<24} clients {clients:>2}: churn / cold = {ratios[0]:.2f}  "
                       f"(first cold phase {ratios[1]:.2f}, second {ratios[2]:.2f})")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in psutil.getloadavg())}")

@@ -38,6 +38,7 @@ def parse_asnumber(text: str) -> int:
         raise Fatal(f"Invalid symbol in AS number: {rest[0]} ({text})\n")
     return value
 
+
 def parse_match(text: str) -> str:
     """-M escapes as bgpq4 reads them: backslash + newline/r/t/backslash only (a literal
     backslash-n is refused)."""
@@ -55,6 +56,7 @@ def parse_match(text: str) -> str:
         else:
             raise Fatal(f"Unsupported escape \\ (0x5c) in '{text}'\n")
     return "".join(out)
+
 
 def check_generation(vendor: str, generation: int, family: int, aggregate: bool, refine: int, refine_low: int,
                      sequence: bool) -> None:
@@ -92,6 +94,7 @@ def check_generation(vendor: str, generation: int, family: int, aggregate: bool,
         raise Fatal("Sorry, prefix-lists sequencing (-s) supported only for IOS and EOS\n")
     if sequence and generation < PREFIXLIST:
         raise Fatal("Sorry, prefix-lists sequencing (-s) can't be  used for non prefix-list\n")
+
 
 def check_refine(vendor: str, generation: int, family: int, refine: int, refine_low: int) -> None:
     """The checks of -R and -r."""
